@@ -1,0 +1,135 @@
+"""Every date form seen in real posts → a timezone-aware datetime, or a reason why not.
+
+Real archives mix RFC 2822 (``Tue, 11 Jan 2022 04:39:04 GMT``), naive ``2021-10-28 14:08:07``, slashes and
+one-digit hours, ISO 8601 with ``Z``/``+08:00``/``+0800``, date-only values, TOML datetimes and the
+string ``Invalid Date`` left by broken scrapers. A date with an offset keeps it; a naive one takes the zone
+given (default: the machine's local zone, DST-correct for that date).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+_ISO = re.compile(
+    r"""^(?P<y>\d{4})[-/.](?P<mo>\d{1,2})[-/.](?P<d>\d{1,2})
+        (?:(?:[Tt]|\s+)(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<frac>\d+))?)?)?
+        \s*(?P<tz>[Zz]|[+-]\d{2}(?::?\d{2})?|UTC|GMT)?$""",
+    re.X,
+)
+_CJK_DATE = re.compile(
+    r"^(?P<y>\d{4})年(?P<mo>\d{1,2})月(?P<d>\d{1,2})[日号]?(?:\s*(?P<h>\d{1,2})[:：时](?P<mi>\d{2})分?(?:[:：](?P<s>\d{2})秒?)?)?$"
+)
+_RFC2822 = re.compile(r"^(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\b")
+
+
+def resolve_zone(name: str | None) -> tzinfo | None:
+    """A zone name (``Asia/Shanghai``, ``UTC``, ``+08:00``) → tzinfo; ``None`` or ``local`` means the machine's.
+
+    Raises ValueError for an unknown name, so the command line can report a usage error.
+    """
+    if name is None or name.lower() == "local":
+        return None
+    if name.upper() in ("UTC", "Z", "GMT"):
+        return timezone.utc
+    m = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", name)
+    if m:
+        sign = -1 if m.group(1) == "-" else 1
+        return timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3))))
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise ValueError(f"unknown time zone: {name!r}") from e
+
+
+def _aware(dt: datetime, zone: tzinfo | None) -> datetime:
+    if dt.tzinfo is not None:
+        return dt
+    if zone is None:
+        try:
+            return dt.astimezone()  # local zone, with the offset in force on that date
+        except (OverflowError, OSError, ValueError):
+            return dt.replace(tzinfo=timezone.utc)
+    return dt.replace(tzinfo=zone)
+
+
+def _offset(text: str | None) -> tzinfo | None:
+    if not text:
+        return None
+    if text in ("Z", "z", "UTC", "GMT"):
+        return timezone.utc
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    if hours > 23 or minutes > 59:
+        raise ValueError("offset out of range")
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def parse_date(value: object, zone: tzinfo | None = None) -> tuple[datetime | None, str | None]:
+    """Parse a front-matter date value.
+
+    Returns ``(datetime, None)`` on success, ``(None, None)`` for an empty value, and ``(None, reason)``
+    when the value is present but unusable. Never raises.
+    """
+    if value is None or value == "" or value == []:
+        return None, None
+    if isinstance(value, datetime):
+        return _aware(value, zone), None
+    if isinstance(value, date):
+        return _aware(datetime.combine(value, time()), zone), None
+    if isinstance(value, bool):
+        return None, f"date is not a date: {value!r}"
+    if isinstance(value, (int, float)):
+        seconds = value / 1000 if abs(value) > 1e11 else value  # JavaScript exports use milliseconds
+        try:
+            return datetime.fromtimestamp(seconds, timezone.utc), None
+        except (OverflowError, OSError, ValueError):
+            return None, f"date is out of range: {value!r}"
+    if not isinstance(value, str):
+        return None, f"date is not a date: {type(value).__name__}"
+    text = value.strip().strip("'\"").strip()
+    if not text:
+        return None, None
+    try:
+        dt = _parse_text(text)
+    except (ValueError, OverflowError):
+        dt = None
+    if dt is None:
+        return None, f"unreadable date {text[:60]!r}"
+    return _aware(dt, zone), None
+
+
+def _parse_text(text: str) -> datetime | None:
+    m = _ISO.match(text) or _CJK_DATE.match(text)
+    if m:
+        g = m.groupdict()
+        frac = (g.get("frac") or "0")[:6].ljust(6, "0")
+        return datetime(
+            int(g["y"]),
+            int(g["mo"]),
+            int(g["d"]),
+            int(g["h"] or 0),
+            int(g["mi"] or 0),
+            int(g["s"] or 0),
+            int(frac),
+            tzinfo=_offset(g.get("tz")),
+        )
+    if _RFC2822.match(text):
+        dt = email.utils.parsedate_to_datetime(text)
+        if dt.tzinfo is None and not re.search(r"-0000\s*$", text):
+            return dt
+        return dt if dt.tzinfo is not None else dt.replace(tzinfo=timezone.utc)
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def rfc3339(dt: datetime | None) -> str | None:
+    """RFC 3339 with the post's own offset (``2022-01-11T04:39:04+00:00``)."""
+    if dt is None:
+        return None
+    return dt.isoformat(timespec="microseconds" if dt.microsecond else "seconds")

@@ -1,0 +1,162 @@
+"""YAML front matter read the way Hexo reads it (YAML 1.2 core schema), at libyaml's speed.
+
+PyYAML implements YAML 1.1, where ``no``/``on``/``yes`` are booleans, ``010`` is octal, ``12:30:45`` is a
+base-60 integer and ``2021-10-28`` becomes a date object. Hexo (js-yaml) reads YAML 1.2, so real posts rely on
+those staying strings. We keep libyaml's C parser and swap only the implicit resolvers. Dates stay strings
+too: :mod:`converters.dates` reads every date form in one place.
+
+:func:`parse_simple` is the fast path: a line parser for the ``key: value`` / ``- item`` shapes that almost
+every scraped post uses. It returns ``None`` for anything it is not certain about, and the tests check it
+gives exactly what the YAML loader gives on every fixture and on the shared corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+try:
+    _BaseLoader: type = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml: correct, only slower
+    _BaseLoader = yaml.SafeLoader
+
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_INT = re.compile(r"^(?:[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+)$")
+_FLOAT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*|[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+)"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+
+
+class HexoLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """libyaml's safe loader with YAML 1.2 core-schema scalars and no timestamp type."""
+
+    yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}
+
+
+HexoLoader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
+HexoLoader.add_implicit_resolver("tag:yaml.org,2002:null", _NULL, ["~", "n", "N", ""])
+HexoLoader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
+HexoLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
+HexoLoader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML front matter; raises :class:`yaml.YAMLError` (with a line mark) when malformed."""
+    return yaml.load(text, Loader=HexoLoader)  # noqa: S506 - HexoLoader is a safe loader
+
+
+# --- the fast path -------------------------------------------------------------------------------------
+
+_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(.*?))?[ ]*$")
+_ITEM_LINE = re.compile(r"([ ]*)-[ ]+(.*?)[ ]*$")
+_PLAIN_BAD_START = set("-?:,[]{}#&*!|>'\"%@`")
+# Characters libyaml refuses to read: a text holding any of them goes to the real parser for its error.
+_NOT_YAML_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _scalar(text: str) -> tuple[bool, Any]:
+    """One scalar on one line → (certain, value). Uncertain shapes go to the real YAML parser."""
+    if not text:
+        return False, None
+    first = text[0]
+    if first == "'":
+        if len(text) < 2 or text[-1] != "'":
+            return False, None
+        inner = text[1:-1]
+        if "'" in inner.replace("''", ""):
+            return False, None
+        return True, inner.replace("''", "'")
+    if first == '"':
+        inner = text[1:-1]
+        if len(text) < 2 or text[-1] != '"' or '"' in inner or "\\" in inner:
+            return False, None
+        return True, inner
+    if first in _PLAIN_BAD_START or ": " in text or " #" in text or text.endswith(":") or "\t" in text:
+        return False, None
+    if _BOOL.match(text) or _NULL.match(text) or _INT.match(text) or _FLOAT.match(text) or text == "<<":
+        return False, None
+    return True, text
+
+
+def parse_simple(text: str) -> dict[str, Any] | None:
+    """Parse the simple front-matter shapes exactly as :func:`load_yaml` would, or return ``None``."""
+    if _NOT_YAML_PRINTABLE.search(text) or "\ufeff" in text:
+        return None
+    result: dict[str, Any] = {}
+    key: str | None = None  # the key whose block list may follow
+    items: list[Any] | None = None
+    indent = -1
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        if line[0] != " " and line[0] != "-":
+            m = _KEY_LINE.fullmatch(line)
+            if m is None:
+                return None
+            key, raw = m.group(1), m.group(2)
+            if _BOOL.match(key) or _NULL.match(key):
+                return None
+            items, indent = None, -1
+            if raw:
+                ok, value = _scalar(raw)
+                if not ok:
+                    return None
+                result[key] = value
+                key = None
+            else:
+                result[key] = None
+            continue
+        m = _ITEM_LINE.fullmatch(line)
+        if m is None or key is None:
+            return None
+        if items is None:
+            indent = len(m.group(1))
+            items = []
+            result[key] = items
+        elif len(m.group(1)) != indent:
+            return None
+        ok, value = _scalar(m.group(2))
+        if not ok:
+            return None
+        items.append(value)
+    return result
+
+
+def parse_lenient(text: str) -> dict[str, Any]:
+    """Salvage what a person would read from front matter that YAML rejects (e.g. ``-uniapp`` under a list).
+
+    Used only after :func:`load_yaml` failed, so that a malformed post still shows its title and date.
+    """
+    result: dict[str, Any] = {}
+    key: str | None = None
+    for line in text.split("\n"):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        m = re.fullmatch(r"([A-Za-z_][\w -]*?)\s*:(?:\s+(.*?))?\s*", line)
+        if m and not line[0].isspace():
+            key, raw = m.group(1), (m.group(2) or "")
+            result[key] = _lenient_scalar(raw) if raw else None
+            if raw:
+                key = None
+            continue
+        item = re.fullmatch(r"\s*-\s*(.*?)\s*", line)
+        if item and key is not None:
+            bucket = result.get(key)
+            if not isinstance(bucket, list):
+                bucket = result[key] = []
+            bucket.append(_lenient_scalar(item.group(1)))
+    return result
+
+
+def _lenient_scalar(raw: str) -> Any:
+    ok, value = _scalar(raw)
+    if ok:
+        return value
+    try:
+        return load_yaml(raw)
+    except yaml.YAMLError:
+        return raw.strip("'\"")

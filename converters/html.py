@@ -1,0 +1,457 @@
+"""Scraped HTML → a clean document tree, once per post, shared by every writer.
+
+What scrapers leave and readers do not want: lazy-loaded images whose real URL hides in ``data-original``,
+proxy and redirect wrappers around URLs, scripts, styles, hidden elements, copy-code buttons, ``<font>`` and
+``<center>`` wrappers, inline styles and event attributes, one-cell layout tables, highlighted code split into
+hundreds of ``<span>``. The result keeps every visible character of the article and nothing else.
+
+The tree is lxml's; writers must not change it (they work on a copy when they need to).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import lxml.html
+from lxml import etree
+
+# Elements whose content is never article text.
+DROP = {
+    "script", "style", "noscript", "template", "head", "meta", "link", "title", "button", "input", "select",
+    "textarea", "svg", "canvas", "map", "area", "param", "source", "track", "base", "object", "dialog",
+}  # fmt: skip
+# Wrappers that carry no meaning of their own: keep their content, lose the tag.
+UNWRAP = {
+    "font", "center", "span", "form", "label", "fieldset", "legend", "nobr", "big", "small", "tt", "main",
+    "article", "section", "header", "footer", "aside", "nav", "hgroup", "address", "details", "summary",
+    "html", "body", "picture", "o:p", "abbr", "cite", "dfn", "time", "var", "samp", "bdi", "bdo", "data", "wbr",
+}  # fmt: skip
+# Elements a clean document may hold; anything else (including unknown tags) is unwrapped.
+KEEP = {
+    "div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "blockquote", "pre",
+    "code", "kbd", "a", "img", "figure", "figcaption", "table", "thead", "tbody", "tfoot", "tr", "th", "td",
+    "caption", "strong", "b", "em", "i", "u", "s", "del", "strike", "ins", "mark", "sub", "sup", "q", "br", "hr",
+}  # fmt: skip
+EMBEDS = {"iframe", "video", "audio", "embed"}
+ALLOWED_ATTRS = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+    "ol": {"start", "reversed"},
+    "pre": {"data-lang"},
+    "q": {"cite"},
+    "blockquote": {"cite"},
+}
+# Tags that may stand inside <pre>/<code> as markup; any other "<name" there was literal code text.
+CODE_MARKUP = {
+    "span", "code", "b", "strong", "i", "em", "br", "a", "font", "u", "s", "del", "ins", "mark", "sub", "sup",
+    "small", "big", "kbd", "samp", "var", "q", "abbr", "tt", "div", "p", "pre", "ol", "ul", "li",
+}  # fmt: skip
+LAZY_SRC = ("data-original", "data-original-src", "data-src", "data-actualsrc", "data-lazy-src", "data-url")
+REDIRECT_KEYS = {"target", "url", "u", "to", "link", "redirect", "redirect_url", "redirect_uri", "goto", "dest"}
+CHROME_TEXT = {"复制代码", "复制", "copy", "Copy", "Copy code", "代码"}
+CHROME_CLASSES = re.compile(r"\b(copy-code-btn|code-copy|copy-btn|btn-copy|hljs-copy)\b")
+CHROME_IDS = {"recommend_bottom", "article_bottom"}
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_LANG_PATTERNS = (
+    re.compile(r"\blanguage-([\w+#.-]+)"),
+    re.compile(r"\blang-([\w+#.-]+)"),
+    re.compile(r"\bbrush:\s*([\w+#.-]+)"),
+    re.compile(r"\bhljs\s+(?!language-)([\w+#.-]+)"),
+    re.compile(r"\bhighlight\s+(?!language-)([\w+#.-]+)"),
+)
+_NOT_LANGS = {"hljs", "copyable", "prettyprint", "highlight", "linenums", "notranslate", "code", "source"}
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0-\ufdef\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CJK = "\u2e80-\u2fff\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
+_CODE_REGION = re.compile(r"(<(pre|code)\b[^>]*>)(.*?)(</\2\s*>)", re.S | re.I)
+_TAG_IN_CODE = re.compile(r"<(?=(/?)([A-Za-z][\w:.-]*|!DOCTYPE))")
+_RAW_DOCUMENT = re.compile(r"<(?:!DOCTYPE|html|head|body|script)\b", re.I)
+_PARSER = lxml.html.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
+
+
+@dataclass(slots=True)
+class CleanDocument:
+    """The cleaned body: an lxml ``<div>`` root, the images and links it shows, and what went wrong."""
+
+    root: lxml.html.HtmlElement
+    images: list[dict[str, str]] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def unwrap_url(url: str, keep_proxies: bool = False) -> str:
+    """Make a URL absolute (``//x`` → ``https://x``) and unwrap proxies and redirect wrappers around it."""
+    url = url.strip()
+    if url.startswith("//"):
+        url = "https:" + url
+    if keep_proxies:
+        return url
+    for _ in range(3):  # wrappers nest: a proxy around a redirect around the real URL
+        inner = _unwrapped_once(url)
+        if inner is None:
+            break
+        url = inner
+    return url
+
+
+def _unwrapped_once(url: str) -> str | None:
+    if "?" not in url or not url.lower().startswith(("http://", "https://")):
+        return None
+    query = url.split("?", 1)[1]
+    # https://proxy.example/?http://real/x.jpg: the whole query is the URL.
+    if re.match(r"(?i)https?(:|%3A)", query):
+        return unquote(query) if "%3A" in query[:8].upper() else query
+    for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=False):
+        if key.lower() in REDIRECT_KEYS and re.match(r"(?i)https?://", value):
+            return value
+    return None
+
+
+def _escape_code_tags(html: str) -> str:
+    """Inside ``<pre>``/``<code>``, a ``<Name`` that is not formatting markup was code text (generics,
+    an HTML sample pasted unescaped): escape it so the parser keeps it as text, case and all."""
+
+    def fix(m: re.Match[str]) -> str:
+        # A pasted HTML page keeps even its <div>s as text; elsewhere they are highlighter lines.
+        markup = {"span", "br", "code"} if _RAW_DOCUMENT.search(m.group(3)) else CODE_MARKUP
+        inner = _TAG_IN_CODE.sub(lambda t: "<" if t.group(2).lower() in markup else "&lt;", m.group(3))
+        return m.group(1) + inner + m.group(4)
+
+    if "<pre" not in html and "<code" not in html and "<PRE" not in html:
+        return html
+    return _CODE_REGION.sub(fix, html)
+
+
+def sanitize_text(text: str) -> str:
+    """Drop what no document may hold: control characters, lone surrogates, internal-use noncharacters."""
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
+    return _CONTROL.sub("", text)
+
+
+def parse(html: str) -> lxml.html.HtmlElement:
+    """Parse an HTML fragment or document into a ``<div>`` root, tolerating anything."""
+    html = sanitize_text(html)
+    html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
+    html = _escape_code_tags(html)
+    root = lxml.html.fromstring("<html><body><div>x</div></body></html>", parser=_PARSER)
+    container = root.find(".//div")
+    container.text = None
+    if not html.strip():
+        return container
+    try:
+        doc = lxml.html.document_fromstring(html, parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        container.text = html
+        return container
+    body = doc.find("body")
+    if body is None:
+        body = doc
+    container.text = body.text
+    for child in list(body):
+        container.append(child)
+    return container
+
+
+def clean(html: str, keep_proxies: bool = False) -> CleanDocument:
+    """Parse and clean scraped HTML. Never raises on malformed input."""
+    root = parse(html)
+    doc = CleanDocument(root)
+    _flatten_code(root)
+    # First drop whole subtrees, so that nothing inside them (an image in a hidden div) is seen later.
+    for el in list(root.iter()):
+        if el is not root and el.getparent() is not None and _unwanted(el):
+            el.drop_tree()
+    for el in list(root.iter()):
+        if el is root:
+            continue
+        tag = el.tag.lower()
+        if tag in EMBEDS:
+            _embed_to_link(el, keep_proxies)
+            continue
+        if tag == "img":
+            _fix_image(el, doc, keep_proxies)
+        elif tag == "a":
+            _fix_link(el, doc, keep_proxies)
+        elif tag in UNWRAP or tag not in KEEP:
+            el.drop_tag()
+            continue
+        if el.getparent() is not None:
+            _strip_attributes(el, tag)
+    _unwrap_layout_tables(root)
+    _remove_empty(root)
+    _join_cjk_lines(root)
+    return doc
+
+
+def _drop(el: lxml.html.HtmlElement) -> None:
+    if el.getparent() is not None:
+        el.drop_tree()
+
+
+def _unwanted(el: lxml.html.HtmlElement) -> bool:
+    """Not article text: scripts and the like, hidden elements, copy buttons and empty site chrome."""
+    if not isinstance(el.tag, str):
+        return True  # a comment or processing instruction the parser kept
+    if el.tag.lower() in DROP:
+        return True
+    attrs = el.attrib
+    if "hidden" in attrs or attrs.get("type") == "hidden":
+        return True
+    style = attrs.get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        return True
+    cls = attrs.get("class")
+    if cls and CHROME_CLASSES.search(cls):
+        return True
+    if attrs.get("id") in CHROME_IDS and not el.text_content().strip() and el.find(".//img") is None:
+        return True
+    if len(el) == 0 and (el.text or "").strip() in CHROME_TEXT and el.tag in ("span", "div", "a"):
+        prev = el.getprevious()
+        return prev is not None and prev.tag == "pre"  # a copy button left beside its code block
+    return False
+
+
+def _strip_attributes(el: lxml.html.HtmlElement, tag: str) -> None:
+    allowed = ALLOWED_ATTRS.get(tag, ())
+    for name in list(el.attrib):
+        if name not in allowed:
+            del el.attrib[name]
+
+
+def _best_srcset(srcset: str) -> str | None:
+    best, best_w = None, -1.0
+    for part in srcset.split(","):
+        bits = part.strip().split()
+        if not bits:
+            continue
+        width = 0.0
+        if len(bits) > 1:
+            try:
+                width = float(bits[1].rstrip("wx"))
+            except ValueError:
+                width = 0.0
+        if width > best_w:
+            best, best_w = bits[0], width
+    return best
+
+
+def image_source(el: lxml.html.HtmlElement) -> str | None:
+    """The real URL of an ``<img>``: a lazy-loading attribute wins over a placeholder ``src``."""
+    for name in LAZY_SRC:
+        value = (el.get(name) or "").strip()
+        if value and not value.startswith("data:"):
+            return value
+    src = (el.get("src") or "").strip()
+    if src and not src.startswith("data:"):
+        return src
+    srcset = el.get("data-srcset") or el.get("srcset")
+    return _best_srcset(srcset) if srcset else None
+
+
+def _fix_image(el: lxml.html.HtmlElement, doc: CleanDocument, keep_proxies: bool) -> None:
+    src = image_source(el)
+    if not src:
+        alt = (el.get("alt") or "").strip()
+        if alt:
+            _replace_with_text(el, alt)
+        else:
+            _drop(el)
+        return
+    src = unwrap_url(src, keep_proxies)
+    alt = " ".join((el.get("alt") or "").split())
+    title = " ".join((el.get("title") or "").split())
+    el.attrib.clear()
+    el.set("src", src)
+    el.set("alt", alt)
+    if title:
+        el.set("title", title)
+    doc.images.append({"url": src, "alt": alt})
+
+
+def _fix_link(el: lxml.html.HtmlElement, doc: CleanDocument, keep_proxies: bool) -> None:
+    href = (el.get("href") or "").strip()
+    if not href or href.lower().startswith(("javascript:", "vbscript:", "data:")) or href == "#":
+        if not el.text_content().strip() and el.find(".//img") is None:
+            _drop(el)
+        else:
+            el.drop_tag()
+        return
+    href = unwrap_url(href, keep_proxies)
+    el.set("href", href)
+    if not el.text_content().strip() and el.find(".//img") is None:
+        _drop(el)
+        return
+    if href.startswith(("http://", "https://", "mailto:")) and href not in doc.links:
+        doc.links.append(href)
+
+
+def _embed_to_link(el: lxml.html.HtmlElement, keep_proxies: bool) -> None:
+    src = el.get("src") or el.get("data-src") or ""
+    if not src:
+        source = el.find(".//source")
+        src = source.get("src", "") if source is not None else ""
+    if not src:
+        _drop(el)
+        return
+    src = unwrap_url(src, keep_proxies)
+    link = lxml.html.Element("a", href=src)
+    link.text = " ".join((el.get("title") or "").split()) or src
+    p = lxml.html.Element("p")
+    p.append(link)
+    p.tail = el.tail
+    el.getparent().replace(el, p)
+
+
+def _replace_with_text(el: lxml.html.HtmlElement, text: str) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    prev = el.getprevious()
+    joined = text + (el.tail or "")
+    if prev is not None:
+        prev.tail = (prev.tail or "") + joined
+    else:
+        parent.text = (parent.text or "") + joined
+    parent.remove(el)
+
+
+def code_language(pre: lxml.html.HtmlElement) -> str | None:
+    """The language of a code block, from the classes highlighters leave on it, its ``<code>`` or its wrapper."""
+    candidates = [pre, *pre.iterchildren("code")]
+    parent = pre.getparent()
+    if parent is not None:
+        candidates.append(parent)
+        if parent.getparent() is not None:
+            candidates.append(parent.getparent())
+    for el in candidates:
+        lang_attr = (el.get("lang") or el.get("data-lang") or "").strip()
+        if lang_attr and el.tag in ("code", "pre"):
+            return lang_attr.lower()
+        cls = el.get("class") or ""
+        for rx in _LANG_PATTERNS:
+            m = rx.search(cls)
+            if m and m.group(1).lower() not in _NOT_LANGS:
+                return m.group(1).lower().strip(".")
+    return None
+
+
+def _flatten_code(root: lxml.html.HtmlElement) -> None:
+    """Turn every ``<pre>`` into plain text: highlighting spans gone, ``<br>`` as newlines, language kept."""
+    for figure in list(root.iter("figure", "table")):
+        gutter = figure.find(".//td[@class='gutter']")
+        if gutter is not None and gutter.getparent() is not None:
+            gutter.getparent().remove(gutter)
+    for pre in list(root.iter("pre")):
+        if pre.getparent() is None:
+            continue
+        lang = code_language(pre)
+        text = _code_text(pre)
+        tail = pre.tail
+        pre.clear()
+        pre.text = text
+        pre.tail = tail
+        if lang:
+            pre.set("data-lang", lang)
+
+
+def _code_text(pre: lxml.html.HtmlElement) -> str:
+    parts: list[str] = []
+    walker = etree.iterwalk(pre, events=("start", "end"))
+    for event, el in walker:
+        if el is pre:
+            if event == "start":
+                parts.append(el.text or "")
+            continue
+        if event == "start":
+            tag = el.tag if isinstance(el.tag, str) else ""
+            cls = el.get("class") or ""
+            if not tag or tag in DROP or CHROME_CLASSES.search(cls) or (el.text or "").strip() in CHROME_TEXT:
+                walker.skip_subtree()
+                parts.append(el.tail or "")
+                continue
+            if tag == "br":
+                if not (el.tail or "").startswith("\n"):  # "<br>\n" is one line break, not two
+                    parts.append("\n")
+            elif tag in ("div", "p", "li") and parts and not parts[-1].endswith("\n"):
+                parts.append("\n")  # line-per-div highlighters
+            parts.append(el.text or "")
+        else:
+            parts.append(el.tail or "")
+    text = "".join(parts)
+    if text.startswith("\n"):
+        text = text[1:]
+    return text.rstrip("\n ")
+
+
+def _unwrap_layout_tables(root: lxml.html.HtmlElement) -> None:
+    """A table with one cell is page layout, not data: keep the cell's content, lose the table."""
+    for table in list(root.iter("table")):
+        if table.getparent() is None:
+            continue
+        cells = [c for c in table.iter("td", "th") if _owner_table(c) is table]
+        if len(cells) > 1:
+            continue
+        div = lxml.html.Element("div")
+        if cells:
+            cell = cells[0]
+            div.text = cell.text
+            for child in list(cell):
+                div.append(child)
+        div.tail = table.tail
+        table.getparent().replace(table, div)
+
+
+def _owner_table(cell: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    parent = cell.getparent()
+    while parent is not None and parent.tag != "table":
+        parent = parent.getparent()
+    return parent
+
+
+_CONTAINERS = {"div", "p", "li", "blockquote", "figure", "figcaption", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6"}
+_INLINE_EMPTYABLE = {"strong", "b", "em", "i", "u", "s", "del", "strike", "ins", "mark", "sub", "sup", "code", "kbd", "q"}
+
+
+def _remove_empty(root: lxml.html.HtmlElement) -> None:
+    """Drop elements with no text and no image: empty chrome divs, ``<p> </p>`` spacers, empty emphasis."""
+    for el in reversed(list(root.iter())):
+        if el is root or el.getparent() is None:
+            continue
+        if el.tag not in _CONTAINERS and el.tag not in _INLINE_EMPTYABLE and el.tag not in ("ul", "ol"):
+            continue
+        if len(el) == 0 and not (el.text or "").strip(" \t\n\r\u00a0\u3000"):
+            if el.tag in _INLINE_EMPTYABLE and (el.text or ""):
+                el.drop_tag()  # keep the space it held
+            else:
+                _drop(el)
+        elif el.tag in _CONTAINERS and not (el.text or "").strip() and all(
+            c.tag == "br" and not (c.tail or "").strip() for c in el
+        ):
+            _drop(el)
+
+
+def _join_cjk_lines(root: lxml.html.HtmlElement) -> None:
+    """A source line break between two CJK characters is no space at all (CSS Text 3's segment-break rule)."""
+    for el in root.iter():
+        if el.tag == "pre":
+            if el.tail and "\n" in el.tail:
+                el.tail = _CJK_BREAK.sub("", el.tail)
+            continue
+        if el.text and "\n" in el.text and not _in_pre(el):
+            el.text = _CJK_BREAK.sub("", el.text)
+        if el.tail and "\n" in el.tail and not _in_pre(el.getparent()):
+            el.tail = _CJK_BREAK.sub("", el.tail)
+
+
+def _in_pre(el: lxml.html.HtmlElement | None) -> bool:
+    while el is not None:
+        if el.tag == "pre":
+            return True
+        el = el.getparent()
+    return False

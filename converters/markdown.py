@@ -1,0 +1,554 @@
+"""Clean document tree → CommonMark, through html2text configured once, then repaired.
+
+html2text alone damages scraped Chinese articles: it pads ``**bold**`` with ASCII spaces next to CJK text,
+writes emphasis that CommonMark's flanking rules never render (``**“重要。”**然后``), turns U+3000 into a
+space, breaks fences and tables, and lets ``<p># 不是标题</p>`` become a heading. We therefore hand it a
+tree in which everything it gets wrong is protected:
+
+* characters that Markdown could read as syntax are replaced with noncharacters (U+FDD0…) and escaped
+  afterwards only where the final text needs it;
+* emphasis, line breaks, code and tables become markers or placeholders and are written by us once the
+  surrounding text is final, so emphasis is ``**…**`` where CommonMark renders it and ``<strong>…</strong>``
+  only where it would not.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import unicodedata
+
+import html2text
+import lxml.html
+
+# Noncharacters are reserved for internal use and removed from input by html.sanitize_text, so they can
+# never collide with post text.
+ESCAPABLE = "*_`[]<#>\\&~"
+_SENTINEL = {ch: chr(0xFDD0 + i) for i, ch in enumerate(ESCAPABLE)}
+_FROM_SENTINEL = {v: k for k, v in _SENTINEL.items()}
+IDEO_SPACE, NBSP = "\ufddb", "\ufddc"
+STRONG_OPEN, STRONG_CLOSE, EM_OPEN, EM_CLOSE, DEL_OPEN, DEL_CLOSE = (chr(c) for c in range(0xFDDD, 0xFDE3))
+SUB_OPEN, SUB_CLOSE, SUP_OPEN, SUP_CLOSE = (chr(c) for c in range(0xFDE3, 0xFDE7))
+BREAK, CELL_BREAK, HOLD_OPEN, HOLD_CLOSE = "\ufde7", "\ufdea", "\ufde8", "\ufde9"
+
+_TEXT_MAP = str.maketrans({**_SENTINEL, "\u3000": IDEO_SPACE, "\u00a0": NBSP})
+_OPENERS = {STRONG_OPEN: STRONG_CLOSE, EM_OPEN: EM_CLOSE, DEL_OPEN: DEL_CLOSE}
+_CLOSERS = {v: k for k, v in _OPENERS.items()}
+_MARKS = {STRONG_OPEN: ("**", "<strong>", "</strong>"), EM_OPEN: ("*", "<em>", "</em>"), DEL_OPEN: ("~~", "<del>", "</del>")}
+_EMPHASIS_TAGS = {
+    "strong": (STRONG_OPEN, STRONG_CLOSE), "b": (STRONG_OPEN, STRONG_CLOSE),
+    "em": (EM_OPEN, EM_CLOSE), "i": (EM_OPEN, EM_CLOSE),
+    "del": (DEL_OPEN, DEL_CLOSE), "s": (DEL_OPEN, DEL_CLOSE), "strike": (DEL_OPEN, DEL_CLOSE),
+    "sub": (SUB_OPEN, SUB_CLOSE), "sup": (SUP_OPEN, SUP_CLOSE),
+}  # fmt: skip
+_BLOCK_IN_CELL = {"table", "pre", "ul", "ol", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "dl", "hr"}
+_PREFIX = re.compile(r"^((?:[ ]{0,3}>[ ]?)*)([ ]*)((?:[-*+]|\d{1,9}[.)])[ ]+)?")
+_HOLD = re.compile(f"{HOLD_OPEN}(\\d+){HOLD_CLOSE}")
+_ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def _html2text() -> html2text.HTML2Text:
+    """The one html2text configuration postshelf uses."""
+    h = html2text.HTML2Text(bodywidth=0)
+    h.unicode_snob = True
+    h.body_width = 0
+    h.ul_item_mark = "-"
+    h.inline_links = True
+    h.protect_links = False
+    h.wrap_links = False
+    h.wrap_list_items = False
+    h.wrap_tables = False
+    h.skip_internal_links = True
+    h.use_automatic_links = True
+    h.single_line_break = False
+    h.mark_code = False
+    h.ignore_images = False
+    h.images_to_alt = False
+    h.images_with_size = False
+    h.default_image_alt = ""
+    h.escape_snob = False
+    return h
+
+
+class _Holds:
+    """Placeholders for what we write ourselves: code blocks, code spans and tables."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, bool]] = []  # (markdown, is_block)
+
+    def add(self, markdown: str, block: bool) -> str:
+        self.items.append((markdown, block))
+        return f"{HOLD_OPEN}{len(self.items) - 1}{HOLD_CLOSE}"
+
+
+def html_to_markdown(root: lxml.html.HtmlElement) -> str:
+    """Convert a clean tree (from :func:`converters.html.clean`) to CommonMark. The tree is not modified."""
+    tree = copy.deepcopy(root)
+    holds = _Holds()
+    _prepare(tree, holds)
+    markdown = _run_html2text(tree)
+    markdown = _restore_spaces(markdown)
+    markdown = _fill_holds(markdown, holds, blocks=False)
+    markdown = _resolve_breaks(markdown)
+    markdown = _resolve_escapes(markdown)
+    markdown = _resolve_emphasis(markdown)
+    markdown = _tidy(markdown)
+    markdown = _fill_holds(markdown, holds, blocks=True)
+    return markdown.strip("\n") + "\n" if markdown.strip() else ""
+
+
+def _run_html2text(tree: lxml.html.HtmlElement) -> str:
+    html = lxml.html.tostring(tree, encoding="unicode")
+    return _html2text().handle(html)
+
+
+# --- before html2text -----------------------------------------------------------------------------------
+
+
+def _prepare(root: lxml.html.HtmlElement, holds: _Holds) -> None:
+    """Protect text, mark emphasis and breaks, and set aside code and tables (innermost tables first)."""
+    for el in list(root.iter()):
+        tag = el.tag
+        if tag == "pre":
+            _hold_code_block(el, holds)
+            continue
+        if tag in ("code", "kbd") and not _has_ancestor(el, "pre"):
+            _hold_code_span(el, holds)
+            continue
+        if _has_ancestor(el, "pre") or (tag in ("code", "kbd")):
+            continue
+        if el.text:
+            el.text = el.text.translate(_TEXT_MAP)
+        if el.tail and el is not root:
+            el.tail = el.tail.translate(_TEXT_MAP)
+        if tag == "br":
+            _replace_br(el)
+        elif tag in _EMPHASIS_TAGS:
+            _mark_inline(el, *_EMPHASIS_TAGS[tag])
+        elif tag in ("u", "ins", "mark"):
+            el.drop_tag()
+        elif tag in ("dt", "dd", "figcaption"):
+            el.tag = "p"
+        elif tag == "figure":
+            el.tag = "div"
+        elif tag in ("a", "img"):
+            _encode_url(el, "href" if tag == "a" else "src")
+    for table in reversed(list(root.iter("table"))):
+        if table.getparent() is not None:
+            _hold_table(table, holds)
+
+
+def _has_ancestor(el: lxml.html.HtmlElement, tag: str) -> bool:
+    parent = el.getparent()
+    while parent is not None:
+        if parent.tag == tag:
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def _encode_url(el: lxml.html.HtmlElement, attr: str) -> None:
+    url = el.get(attr)
+    if url and re.search(r"[\s()<>]", url):
+        el.set(attr, re.sub(r"[\s()<>]", lambda m: "%{:02X}".format(ord(m.group())), url))
+
+
+def _mark_inline(el: lxml.html.HtmlElement, opener: str, closer: str) -> None:
+    """Replace an inline element by its content between two markers."""
+    el.text = opener + (el.text or "")
+    if len(el):
+        last = el[-1]
+        last.tail = (last.tail or "") + closer
+    else:
+        el.text += closer
+    el.drop_tag()
+
+
+def _replace_br(el: lxml.html.HtmlElement) -> None:
+    in_cell = _has_ancestor(el, "td") or _has_ancestor(el, "th")
+    inline_only = any(_has_ancestor(el, t) for t in ("a", "h1", "h2", "h3", "h4", "h5", "h6"))
+    marker = CELL_BREAK if in_cell else (" " if inline_only else BREAK)
+    _replace_with_text(el, marker)
+
+
+def _replace_with_text(el: lxml.html.HtmlElement, text: str) -> None:
+    parent = el.getparent()
+    prev = el.getprevious()
+    joined = text + (el.tail or "")
+    if prev is not None:
+        prev.tail = (prev.tail or "") + joined
+    else:
+        parent.text = (parent.text or "") + joined
+    parent.remove(el)
+
+
+def code_fence(text: str, lang: str | None) -> str:
+    """A fenced code block whose fence is longer than any backtick run inside."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    info = lang if lang and "`" not in lang and not any(c.isspace() for c in lang) else ""
+    return f"{fence}{info}\n{text}\n{fence}"
+
+
+def code_span(text: str) -> str:
+    text = " ".join(text.split("\n"))
+    if not text.strip():
+        return ""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text[0] == "`" or text[-1] == "`" or (text[0] == " " and text[-1] == " ") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _hold_code_block(pre: lxml.html.HtmlElement, holds: _Holds) -> None:
+    token = holds.add(code_fence(pre.text or "", pre.get("data-lang")), block=True)
+    p = lxml.html.Element("p")
+    p.text = token
+    p.tail = (pre.tail or "").translate(_TEXT_MAP)
+    pre.getparent().replace(pre, p)
+
+
+def _hold_code_span(code: lxml.html.HtmlElement, holds: _Holds) -> None:
+    span = code_span(code.text_content())
+    tail = (code.tail or "").translate(_TEXT_MAP)
+    token = holds.add(span, block=False) if span else ""
+    _replace_with_text_keep(code, token, tail)
+
+
+def _replace_with_text_keep(el: lxml.html.HtmlElement, text: str, tail: str) -> None:
+    el.tail = tail
+    _replace_with_text(el, text)
+
+
+def _hold_table(table: lxml.html.HtmlElement, holds: _Holds) -> None:
+    markdown = _pipe_table(table)
+    if markdown is None:
+        markdown = _html_table(table)
+    token = holds.add(markdown, block=True)
+    p = lxml.html.Element("p")
+    p.text = token
+    p.tail = table.tail
+    table.getparent().replace(table, p)
+
+
+def _pipe_table(table: lxml.html.HtmlElement) -> str | None:
+    rows: list[list[str]] = []
+    for tr in table.iter("tr"):
+        if tr.getparent() is None:
+            continue
+        row: list[str] = []
+        for cell in tr:
+            if cell.tag not in ("td", "th"):
+                continue
+            if any(d.tag in _BLOCK_IN_CELL for d in cell.iterdescendants()):
+                return None
+            text = _cell_markdown(cell)
+            span = int(cell.get("colspan", "1")) if (cell.get("colspan") or "1").isdigit() else 1
+            row.append(text)
+            row.extend([""] * (min(span, 50) - 1))
+        if row:
+            rows.append(row)
+    if not rows:
+        return ""
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * width]
+    lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+    caption = table.find("caption")
+    if caption is not None and caption.text_content().strip():
+        lines.insert(0, " ".join(caption.text_content().split()).translate(_TEXT_MAP) + "\n")
+    return "\n".join(lines)
+
+
+def _cell_markdown(cell: lxml.html.HtmlElement) -> str:
+    div = lxml.html.Element("div")
+    div.text = cell.text
+    for child in list(cell):
+        div.append(child)
+    text = _run_html2text(div)
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    joined = CELL_BREAK.join(lines)
+    return joined.replace("|", "\\|")
+
+
+def _html_table(table: lxml.html.HtmlElement) -> str:
+    """A table a pipe table cannot express stays HTML (cleaned, one line per row)."""
+    for el in table.iter():
+        if el.text:
+            el.text = _plain(el.text)
+        if el.tail:
+            el.tail = _plain(el.tail)
+    return lxml.html.tostring(table, encoding="unicode").strip()
+
+
+def _plain(text: str) -> str:
+    """Undo our text markers for content written as raw HTML."""
+    out = []
+    for ch in text:
+        if ch in _FROM_SENTINEL:
+            out.append({"<": "&lt;", "&": "&amp;", ">": "&gt;"}.get(_FROM_SENTINEL[ch], _FROM_SENTINEL[ch]))
+        elif ch == IDEO_SPACE:
+            out.append("\u3000")
+        elif ch == NBSP:
+            out.append("\u00a0")
+        elif ch in (CELL_BREAK, BREAK):
+            out.append("<br>")
+        elif ch in _MARK_HTML:
+            out.append(_MARK_HTML[ch])
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_MARK_HTML = {
+    STRONG_OPEN: "<strong>", STRONG_CLOSE: "</strong>", EM_OPEN: "<em>", EM_CLOSE: "</em>",
+    DEL_OPEN: "<del>", DEL_CLOSE: "</del>", SUB_OPEN: "<sub>", SUB_CLOSE: "</sub>",
+    SUP_OPEN: "<sup>", SUP_CLOSE: "</sup>",
+}  # fmt: skip
+
+
+# --- after html2text ------------------------------------------------------------------------------------
+
+
+def _restore_spaces(md: str) -> str:
+    return md.replace(IDEO_SPACE, "\u3000").replace(NBSP, "\u00a0").replace(CELL_BREAK, "<br>")
+
+
+def _fill_holds(md: str, holds: _Holds, blocks: bool) -> str:
+    if HOLD_OPEN not in md:
+        return md
+    if not blocks:
+
+        def inline(m: re.Match[str]) -> str:
+            text, block = holds.items[int(m.group(1))]
+            return m.group(0) if block else text
+
+        return _HOLD.sub(inline, md)
+    out: list[str] = []
+    for line in md.split("\n"):
+        m = _HOLD.search(line)
+        if not m:
+            out.append(line)
+            continue
+        pieces = []
+        pos = 0
+        for m in _HOLD.finditer(line):
+            text, _ = holds.items[int(m.group(1))]
+            head = line[pos : m.start()]
+            prefix_m = _PREFIX.match(head)
+            prefix = head if prefix_m and prefix_m.end() == len(head) else None
+            if prefix is None:  # text before the block on the same line: give the block its own lines
+                pieces.append(head.rstrip())
+                prefix = _continuation(head)
+                block_lines = text.split("\n")
+                pieces.append("\n".join(prefix + ln if ln else prefix.rstrip() for ln in block_lines))
+            else:
+                cont = _continuation(prefix)
+                block_lines = text.split("\n")
+                first = prefix + block_lines[0]
+                rest = [cont + ln if ln else cont.rstrip() for ln in block_lines[1:]]
+                pieces.append("\n".join([first, *rest]))
+            pos = m.end()
+        tail = line[pos:]
+        if tail.strip():
+            pieces.append(_continuation(line) + tail.strip())
+        out.append("\n".join(p for p in pieces if p != ""))
+    return "\n".join(out)
+
+
+def _continuation(line: str) -> str:
+    """The prefix that continues the container(s) a line is in: blockquote markers and list indentation."""
+    m = _PREFIX.match(line)
+    quotes, indent, marker = m.group(1), m.group(2), m.group(3) or ""
+    return quotes + indent + " " * len(marker)
+
+
+def _resolve_breaks(md: str) -> str:
+    """A ``<br>`` (or a run of them) ends the paragraph: no hard breaks inside paragraphs."""
+    if BREAK not in md:
+        return md
+    out: list[str] = []
+    for line in md.split("\n"):
+        if BREAK not in line:
+            out.append(line)
+            continue
+        prefix = line[: _PREFIX.match(line).end()]
+        parts = [p.strip(" \t") for p in re.split(f"[ \\t]*{BREAK}[{BREAK}\\s]*", line[len(prefix) :])]
+        parts = [p for p in parts if p]
+        if not parts:
+            out.append(prefix.rstrip())
+            continue
+        cont = _continuation(line)
+        lines = [prefix + parts[0]]
+        for part in parts[1:]:
+            lines.append(cont.rstrip())
+            lines.append(cont + part)
+        out.append("\n".join(lines))
+    return "\n".join(out)
+
+
+def _is_space(ch: str) -> bool:
+    return ch == "" or ch in " \t\n\r\f\v\u00a0\u1680\u202f\u205f\u3000" or "\u2000" <= ch <= "\u200a"
+
+
+def _is_punct(ch: str) -> bool:
+    return ch != "" and unicodedata.category(ch)[0] in "PS"
+
+
+def _resolve_escapes(md: str) -> str:
+    """Turn each protected character back into itself, escaped only where the final text would misread it."""
+    if not any(ch in md for ch in _FROM_SENTINEL):
+        return md
+    out_lines = []
+    for line in md.split("\n"):
+        if not any(ch in line for ch in _FROM_SENTINEL):
+            out_lines.append(line)
+            continue
+        start = _PREFIX.match(line).end()
+        heading = bool(re.match(r"[ ]{0,3}#{1,6}(?:[ ]|$)", line[start:] if start else line))
+        chars = list(line)
+        for i, ch in enumerate(chars):
+            real = _FROM_SENTINEL.get(ch)
+            if real is None:
+                continue
+            prev = _plain_char(line[i - 1]) if i else ""
+            nxt = _plain_char(line[i + 1]) if i + 1 < len(line) else ""
+            chars[i] = _escape(real, i == start, prev, nxt, line[i + 1 :], heading)
+        out_lines.append("".join(chars))
+    return "\n".join(out_lines)
+
+
+def _plain_char(ch: str) -> str:
+    return _FROM_SENTINEL.get(ch, ch)
+
+
+def _escape(ch: str, at_start: bool, prev: str, nxt: str, rest: str, heading: bool) -> str:
+    if ch in "*`[]":
+        return "\\" + ch
+    if ch == "_":
+        word = not (_is_space(prev) or _is_punct(prev) or _is_space(nxt) or _is_punct(nxt))
+        return "_" if word else "\\_"
+    if ch == "<":
+        return "\\<" if nxt and (nxt.isascii() and nxt.isalpha() or nxt in "/!?") else "<"
+    if ch in "#>":
+        if at_start:
+            return "\\" + ch
+        if ch == "#" and heading and _is_space(prev) and not rest.strip("#\ufdd6 \t"):
+            return "\\#"  # would be read as a closing sequence of the heading
+        return ch
+    if ch == "\\":
+        return "\\\\" if nxt == "" or nxt in _ASCII_PUNCT else "\\"
+    if ch == "&":
+        return "\\&" if re.match(r"#?[A-Za-z0-9]+;", rest) else "&"
+    if ch == "~":
+        return "\\~" if "~" in (prev, nxt) else "~"
+    return ch
+
+
+def _resolve_emphasis(md: str) -> str:
+    """Write each emphasis as ``**``/``*``/``~~`` where CommonMark renders it, else as inline HTML."""
+    if not any(ch in md for ch in _MARK_HTML):
+        return md
+    lines = _balance_lines(md.split("\n"))
+    return "\n".join(_emphasis_line(line) if any(c in line for c in _MARK_HTML) else line for line in lines)
+
+
+def _balance_lines(lines: list[str]) -> list[str]:
+    """Emphasis never spans lines in our output: close it at the end of a line and reopen on the next."""
+    result = []
+    carry: list[str] = []
+    for line in lines:
+        if carry and line.strip():
+            start = _PREFIX.match(line).end()
+            line = line[:start] + "".join(carry) + line[start:]
+            carry = []
+        stack: list[str] = []
+        for ch in line:
+            if ch in _OPENERS:
+                stack.append(ch)
+            elif ch in _CLOSERS and _CLOSERS[ch] in stack:
+                idx = len(stack) - 1 - stack[::-1].index(_CLOSERS[ch])
+                del stack[idx]
+        if stack:
+            line = line + "".join(_OPENERS[o] for o in reversed(stack))
+            carry = stack
+        result.append(line)
+    return result
+
+
+def _emphasis_line(line: str) -> str:
+    line = line.replace(SUB_OPEN, "<sub>").replace(SUB_CLOSE, "</sub>")
+    line = line.replace(SUP_OPEN, "<sup>").replace(SUP_CLOSE, "</sup>")
+    # Merge a closing marker immediately reopened (<b>a</b><b>b</b>) and drop empty pairs.
+    for opener, closer in _OPENERS.items():
+        line = line.replace(closer + opener, "")
+        line = re.sub(f"{opener}([\\s]*){closer}", r"\1", line)
+    while True:
+        pair = _innermost_pair(line)
+        if pair is None:
+            return line
+        i, j = pair
+        if i < 0:  # a closer with no opener: drop it
+            line = line[:j] + line[j + 1 :]
+            continue
+        opener = line[i]
+        inner = line[i + 1 : j]
+        core = inner.strip()
+        if not core:
+            line = line[:i] + inner + line[j + 1 :]
+            continue
+        lead = inner[: len(inner) - len(inner.lstrip())]
+        trail = inner[len(inner.rstrip()) :]
+        start = line[:i]
+        # whitespace just inside a marker moves outside it, unless it would start the line's text
+        before = start if _PREFIX.match(start).end() == len(start) else start + lead
+        after = trail + line[j + 1 :]
+        mark, html_open, html_close = _MARKS[opener]
+        prev = before[-1] if before else ""
+        nxt = after[0] if after else ""
+        if _can_open(prev, core[0]) and _can_close(core[-1], nxt) and not _touches_marker(prev, nxt, mark):
+            line = before + mark + core + mark + after
+        else:
+            line = before + html_open + core + html_close + after
+
+
+def _touches_marker(prev: str, nxt: str, mark: str) -> bool:
+    """``**a**`` glued to a literal ``*`` or ``~`` would merge into a longer delimiter run."""
+    return mark[0] in (prev, nxt)
+
+
+def _innermost_pair(line: str) -> tuple[int, int] | None:
+    """The first closed pair of markers, as (opener index, closer index); (-1, j) for a stray closer."""
+    stack: list[int] = []
+    for idx, ch in enumerate(line):
+        if ch in _OPENERS:
+            stack.append(idx)
+        elif ch in _CLOSERS:
+            for k in range(len(stack) - 1, -1, -1):
+                if line[stack[k]] == _CLOSERS[ch]:
+                    return stack[k], idx
+            return -1, idx
+    if stack:  # an opener with no closer: drop it
+        return -1, stack[0]
+    return None
+
+
+def _can_open(prev: str, first: str) -> bool:
+    """CommonMark left-flanking: not followed by space, and if followed by punctuation, preceded by space/punct."""
+    if _is_space(first):
+        return False
+    return not _is_punct(first) or _is_space(prev) or _is_punct(prev)
+
+
+def _can_close(last: str, nxt: str) -> bool:
+    if _is_space(last):
+        return False
+    return not _is_punct(last) or _is_space(nxt) or _is_punct(nxt)
+
+
+def _tidy(md: str) -> str:
+    lines = [line.rstrip(" \t") for line in md.split("\n")]
+    text = "\n".join(lines)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    # stray markers that lost their partner (malformed nesting) must not reach the reader
+    return re.sub(f"[{''.join(_MARK_HTML)}]", "", text)

@@ -1,0 +1,506 @@
+"""Bytes on disk → :class:`~converters.post.Post`.
+
+Handles what real archives contain: BOMs, CRLF, UTF-16, GB18030/GBK, YAML/TOML/JSON front matter (with the
+leading blank lines scrapers leave, and Hexo's form with no opening ``---``), and every normalisation of
+Hexo's metadata rules. Reading never raises and never writes: whatever is wrong becomes a Problem.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+
+from .dates import parse_date
+from .frontmatter_yaml import HexoLoader, parse_lenient, parse_simple
+from .post import BodyKind, Meta, Post, Problem
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+HEAD_BYTES = 16 * 1024
+"""How much of a file a library scan reads: enough for any real front matter and the first heading."""
+
+MAX_POST_BYTES = 64 * 1024 * 1024
+"""Larger files are reported, not read: no blog post is this big, and reading it would stall a scan."""
+
+COVER_KEYS = ("headimg", "thumbnail", "cover", "banner", "image", "featured_image", "cover_image")
+DATE_KEYS = ("date", "pubDate", "pub_date", "published", "created", "publishDate")
+UPDATED_KEYS = ("updated", "lastmod", "last_modified_at", "modified", "lastUpdated")
+
+_YAML = frontmatter.YAMLHandler()
+
+
+@dataclass(slots=True)
+class Split:
+    """A post's text cut into front matter and body; line numbers are 1-based, in the decoded text."""
+
+    front_matter: str | None
+    format: str | None  # "yaml" | "toml" | "json"
+    body: str
+    fm_line: int = 1
+    body_line: int = 1
+
+
+# --- decoding ------------------------------------------------------------------------------------------
+
+
+def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
+    """Decode a file's bytes; ``None`` text means the file is not a text post at all."""
+    problems: list[Problem] = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return _newlines(data.decode("utf-16")), problems
+        except UnicodeDecodeError as e:
+            return _newlines(data.decode("utf-16", "replace")), [
+                Problem(path, f"undecodable UTF-16 at byte {e.start}; replaced", "error")
+            ]
+    if b"\x00" in data[:8192] and _looks_binary(data[:8192]):
+        return None, [Problem(path, "binary file, not a text post", "error")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        text, problems = _decode_legacy(data, path, e.start)
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+        problems.append(Problem(path, "NUL bytes removed", "warning"))
+    return _newlines(text), problems
+
+
+def _looks_binary(head: bytes) -> bool:
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls > len(head) // 20 or head.count(0) > 4
+
+
+def _decode_legacy(data: bytes, path: str, bad_at: int) -> tuple[str, list[Problem]]:
+    """Not UTF-8: GB18030 (a superset of GBK and GB2312) is what Chinese archives use, else ask charset-normalizer."""
+    for encoding in ("gb18030",):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _plausible_cjk(text):
+            return text, [Problem(path, f"not UTF-8; read as {encoding.upper()}", "warning")]
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+    except Exception:  # charset-normalizer is a guesser; a failure to guess is not the user's problem
+        best = None
+    if best is not None and best.encoding not in ("utf_8", "ascii"):
+        return str(best), [Problem(path, f"not UTF-8; read as {best.encoding}", "warning")]
+    return data.decode("utf-8", "replace"), [
+        Problem(path, f"undecodable bytes (first at byte {bad_at}) replaced with U+FFFD", "error")
+    ]
+
+
+def _plausible_cjk(text: str) -> bool:
+    """GB18030 decodes almost any bytes; accept it only when the result is mostly common Han text."""
+    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f")
+    odd = sum(1 for ch in text if ord(ch) > 0x7F and not ("\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\uffef"))
+    return han > 0 and odd <= han // 10
+
+
+def _newlines(text: str) -> str:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+# --- splitting -----------------------------------------------------------------------------------------
+
+_FENCE = {"---": "yaml", "+++": "toml", ";;;": "json"}
+_KEYLIKE = re.compile(r"[A-Za-z_][\w-]*[ \t]*:(?:[ \t]|$)")
+
+
+def split(text: str) -> Split:
+    """Find the front matter, wherever Hexo, Jekyll and Hugo would find it."""
+    lines = text.split("\n")
+    start = 0
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    if start == len(lines):
+        return Split(None, None, "")
+    opener = lines[start].rstrip()
+    if opener.startswith("{"):
+        return _split_json_object(text, lines, start)
+    fmt = _FENCE.get(opener) or ("yaml" if re.fullmatch(r"-{3,}", opener) else None)
+    if fmt is not None:
+        closers = {"yaml": ("---", "..."), "toml": ("+++",), "json": (";;;",)}[fmt]
+        for i in range(start + 1, len(lines)):
+            if lines[i].rstrip() in closers or (fmt == "yaml" and re.fullmatch(r"-{3,}", lines[i].rstrip())):
+                fm = "\n".join(lines[start + 1 : i])
+                if fmt == "yaml" and not _looks_like_mapping(fm):
+                    break  # a body that opens with a --- rule: nothing here is front matter
+                return Split(fm, fmt, "\n".join(lines[i + 1 :]), start + 2, i + 2)
+        return Split(None, None, "\n".join(lines[start:]), body_line=start + 1)
+    # Hexo also accepts front matter with no opening ---: key lines, then a --- line.
+    if _KEYLIKE.match(opener):
+        for i in range(start + 1, len(lines)):
+            if re.fullmatch(r"-{3,}", lines[i].rstrip()):
+                fm = "\n".join(lines[start:i])
+                if _looks_like_mapping(fm):
+                    return Split(fm, "yaml", "\n".join(lines[i + 1 :]), start + 1, i + 2)
+                break
+            if lines[i].strip() and not (lines[i][0] in " \t-#" or _KEYLIKE.match(lines[i])):
+                break
+    return Split(None, None, "\n".join(lines[start:]), body_line=start + 1)
+
+
+def _looks_like_mapping(fm: str) -> bool:
+    for line in fm.split("\n"):
+        if line.strip() and not line.lstrip().startswith("#"):
+            return bool(_KEYLIKE.match(line))
+    return True  # an empty block between two --- lines is empty front matter
+
+
+def _split_json_object(text: str, lines: list[str], start: int) -> Split:
+    offset = sum(len(line) + 1 for line in lines[:start])
+    try:
+        _, end = json.JSONDecoder().raw_decode(text, offset)
+    except json.JSONDecodeError:
+        return Split(None, None, "\n".join(lines[start:]), body_line=start + 1)
+    body = text[end:]
+    body_line = text.count("\n", 0, end) + 1
+    if body.startswith("\n"):
+        body, body_line = body[1:], body_line + 1
+    return Split(text[offset:end], "json", body, start + 1, body_line)
+
+
+# --- front matter ----------------------------------------------------------------------------------------
+
+
+def parse_front_matter(part: Split, path: str) -> tuple[dict[str, Any], list[Problem]]:
+    """The front matter as a mapping; malformed front matter is reported and salvaged line by line."""
+    if part.front_matter is None or not part.front_matter.strip():
+        return {}, []
+    fm = part.front_matter
+    try:
+        if part.format == "yaml":
+            data = parse_simple(fm)
+            if data is None:
+                data = _YAML.load(fm, Loader=HexoLoader)
+        elif part.format == "toml":
+            data = tomllib.loads(fm)
+        else:
+            data = json.loads(fm) if fm.lstrip().startswith("{") else json.loads("{" + fm + "}")
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = part.fm_line + mark.line if mark is not None else part.fm_line
+        reason = getattr(e, "problem", None) or str(e).split("\n")[0]
+        return parse_lenient(fm), [Problem(path, f"malformed YAML front matter: {reason}", "error", line)]
+    except tomllib.TOMLDecodeError as e:
+        return {}, [Problem(path, f"malformed TOML front matter: {e}", "error", part.fm_line)]
+    except (json.JSONDecodeError, ValueError) as e:
+        return {}, [Problem(path, f"malformed JSON front matter: {e}", "error", part.fm_line)]
+    except RecursionError:
+        return {}, [Problem(path, "front matter nested too deeply", "error", part.fm_line)]
+    if data is None:
+        return {}, []
+    if not isinstance(data, dict):
+        return {}, [Problem(path, "front matter is not a mapping of keys", "error", part.fm_line)]
+    return {str(k): v for k, v in data.items()}, []
+
+
+# --- normalising -------------------------------------------------------------------------------------------
+
+
+def _first(fm: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        value = fm.get(key)
+        if value not in (None, "", [], {}):
+            return value
+    return None
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).strip()
+
+
+def normalise_categories(value: Any) -> tuple[tuple[str, ...], ...]:
+    """Hexo's rules: a list is one hierarchy, nested lists are separate hierarchies, a string is one category."""
+    if value in (None, "", [], {}):
+        return ()
+    if not isinstance(value, list):
+        name = _text(value)
+        return ((name,),) if name else ()
+    main: list[str] = []
+    others: list[tuple[str, ...]] = []
+    for item in value:
+        if isinstance(item, list):
+            path = tuple(n for n in (_text(x) for x in item if x is not None) if n)
+            if path:
+                others.append(path)
+        elif item is not None:
+            name = _text(item)
+            if name:
+                main.append(name)
+    return ((tuple(main),) if main else ()) + tuple(others)
+
+
+def normalise_tags(value: Any) -> tuple[str, ...]:
+    if value in (None, "", [], {}):
+        return ()
+    items = value if isinstance(value, list) else re.split(r"[,，]", _text(value))
+    seen: dict[str, None] = {}
+    for item in items:
+        if isinstance(item, (list, dict)) or item is None:
+            continue
+        name = _text(item)
+        if name:
+            seen.setdefault(name)
+    return tuple(seen)
+
+
+def normalise_authors(value: Any) -> tuple[str, ...]:
+    if value in (None, "", [], {}):
+        return ()
+    items = value if isinstance(value, list) else [value]
+    names = []
+    for item in items:
+        if isinstance(item, dict):
+            item = item.get("name") or item.get("title")
+        if item not in (None, ""):
+            name = _text(item)
+            if name:
+                names.append(name)
+    return tuple(names)
+
+
+def cover_of(fm: dict[str, Any]) -> str | None:
+    value = _first(fm, COVER_KEYS)
+    if value is None:
+        images = fm.get("images")
+        if isinstance(images, list) and images:
+            value = images[0]
+    if isinstance(value, dict):
+        value = value.get("src") or value.get("url") or value.get("path")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return _text(value) or None if value is not None else None
+
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$", re.M)
+_HTML_H = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1\s*>", re.S | re.I)
+_TAGS = re.compile(r"<[^>]+>")
+_HTML_SIGNS = re.compile(
+    r"<(?:p|div|br|img|h[1-6]|ul|ol|li|table|span|strong|b|em|section|article|figure|blockquote|pre|a)\b[^>]*>",
+    re.I,
+)
+_BLOCKY = re.compile(r"<(?:p|div|br)\b[^>]*>", re.I)
+_MD_SIGNS = re.compile(r"^(?: {0,3}#{1,6} |```|~~~| {0,3}[-*+] \S| {0,3}\d+\. |> |\{% )", re.M)
+
+
+def body_kind(body: str) -> BodyKind:
+    """Scraped HTML or Markdown: HTML when block tags outnumber Markdown's line-start signs."""
+    head = body[:20000]
+    html = len(_HTML_SIGNS.findall(head))
+    if html == 0:
+        return "markdown"
+    md = len(_MD_SIGNS.findall(head))
+    stripped = head.lstrip()
+    if stripped.startswith("<") and html >= md:
+        return "html"
+    return "html" if len(_BLOCKY.findall(head)) > 3 * md + 2 else "markdown"
+
+
+def title_from_body(body: str, kind: BodyKind) -> str | None:
+    if kind == "html":
+        m = _HTML_H.search(body[:HEAD_BYTES])
+        if m:
+            import html as _html
+
+            text = " ".join(_html.unescape(_TAGS.sub("", m.group(2))).split())
+            return text or None
+        return None
+    m = _ATX.search(body[:HEAD_BYTES])
+    return m.group(2).strip() if m else None
+
+
+_MORE = re.compile(r"<!--\s*more\s*-->", re.I)
+
+
+def excerpt_of(body: str) -> str | None:
+    m = _MORE.search(body)
+    return body[: m.start()].rstrip() if m else None
+
+
+_SCRIPTS = (
+    ("ja", re.compile(r"[\u3040-\u30ff]")),
+    ("ko", re.compile(r"[\uac00-\ud7af]")),
+    ("zh", re.compile(r"[\u4e00-\u9fff]")),
+    ("ru", re.compile(r"[\u0400-\u04ff]")),
+)
+_STOPWORDS = {
+    "en": {"the", "and", "is", "of", "to", "in", "that", "it", "for", "with"},
+    "es": {"el", "la", "de", "que", "y", "en", "los", "las", "una", "por"},
+    "nl": {"de", "het", "een", "en", "van", "is", "dat", "niet", "op", "voor"},
+    "id": {"yang", "dan", "di", "dari", "untuk", "dengan", "ini", "itu", "adalah", "dalam"},
+    "de": {"der", "die", "das", "und", "ist", "nicht", "mit", "ein", "eine", "zu"},
+    "fr": {"le", "la", "les", "et", "est", "un", "une", "des", "du", "pour"},
+}
+
+
+def detect_language(fm: dict[str, Any], title: str, sample: str) -> str:
+    """A BCP 47 tag: the post's ``lang`` key, else a guess from its script and common words."""
+    declared = _first(fm, ("lang", "language", "locale"))
+    if isinstance(declared, str) and re.fullmatch(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*", declared.strip()):
+        return declared.strip().replace("_", "-")
+    text = title + " " + _TAGS.sub(" ", sample[:4000])
+    counts = {lang: len(rx.findall(text)) for lang, rx in _SCRIPTS}
+    if counts["ja"] > 5:
+        return "ja"
+    best = max(counts, key=lambda k: counts[k])
+    if counts[best] > 10 or (counts[best] and counts[best] * 4 > len(text.split())):
+        return best
+    words = re.findall(r"[a-z]+", text.lower())
+    scores = {lang: sum(1 for w in words if w in stop) for lang, stop in _STOPWORDS.items()}
+    lang = max(scores, key=lambda k: scores[k])
+    return lang if scores[lang] >= 3 else ("en" if words else "und")
+
+
+def build_meta(
+    path: str,
+    fm: dict[str, Any],
+    body: str,
+    problems: list[Problem],
+    zone: tzinfo | None,
+    part: Split | None = None,
+) -> Meta:
+    """Normalise a front-matter mapping into :class:`Meta`, recording every value that could not be used."""
+    kind = body_kind(body)
+    raw_title = fm.get("title")
+    title = _text(raw_title) if raw_title not in (None, "", []) else ""
+    if not title:
+        title = title_from_body(body, kind) or Path(path).stem
+    dates = []
+    for keys, label in ((DATE_KEYS, "date"), (UPDATED_KEYS, "updated")):
+        raw = _first(fm, keys)
+        value, reason = parse_date(raw, zone)
+        if reason:
+            problems.append(Problem(path, f"{label}: {reason}", "warning", _key_line(part, fm, keys)))
+        dates.append(value)
+    categories = fm["categories"] if "categories" in fm else fm.get("category")
+    return Meta(
+        path=path,
+        title=title,
+        date=dates[0],
+        updated=dates[1],
+        categories=normalise_categories(categories),
+        tags=normalise_tags(fm.get("tags", fm.get("tag"))),
+        authors=normalise_authors(fm.get("author", fm.get("authors"))),
+        cover=cover_of(fm),
+        language=detect_language(fm, title, body),
+        body_kind=kind,
+        problems=tuple(problems),
+    )
+
+
+def _key_line(part: Split | None, fm: dict[str, Any], keys: tuple[str, ...]) -> int | None:
+    """The line of the first of ``keys`` present, so a warning points where the user must look."""
+    if part is None or part.front_matter is None:
+        return None
+    key = next((k for k in keys if fm.get(k) not in (None, "", [], {})), None)
+    if key is None:
+        return None
+    m = re.search(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*[:=]", part.front_matter, re.M)
+    return part.fm_line + part.front_matter.count("\n", 0, m.start()) if m else None
+
+
+# --- entry points --------------------------------------------------------------------------------------------
+
+
+def read_text(text: str, path: str, zone: tzinfo | None = None, problems: list[Problem] | None = None) -> Post:
+    """Decoded text → Post."""
+    problems = list(problems or [])
+    part = split(text)
+    fm, fm_problems = parse_front_matter(part, path)
+    problems.extend(fm_problems)
+    meta = build_meta(path, fm, part.body, problems, zone, part)
+    return Post(
+        meta=meta,
+        body=part.body,
+        front_matter=fm,
+        front_matter_format=part.format,  # type: ignore[arg-type]
+        excerpt=excerpt_of(part.body),
+    )
+
+
+def read_bytes(data: bytes, path: str, zone: tzinfo | None = None) -> Post:
+    text, problems = decode(data, path)
+    if text is None:
+        return unreadable(path, problems)
+    return read_text(text, path, zone, problems)
+
+
+def unreadable(path: str, problems: list[Problem]) -> Post:
+    """A Post standing for a file that could not be read at all, so callers still have something to show."""
+    meta = Meta(path=path, title=Path(path).name, problems=tuple(problems))
+    return Post(meta=meta, body="")
+
+
+def read_post(path: str | os.PathLike[str], zone: tzinfo | None = None) -> Post:
+    """Read one post file. Never raises: an unreadable file gives a Post carrying an error Problem."""
+    name = os.fspath(path)
+    try:
+        size = os.stat(name).st_size
+        if size > MAX_POST_BYTES:
+            return unreadable(name, [Problem(name, f"file too large ({size:,} bytes)", "error")])
+        with open(name, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        return unreadable(name, [Problem(name, f"cannot read: {e.strerror or e}", "error")])
+    return read_bytes(data, name, zone)
+
+
+def read_head(path: str, zone: tzinfo | None = None) -> Meta:
+    """Metadata only, from the first :data:`HEAD_BYTES` of a file (the whole file if the front matter is longer)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(HEAD_BYTES)
+            if len(data) == HEAD_BYTES and not _front_matter_closed(data):
+                size = os.fstat(f.fileno()).st_size
+                if size > MAX_POST_BYTES:
+                    return unreadable(path, [Problem(path, f"file too large ({size:,} bytes)", "error")]).meta
+                data += f.read()
+    except OSError as e:
+        return unreadable(path, [Problem(path, f"cannot read: {e.strerror or e}", "error")]).meta
+    if len(data) == HEAD_BYTES:
+        data = _trim_partial_utf8(data)
+    text, problems = decode(data, path)
+    if text is None:
+        return unreadable(path, problems).meta
+    part = split(text)
+    fm, fm_problems = parse_front_matter(part, path)
+    return build_meta(path, fm, part.body, problems + fm_problems, zone, part)
+
+
+def _front_matter_closed(head: bytes) -> bool:
+    first = head.lstrip()[:3]
+    if first in (b"---", b"+++", b";;;"):
+        return head.find(b"\n" + first, 3) != -1 or head.find(b"\n...", 3) != -1
+    return True
+
+
+def _trim_partial_utf8(data: bytes) -> bytes:
+    """Cut a head read at a character boundary so a multibyte character split in two is not 'undecodable'."""
+    cut = len(data)
+    while cut > len(data) - 4 and cut > 0 and (data[cut - 1] & 0xC0) == 0x80:
+        cut -= 1
+    if cut > 0 and data[cut - 1] >= 0xC0:
+        cut -= 1
+    return data[:cut]
