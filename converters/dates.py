@@ -132,4 +132,11 @@ def rfc3339(dt: datetime | None) -> str | None:
     """RFC 3339 with the post's own offset (``2022-01-11T04:39:04+00:00``)."""
     if dt is None:
         return None
-    return dt.isoformat(timespec="microseconds" if dt.microsecond else "seconds")
+    if not dt.microsecond:
+        return dt.isoformat(timespec="seconds")
+    return dt.isoformat(timespec="milliseconds" if dt.microsecond % 1000 == 0 else "microseconds")
+
+
+def html_datetime(dt: datetime) -> str:
+    """The form HTML's ``<time datetime>`` accepts: at most millisecond precision."""
+    return dt.isoformat(timespec="milliseconds" if dt.microsecond else "seconds")

@@ -46,7 +46,7 @@ HexoLoader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)
 
 def load_yaml(text: str) -> Any:
     """Parse YAML front matter; raises :class:`yaml.YAMLError` (with a line mark) when malformed."""
-    return yaml.load(text, Loader=HexoLoader)  # noqa: S506 - HexoLoader is a safe loader
+    return yaml.load(text, Loader=HexoLoader)
 
 
 # --- the fast path -------------------------------------------------------------------------------------

@@ -51,7 +51,18 @@ CODE_MARKUP = {
     "small", "big", "kbd", "samp", "var", "q", "abbr", "tt", "div", "p", "pre", "ol", "ul", "li",
 }  # fmt: skip
 LAZY_SRC = ("data-original", "data-original-src", "data-src", "data-actualsrc", "data-lazy-src", "data-url")
-REDIRECT_KEYS = {"target", "url", "u", "to", "link", "redirect", "redirect_url", "redirect_uri", "goto", "dest"}
+REDIRECT_KEYS = {
+    "target",
+    "url",
+    "u",
+    "to",
+    "link",
+    "redirect",
+    "redirect_url",
+    "redirect_uri",
+    "goto",
+    "dest",
+}
 CHROME_TEXT = {"复制代码", "复制", "copy", "Copy", "Copy code", "代码"}
 CHROME_CLASSES = re.compile(r"\b(copy-code-btn|code-copy|copy-btn|btn-copy|hljs-copy)\b")
 CHROME_IDS = {"recommend_bottom", "article_bottom"}
@@ -414,8 +425,39 @@ def _owner_table(cell: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     return parent
 
 
-_CONTAINERS = {"div", "p", "li", "blockquote", "figure", "figcaption", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6"}
-_INLINE_EMPTYABLE = {"strong", "b", "em", "i", "u", "s", "del", "strike", "ins", "mark", "sub", "sup", "code", "kbd", "q"}
+_CONTAINERS = {
+    "div",
+    "p",
+    "li",
+    "blockquote",
+    "figure",
+    "figcaption",
+    "dd",
+    "dt",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+}
+_INLINE_EMPTYABLE = {
+    "strong",
+    "b",
+    "em",
+    "i",
+    "u",
+    "s",
+    "del",
+    "strike",
+    "ins",
+    "mark",
+    "sub",
+    "sup",
+    "code",
+    "kbd",
+    "q",
+}
 
 
 def _remove_empty(root: lxml.html.HtmlElement) -> None:
@@ -430,8 +472,10 @@ def _remove_empty(root: lxml.html.HtmlElement) -> None:
                 el.drop_tag()  # keep the space it held
             else:
                 _drop(el)
-        elif el.tag in _CONTAINERS and not (el.text or "").strip() and all(
-            c.tag == "br" and not (c.tail or "").strip() for c in el
+        elif (
+            el.tag in _CONTAINERS
+            and not (el.text or "").strip()
+            and all(c.tag == "br" and not (c.tail or "").strip() for c in el)
         ):
             _drop(el)
 

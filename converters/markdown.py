@@ -34,7 +34,11 @@ BREAK, CELL_BREAK, HOLD_OPEN, HOLD_CLOSE = "\ufde7", "\ufdea", "\ufde8", "\ufde9
 _TEXT_MAP = str.maketrans({**_SENTINEL, "\u3000": IDEO_SPACE, "\u00a0": NBSP})
 _OPENERS = {STRONG_OPEN: STRONG_CLOSE, EM_OPEN: EM_CLOSE, DEL_OPEN: DEL_CLOSE}
 _CLOSERS = {v: k for k, v in _OPENERS.items()}
-_MARKS = {STRONG_OPEN: ("**", "<strong>", "</strong>"), EM_OPEN: ("*", "<em>", "</em>"), DEL_OPEN: ("~~", "<del>", "</del>")}
+_MARKS = {
+    STRONG_OPEN: ("**", "<strong>", "</strong>"),
+    EM_OPEN: ("*", "<em>", "</em>"),
+    DEL_OPEN: ("~~", "<del>", "</del>"),
+}
 _EMPHASIS_TAGS = {
     "strong": (STRONG_OPEN, STRONG_CLOSE), "b": (STRONG_OPEN, STRONG_CLOSE),
     "em": (EM_OPEN, EM_CLOSE), "i": (EM_OPEN, EM_CLOSE),
@@ -150,7 +154,7 @@ def _has_ancestor(el: lxml.html.HtmlElement, tag: str) -> bool:
 def _encode_url(el: lxml.html.HtmlElement, attr: str) -> None:
     url = el.get(attr)
     if url and re.search(r"[\s()<>]", url):
-        el.set(attr, re.sub(r"[\s()<>]", lambda m: "%{:02X}".format(ord(m.group())), url))
+        el.set(attr, re.sub(r"[\s()<>]", lambda m: f"%{ord(m.group()):02X}", url))
 
 
 def _mark_inline(el: lxml.html.HtmlElement, opener: str, closer: str) -> None:
@@ -429,7 +433,7 @@ def _escape(ch: str, at_start: bool, prev: str, nxt: str, rest: str, heading: bo
         word = not (_is_space(prev) or _is_punct(prev) or _is_space(nxt) or _is_punct(nxt))
         return "_" if word else "\\_"
     if ch == "<":
-        return "\\<" if nxt and (nxt.isascii() and nxt.isalpha() or nxt in "/!?") else "<"
+        return "\\<" if nxt and ((nxt.isascii() and nxt.isalpha()) or nxt in "/!?") else "<"
     if ch in "#>":
         if at_start:
             return "\\" + ch

@@ -109,7 +109,9 @@ def _decode_legacy(data: bytes, path: str, bad_at: int) -> tuple[str, list[Probl
 def _plausible_cjk(text: str) -> bool:
     """GB18030 decodes almost any bytes; accept it only when the result is mostly common Han text."""
     han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f")
-    odd = sum(1 for ch in text if ord(ch) > 0x7F and not ("\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\uffef"))
+    odd = sum(
+        1 for ch in text if ord(ch) > 0x7F and not ("\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\uffef")
+    )
     return han > 0 and odd <= han // 10
 
 
@@ -358,7 +360,9 @@ _STOPWORDS = {
 def detect_language(fm: dict[str, Any], title: str, sample: str) -> str:
     """A BCP 47 tag: the post's ``lang`` key, else a guess from its script and common words."""
     declared = _first(fm, ("lang", "language", "locale"))
-    if isinstance(declared, str) and re.fullmatch(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*", declared.strip()):
+    if isinstance(declared, str) and re.fullmatch(
+        r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*", declared.strip()
+    ):
         return declared.strip().replace("_", "-")
     text = title + " " + _TAGS.sub(" ", sample[:4000])
     counts = {lang: len(rx.findall(text)) for lang, rx in _SCRIPTS}
@@ -424,7 +428,9 @@ def _key_line(part: Split | None, fm: dict[str, Any], keys: tuple[str, ...]) -> 
 # --- entry points --------------------------------------------------------------------------------------------
 
 
-def read_text(text: str, path: str, zone: tzinfo | None = None, problems: list[Problem] | None = None) -> Post:
+def read_text(
+    text: str, path: str, zone: tzinfo | None = None, problems: list[Problem] | None = None
+) -> Post:
     """Decoded text → Post."""
     problems = list(problems or [])
     part = split(text)

@@ -1,0 +1,732 @@
+"""``postshelf convert | list | categories``: the command line for shell scripts.
+
+A contract: stdout carries only output, problems go to stderr as ``path:line: severity: message``, and the
+exit status is 0 (every post converted; warnings allowed), 1 (some post had an error, or an output could
+not be written) or 2 (usage error). No traceback reaches the user. Textual is never imported here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import errno
+import io
+import json
+import os
+import re
+import sys
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any, TextIO
+
+import frontmatter
+
+from .dates import parse_date, resolve_zone, rfc3339
+from .document import Rendered, RenderOptions
+from .epub import EpubWriter, reading_order
+from .jsonout import dumps, feed_chunks, feed_item_text, record
+from .library import Library, SourceFile, scan_library, sort_key, walk
+from .post import Meta, Post, Problem
+from .reading import read_bytes, read_post
+from .xhtml import IMAGE_MODES, document, fragment_markup
+
+FORMATS = ("markdown", "html", "json", "jsonl", "jsonfeed", "epub")
+SUFFIX = {"markdown": ".md", "html": ".xhtml", "json": ".json"}
+SINGLE_FILE_FORMATS = {"jsonl", "jsonfeed", "epub"}
+NORMALISED_KEYS = {
+    "title", "date", "updated", "categories", "category", "tags", "tag", "author", "authors", "lastmod",
+    "pubDate", "pub_date", "published", "last_modified_at", "modified",
+}  # fmt: skip
+_RESERVED_NAMES = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.I)
+
+
+class UsageError(Exception):
+    """Bad arguments: exit status 2."""
+
+
+class OutputError(Exception):
+    """An output cannot be written at all (disk full, read-only, closed pipe): stop with status 1."""
+
+
+# --- options -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    category: tuple[str, ...] | None = None
+    tags: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def active(self) -> bool:
+        return bool(self.category or self.tags or self.since or self.until)
+
+    def accepts(self, meta: Meta) -> bool:
+        if self.category and not any(p[: len(self.category)] == self.category for p in meta.categories):
+            return False
+        if self.tags and not {t.casefold() for t in meta.tags} & {t.casefold() for t in self.tags}:
+            return False
+        if self.since and (meta.date is None or meta.date < self.since):
+            return False
+        return not (self.until and (meta.date is None or meta.date > self.until))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a worker process needs to convert one post (small and picklable)."""
+
+    fmt: str
+    zone: tzinfo | None
+    images: str
+    keep_proxies: bool
+    front_matter: bool
+    filters: Filters = field(default_factory=Filters)
+
+
+@dataclass
+class Result:
+    """What converting one post gave: output text (None when filtered out or unreadable) and problems."""
+
+    source: str
+    relative: str
+    text: str | None
+    problems: list[Problem]
+    meta: Meta | None = None
+
+
+# --- converting one post -------------------------------------------------------------------------------------
+
+
+def render_markdown(rendered: Rendered, with_front_matter: bool = True) -> str:
+    """The post as Markdown with normalised YAML front matter (or the bare body)."""
+    body = rendered.markdown
+    if not with_front_matter:
+        return body
+    meta, fm = rendered.post.meta, rendered.post.front_matter
+    head: dict[str, Any] = {"title": meta.title}
+    if meta.date:
+        head["date"] = rfc3339(meta.date)
+    if meta.updated:
+        head["updated"] = rfc3339(meta.updated)
+    if meta.authors:
+        head["author"] = meta.authors[0] if len(meta.authors) == 1 else list(meta.authors)
+    if meta.categories:
+        head["categories"] = (
+            list(meta.categories[0]) if len(meta.categories) == 1 else [list(p) for p in meta.categories]
+        )
+    if meta.tags:
+        head["tags"] = list(meta.tags)
+    for key, value in fm.items():
+        if key not in NORMALISED_KEYS and key not in head:
+            head[key] = value
+    post = frontmatter.Post(body, **head)
+    return frontmatter.dumps(post, sort_keys=False, allow_unicode=True, width=1_000_000) + "\n"
+
+
+def convert_post(post: Post, relative: str, settings: Settings) -> Result:
+    """Render one post in the chosen format; filtered-out posts give no text."""
+    meta = post.meta
+    if not settings.filters.accepts(meta):
+        return Result(post.path, relative, None, [], meta)
+    rendered = Rendered(post, RenderOptions(keep_proxies=settings.keep_proxies))
+    fmt = settings.fmt
+    try:
+        if fmt == "markdown":
+            text = render_markdown(rendered, settings.front_matter)
+        elif fmt in ("html", "epub"):
+            text = fragment_markup(rendered.clean.root, settings.images)  # type: ignore[arg-type]
+            if fmt == "html":
+                text = document(meta, text)
+        elif fmt == "json":
+            text = dumps(record(rendered, relative), indent=2) + "\n"
+        elif fmt == "jsonl":
+            text = dumps(record(rendered, relative)) + "\n"
+        else:
+            text = feed_item_text(record(rendered, relative))
+    except RecursionError:
+        return Result(
+            post.path, relative, None, [Problem(post.path, "too deeply nested to convert", "error")], meta
+        )
+    return Result(post.path, relative, text, rendered.problems, meta)
+
+
+def _work(job: tuple[str, str, bytes | None, Settings]) -> Result:
+    """Worker entry point: read and convert one post. Runs in a pool process, so it must not raise."""
+    path, relative, data, settings = job
+    try:
+        post = read_bytes(data, path, settings.zone) if data is not None else read_post(path, settings.zone)
+        return convert_post(post, relative, settings)
+    except Exception as e:  # a bug must cost one post, not the run: report it with its path
+        return Result(
+            path, relative, None, [Problem(path, f"internal error: {type(e).__name__}: {e}", "error")]
+        )
+
+
+def _results(jobs: list[tuple[str, str, bytes | None, Settings]], workers: int) -> Iterator[Result]:
+    """Convert in order, on ``workers`` processes when there is enough work to pay for them."""
+    if workers <= 1 or len(jobs) < 16:
+        yield from map(_work, jobs)
+        return
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    with ctx.Pool(workers) as pool:
+        yield from pool.imap(_work, jobs, chunksize=max(1, min(64, len(jobs) // (workers * 8) or 1)))
+
+
+# --- writing ------------------------------------------------------------------------------------------------------
+
+
+def safe_component(name: str, limit: int = 200) -> str:
+    """A file-name component that is safe whatever a title says: no separators, dots-only, control
+    characters or reserved device names, at most ``limit`` bytes of UTF-8."""
+    name = unicodedata.normalize("NFC", name)
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = re.sub(r'[\\/:*?"<>|]+', "_", name).strip(" .")
+    if not name or set(name) <= {"."}:
+        name = "_"
+    if _RESERVED_NAMES.match(name):
+        name = "_" + name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or len(suffix) > 10:
+        stem, suffix = name, ""
+    while len((stem + (f".{suffix}" if suffix else "")).encode()) > limit:
+        stem = stem[:-1]
+    return stem + (f".{suffix}" if suffix else "")
+
+
+def output_path(out_dir: Path, relative: str, fmt: str) -> Path:
+    parts = [safe_component(p) for p in Path(relative).parts if p not in ("", ".", "..", "/")]
+    if not parts:
+        parts = ["post"]
+    name = parts[-1]
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    parts[-1] = safe_component(stem + SUFFIX[fmt])
+    return out_dir.joinpath(*parts)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file in the same folder and rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".postshelf-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+class AtomicFile:
+    """A single output file (JSON Lines, JSON Feed) that appears only when complete."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(dir=path.parent, prefix=".postshelf-", suffix=".tmp")
+        self.file: TextIO = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+
+    def write(self, text: str) -> None:
+        self.file.write(text)
+
+    def commit(self) -> None:
+        self.file.close()
+        os.replace(self.tmp, self.path)
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.file.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.tmp)
+
+
+# --- the commands -----------------------------------------------------------------------------------------------
+
+
+class Reporter:
+    """Problems to stderr, one line each; counts errors for the exit status."""
+
+    def __init__(self, quiet: bool, stream: TextIO | None = None) -> None:
+        self.quiet = quiet
+        self.stream = stream or sys.stderr
+        self.errors = 0
+        self.warnings = 0
+
+    def problem(self, p: Problem) -> None:
+        if p.severity == "error":
+            self.errors += 1
+        else:
+            self.warnings += 1
+            if self.quiet:
+                return
+        self.stream.write(_one_line(str(p)) + "\n")
+
+    def message(self, text: str) -> None:
+        self.stream.write(_one_line(text) + "\n")
+
+
+def _one_line(text: str) -> str:
+    """Post text (paths, YAML messages) may hold newlines or escape sequences: never pass them to a terminal."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+def _parse_filters(args: argparse.Namespace, zone: tzinfo | None) -> Filters:
+    def when(value: str | None, flag: str) -> datetime | None:
+        if value is None:
+            return None
+        dt, reason = parse_date(value, zone)
+        if dt is None:
+            raise UsageError(f"{flag}: {reason or 'empty date'}")
+        return dt
+
+    category = (
+        tuple(p.strip() for p in re.split(r"\s*[/>›]\s*", args.category) if p.strip())
+        if args.category
+        else None
+    )
+    return Filters(
+        category or None, tuple(args.tag or ()), when(args.since, "--since"), when(args.until, "--until")
+    )
+
+
+def _zone(args: argparse.Namespace) -> tzinfo | None:
+    try:
+        return resolve_zone(args.timezone)
+    except ValueError as e:
+        raise UsageError(str(e)) from e
+
+
+def _collect(paths: list[str], reporter: Reporter) -> tuple[list[SourceFile], bytes | None]:
+    stdin_data = None
+    real_paths = []
+    for p in paths:
+        if p == "-":
+            if stdin_data is None:
+                stdin_data = sys.stdin.buffer.read()
+        else:
+            real_paths.append(p)
+    problems: list[Problem] = []
+    sources = walk(real_paths, problems)
+    for p in problems:
+        reporter.problem(p)
+    return sources, stdin_data
+
+
+def _book_title(args: argparse.Namespace, filters: Filters) -> str:
+    if args.title:
+        return args.title
+    if filters.category:
+        return filters.category[-1]
+    dirs = [p for p in args.paths if p != "-" and os.path.isdir(p)]
+    if len(dirs) == 1:
+        return Path(os.path.abspath(dirs[0])).name or "postshelf"
+    return "postshelf"
+
+
+def cmd_convert(
+    args: argparse.Namespace,
+    reporter: Reporter | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Run ``convert``; the reader calls this too, with its own reporter and progress callback."""
+    reporter = reporter or Reporter(args.quiet)
+    zone = _zone(args)
+    filters = _parse_filters(args, zone)
+    fmt = args.to
+    if args.images not in IMAGE_MODES:
+        raise UsageError(f"--images must be one of {', '.join(IMAGE_MODES)}")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    sources, stdin_data = _collect(args.paths, reporter)
+    settings = Settings(fmt, zone, args.images, args.keep_proxies, not args.no_front_matter, filters)
+    jobs = [(s.path, s.relative, None, settings) for s in sources]
+    if stdin_data is not None:
+        jobs.insert(0, ("<stdin>", "-", stdin_data, settings))
+    input_files = {os.path.realpath(s.path) for s in sources}
+    out = args.output
+    to_stdout = out in (None, "-")
+    total = len(jobs)
+    if fmt == "epub" and to_stdout:
+        raise UsageError("--to epub needs -o FILE.epub")
+    folder_mode = not to_stdout and fmt not in SINGLE_FILE_FORMATS and (
+        os.path.isdir(out) or out.endswith(("/", os.sep)) or total != 1 or any(os.path.isdir(p) for p in args.paths)
+    )  # fmt: skip
+    if to_stdout and fmt in SUFFIX and total > 1:
+        raise UsageError(
+            f"{total} posts to {fmt} need -o FOLDER (stdout takes a single post; use jsonl for many)"
+        )
+    if not to_stdout and not folder_mode and os.path.realpath(out) in input_files:
+        raise UsageError(f"refusing to write over the input file {out}")
+    if not to_stdout and not folder_mode and os.path.exists(out) and not args.overwrite and not args.dry_run:
+        reporter.message(f"postshelf: {out}: exists (use --overwrite to replace it)")
+        return 1
+    workers = args.jobs or os.cpu_count() or 1
+    if fmt == "epub":
+        return _convert_epub(args, jobs, settings, filters, reporter, workers, on_progress)
+    progress = _progress(total, reporter, on_progress)
+    try:
+        if to_stdout:
+            _to_stream(sys.stdout, fmt, jobs, workers, reporter, args, filters, progress)
+            sys.stdout.flush()
+        elif folder_mode:
+            _to_folder(Path(out), jobs, workers, reporter, args, input_files, progress)
+        else:
+            _to_file(Path(out), fmt, jobs, workers, reporter, args, filters, progress)
+    finally:
+        if progress is not None:
+            progress.stop()
+    return 1 if reporter.errors else 0
+
+
+class _CallbackProgress:
+    def __init__(self, total: int, callback: Callable[[int, int], None]) -> None:
+        self.total, self.done, self.callback = total, 0, callback
+
+    def advance(self) -> None:
+        self.done += 1
+        self.callback(self.done, self.total)
+
+    def stop(self) -> None:
+        self.callback(self.total, self.total)
+
+
+class _RichProgress:
+    """A progress bar on stderr, only for long runs on a terminal."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        self.bar = Progress(
+            "{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=Console(file=stream), transient=True,
+        )  # fmt: skip
+        self.task = self.bar.add_task("converting", total=total)
+        self.bar.start()
+
+    def advance(self) -> None:
+        self.bar.advance(self.task)
+
+    def stop(self) -> None:
+        self.bar.stop()
+
+
+def _progress(
+    total: int, reporter: Reporter, callback: Callable[[int, int], None] | None = None
+) -> _RichProgress | _CallbackProgress | None:
+    if callback is not None:
+        return _CallbackProgress(total, callback)
+    if reporter.quiet or total < 50 or not reporter.stream.isatty():
+        return None
+    return _RichProgress(total, reporter.stream)
+
+
+def _advance(progress: Any) -> None:
+    if progress is not None:
+        progress.advance()
+
+
+def _converted(
+    jobs: list[tuple[str, str, bytes | None, Settings]],
+    workers: int,
+    reporter: Reporter,
+    args: argparse.Namespace,
+    progress: Any,
+) -> Iterator[Result]:
+    """Results in input order, with their problems reported; stops early with --fail-fast."""
+    for result in _results(jobs, workers):
+        for p in result.problems:
+            reporter.problem(p)
+        _advance(progress)
+        yield result
+        if args.fail_fast and reporter.errors:
+            reporter.message("postshelf: stopping at the first error (--fail-fast)")
+            return
+
+
+def _to_stream(
+    stream: TextIO, fmt: str, jobs: list, workers: int, reporter: Reporter, args: argparse.Namespace,  # type: ignore[type-arg]
+    filters: Filters, progress: Any,
+) -> None:  # fmt: skip
+    texts = (r.text for r in _converted(jobs, workers, reporter, args, progress) if r.text is not None)
+    if fmt == "jsonfeed":
+        chunks: Iterable[str] = feed_chunks(texts, _book_title(args, filters))
+    else:
+        chunks = texts
+    if args.dry_run:
+        for _ in chunks:
+            pass
+        return
+    for chunk in chunks:
+        stream.write(chunk)
+
+
+def _to_file(
+    path: Path, fmt: str, jobs: list, workers: int, reporter: Reporter, args: argparse.Namespace,  # type: ignore[type-arg]
+    filters: Filters, progress: Any,
+) -> None:  # fmt: skip
+    if args.dry_run:
+        _to_stream(io.StringIO(), fmt, jobs, workers, reporter, args, filters, progress)
+        print(f"{path}")
+        return
+    try:
+        target = AtomicFile(path)
+    except OSError as e:
+        raise OutputError(f"cannot write {path}: {e.strerror or e}") from e
+    try:
+        _to_stream(target, fmt, jobs, workers, reporter, args, filters, progress)  # type: ignore[arg-type]
+        if args.fail_fast and reporter.errors:
+            target.discard()
+            return
+        target.commit()
+    except OSError as e:
+        target.discard()
+        raise OutputError(f"cannot write {path}: {e.strerror or e}") from e
+    except BaseException:
+        target.discard()
+        raise
+
+
+def _to_folder(
+    out_dir: Path, jobs: list, workers: int, reporter: Reporter, args: argparse.Namespace,  # type: ignore[type-arg]
+    input_files: set[str], progress: Any,
+) -> None:  # fmt: skip
+    written: dict[Path, str] = {}
+    for result in _converted(jobs, workers, reporter, args, progress):
+        if result.text is None:
+            continue
+        relative = (
+            result.relative if result.relative != "-" else (result.meta.title if result.meta else "stdin")
+        )
+        target = output_path(out_dir, relative, args.to)
+        problem = None
+        if os.path.realpath(target) in input_files:
+            problem = f"refusing to overwrite the input file {target}"
+        elif target in written:
+            problem = f"{target} is already the output of {written[target]}"
+        elif target.exists() and not args.overwrite:
+            problem = f"{target} exists (use --overwrite to replace it)"
+        if problem:
+            reporter.problem(Problem(result.source, problem, "error"))
+            continue
+        written[target] = result.source
+        if args.dry_run:
+            print(f"{result.source}\t{target}")
+            continue
+        try:
+            write_atomic(target, result.text)
+        except OSError as e:
+            if e.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
+                raise OutputError(f"cannot write {target}: {e.strerror}") from e
+            reporter.problem(Problem(result.source, f"cannot write {target}: {e.strerror or e}", "error"))
+
+
+def _convert_epub(
+    args: argparse.Namespace,
+    jobs: list,
+    settings: Settings,
+    filters: Filters,
+    reporter: Reporter,
+    workers: int,  # type: ignore[type-arg]
+) -> int:
+    """Chapters in date order (oldest first, undated last): metadata first, then bodies in that order."""
+    from .reading import read_head
+
+    dated = []
+    for job in jobs:
+        path, _, data, _ = job
+        meta = (
+            read_bytes(data, path, settings.zone).meta if data is not None else read_head(path, settings.zone)
+        )
+        if filters.accepts(meta):
+            dated.append((meta, job))
+    dated.sort(key=lambda mj: (mj[0].date is None, mj[0].date.timestamp() if mj[0].date else 0, mj[0].path))
+    dated = [dated[i] for i in reading_order([m for m, _ in dated])]
+    if args.dry_run:
+        for meta, _ in dated:
+            print(f"{meta.path}\t{args.output}")
+        return 0
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".postshelf-", suffix=".tmp")
+    os.close(fd)
+    book = EpubWriter(tmp, _book_title(args, filters))
+    progress = _progress(len(dated), reporter, on_progress)
+    try:
+        for result in _converted([job for _, job in dated], workers, reporter, args, progress):
+            if result.text is not None and result.meta is not None:
+                book.add(result.meta, result.text)
+        if args.fail_fast and reporter.errors:
+            raise OutputError("no book written")
+        book.close()
+        os.replace(tmp, out)
+    except BaseException:
+        book.abort()
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    finally:
+        if progress is not None:
+            progress.stop()
+    return 1 if reporter.errors else 0
+
+
+def _scan(args: argparse.Namespace, reporter: Reporter) -> Library:
+    zone = _zone(args)
+    for p in args.paths:
+        if not os.path.exists(p):
+            raise UsageError(f"{p}: no such file or directory")
+    library = scan_library(args.paths, zone, zone_key=args.timezone or "local", use_cache=not args.no_cache)
+    for p in library.problems:
+        reporter.problem(p)
+    return library
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    reporter = Reporter(args.quiet)
+    library = _scan(args, reporter)
+    out = sys.stdout
+    for meta in sorted(library.posts, key=sort_key):
+        if args.json:
+            row = {
+                "path": meta.path,
+                "title": meta.title,
+                "date": rfc3339(meta.date),
+                "categories": [list(p) for p in meta.categories],
+                "tags": list(meta.tags),
+                "authors": list(meta.authors),
+                "problems": len(meta.problems),
+            }
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            day = meta.date.strftime("%Y-%m-%d") if meta.date else "-"
+            cats = "/".join(meta.categories[0]) if meta.categories else "-"
+            out.write("\t".join(_cell(x) for x in (day, cats, meta.title, meta.path)) + "\n")
+    return 1 if reporter.errors else 0
+
+
+def _cell(text: str) -> str:
+    return "".join(" " if not ch.isprintable() or ch == "\t" else ch for ch in text)
+
+
+def cmd_categories(args: argparse.Namespace) -> int:
+    reporter = Reporter(args.quiet)
+    library = _scan(args, reporter)
+    root = library.categories
+    if args.json:
+
+        def as_json(node: Any) -> dict[str, Any]:
+            return {
+                "name": node.name,
+                "count": node.total,
+                "children": [as_json(c) for c in node.sorted_children()],
+            }
+
+        tree = as_json(root)
+        tree["uncategorized"] = len(library.uncategorized)
+        sys.stdout.write(json.dumps(tree, ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(f"{_cell(root.name)} ({root.total})\n")
+        stack = [(c, 1) for c in reversed(root.sorted_children())]
+        while stack:
+            node, depth = stack.pop()
+            sys.stdout.write(f"{'  ' * depth}{_cell(node.name)} ({node.total})\n")
+            stack.extend((c, depth + 1) for c in reversed(node.sorted_children()))
+        if library.uncategorized:
+            sys.stdout.write(f"  (uncategorized) ({len(library.uncategorized)})\n")
+    return 1 if reporter.errors else 0
+
+
+# --- argument parsing ---------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="postshelf",
+        description="Read and convert folders of blog posts (Hexo, Jekyll, Hugo, scraped news archives).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    conv = sub.add_parser(
+        "convert", help="convert posts to Markdown, XHTML, JSON, JSON Lines, JSON Feed or EPUB"
+    )
+    conv.add_argument(
+        "paths", nargs="+", metavar="PATH", help="post files and/or folders; '-' reads one post from stdin"
+    )
+    conv.add_argument("--to", choices=FORMATS, default="markdown", help="output format (default: markdown)")
+    conv.add_argument(
+        "-o", "--output", metavar="OUT", help="a folder (one output per post), a file, or '-' for stdout"
+    )
+    conv.add_argument(
+        "--category", metavar="PATH", help="only posts under this category path, e.g. '新媒体/趣头条'"
+    )
+    conv.add_argument("--tag", action="append", metavar="TAG", help="only posts with this tag (repeatable)")
+    conv.add_argument("--since", metavar="DATE", help="only posts dated on or after DATE")
+    conv.add_argument("--until", metavar="DATE", help="only posts dated on or before DATE")
+    conv.add_argument(
+        "--images", default="link", metavar="MODE", help="html/epub: link (default), remote or drop"
+    )
+    conv.add_argument(
+        "--keep-proxies", action="store_true", help="keep proxy and redirect wrappers around URLs"
+    )
+    conv.add_argument("--no-front-matter", action="store_true", help="markdown: write the body only")
+    conv.add_argument("--title", help="title of a JSON Feed or EPUB book")
+    _common(conv)
+    conv.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: number of cores)")
+    conv.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    conv.add_argument(
+        "--dry-run", action="store_true", help="convert but write nothing; print where outputs would go"
+    )
+    conv.add_argument("--fail-fast", action="store_true", help="stop at the first post with an error")
+    conv.set_defaults(func=cmd_convert)
+    lst = sub.add_parser("list", help="one line per post: date, category path, title, path")
+    lst.add_argument("paths", nargs="+", metavar="PATH")
+    lst.add_argument("--json", action="store_true", help="JSON Lines instead of tab-separated columns")
+    _common(lst)
+    lst.add_argument("--no-cache", action="store_true", help="scan without reading or writing the cache")
+    lst.set_defaults(func=cmd_list)
+    cats = sub.add_parser("categories", help="the category tree with post counts")
+    cats.add_argument("paths", nargs="+", metavar="PATH")
+    cats.add_argument("--json", action="store_true", help="the tree as JSON")
+    _common(cats)
+    cats.add_argument("--no-cache", action="store_true", help="scan without reading or writing the cache")
+    cats.set_defaults(func=cmd_categories)
+    return parser
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--timezone", metavar="ZONE", help="zone for dates without an offset (default: local)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print errors only, no warnings or progress")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args))
+    except UsageError as e:
+        parser.exit(2, f"postshelf: error: {_one_line(str(e))}\n")
+    except OutputError as e:
+        sys.stderr.write(f"postshelf: {_one_line(str(e))}\n")
+        return 1
+    except BrokenPipeError:
+        # the reader of stdout went away (| head): stop quietly, without a traceback at exit
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.stderr.write("postshelf: output closed early; stopped\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("postshelf: interrupted\n")
+        return 130
+    except OSError as e:
+        sys.stderr.write(f"postshelf: {_one_line(str(e))}\n")
+        return 1
+    return 0

@@ -1,0 +1,149 @@
+"""One post, rendered once: the clean tree and the Markdown that every writer and the reader share.
+
+Both are computed on first use and kept, so a JSON record (which needs both) cleans the HTML once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import lxml.html
+from lxml import etree
+from markdown_it import MarkdownIt
+from mdit_py_plugins.footnote import footnote_plugin
+
+from .hexo import resolve_tags
+from .html import CleanDocument, clean
+from .markdown import html_to_markdown
+from .post import Post, Problem
+
+_CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
+_LATIN_WORD = re.compile(
+    r"[^\W\d_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+(?:['’-][^\W_]+)*|\d+(?:[.,]\d+)*"
+)
+CJK_CHARS_PER_MINUTE = 400
+WORDS_PER_MINUTE = 220
+_BLOCKS = {
+    "p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "table", "ul", "ol",
+    "figure", "figcaption", "dt", "dd", "hr", "br",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """Options that mean the same in every writer."""
+
+    keep_proxies: bool = False
+
+
+def _markdown_renderer() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
+    return md.use(footnote_plugin)
+
+
+_MD = _markdown_renderer()
+
+
+@dataclass
+class Rendered:
+    """A post with its body turned into the one clean model."""
+
+    post: Post
+    options: RenderOptions = field(default_factory=RenderOptions)
+
+    @cached_property
+    def _source_markdown(self) -> tuple[str, list[str]]:
+        return resolve_tags(self.post.body, self.post.path)
+
+    @cached_property
+    def clean(self) -> CleanDocument:
+        """The clean tree (for XHTML, text, images and links)."""
+        if self.post.meta.body_kind == "html":
+            return clean(self.post.body, self.options.keep_proxies)
+        html = _MD.render(self._source_markdown[0])
+        return clean(html, self.options.keep_proxies)
+
+    @cached_property
+    def markdown(self) -> str:
+        """The body as CommonMark."""
+        if self.post.meta.body_kind == "html":
+            return html_to_markdown(self.clean.root)
+        return convert_html_blocks(self._source_markdown[0], self.options)
+
+    @property
+    def problems(self) -> list[Problem]:
+        found = list(self.post.problems)
+        if self.post.meta.body_kind == "markdown":
+            found += [Problem(self.post.path, w, "warning") for w in self._source_markdown[1]]
+        return found
+
+    @cached_property
+    def text(self) -> str:
+        return plain_text(self.clean.root)
+
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        text = self.text
+        return {"cjk_chars": len(_CJK_CHAR.findall(text)), "latin_words": len(_LATIN_WORD.findall(text))}
+
+    @property
+    def reading_minutes(self) -> int:
+        """``ceil(cjk_chars / 400 + latin_words / 220)``; 0 for an empty post."""
+        c = self.counts
+        if not c["cjk_chars"] and not c["latin_words"]:
+            return 0
+        minutes = c["cjk_chars"] / CJK_CHARS_PER_MINUTE + c["latin_words"] / WORDS_PER_MINUTE
+        return max(1, -int(-minutes // 1))
+
+    @cached_property
+    def summary(self) -> str:
+        """The excerpt before ``<!--more-->``, else the front matter's description, else the opening text."""
+        if self.post.excerpt:
+            excerpt_post = Post(meta=self.post.meta, body=self.post.excerpt)
+            text = Rendered(excerpt_post, self.options).text
+        else:
+            fm = self.post.front_matter
+            described = next(
+                (fm[k] for k in ("description", "excerpt", "summary") if isinstance(fm.get(k), str)), ""
+            )
+            text = described.strip() or self.text
+        text = " ".join(text.split())
+        return text if len(text) <= 200 else text[:199].rstrip() + "…"
+
+
+def plain_text(root: lxml.html.HtmlElement) -> str:
+    """Visible text with one line per block, for search, counts and summaries."""
+    parts: list[str] = []
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        if event == "start":
+            if el.tag in _BLOCKS:
+                parts.append("\n")
+            parts.append(el.text or "")
+        else:
+            if el.tag in _BLOCKS:
+                parts.append("\n")
+            if el is not root:
+                parts.append(el.tail or "")
+    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def convert_html_blocks(markdown: str, options: RenderOptions) -> str:
+    """Markdown passes through unchanged, except HTML blocks, which go through the HTML pipeline."""
+    if "<" not in markdown:
+        return markdown
+    tokens = _MD.parse(markdown)
+    blocks = [t for t in tokens if t.type == "html_block" and t.level == 0 and t.map]
+    if not blocks:
+        return markdown
+    lines = markdown.split("\n")
+    for token in reversed(blocks):
+        start, end = token.map
+        source = "\n".join(lines[start:end])
+        if re.fullmatch(r"\s*(<!--.*?-->\s*)+", source, re.S):
+            continue  # comments (the excerpt marker among them) stay as they are
+        converted = html_to_markdown(clean(source, options.keep_proxies).root).strip("\n")
+        lines[start:end] = converted.split("\n") if converted else []
+    return "\n".join(lines)

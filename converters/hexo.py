@@ -1,0 +1,96 @@
+"""Markdown bodies: Hexo/Jekyll tag plugins resolved where their meaning is clear, the rest kept verbatim.
+
+``{% codeblock lang:x %}`` becomes a fence, ``{% asset_img f alt %}`` an image in the post's asset folder,
+``{% blockquote %}`` a quote, ``{% raw %}`` disappears around its content. Anything else (``{% include %}``,
+Hugo shortcodes) stays as the author wrote it, with a warning.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import PurePosixPath
+
+from .markdown import code_fence
+
+_FENCE = re.compile(r"^([ ]{0,3})(`{3,}|~{3,})")
+_BLOCK_TAG = re.compile(
+    r"\{%-?\s*(codeblock|code|blockquote|quote)\b(.*?)-?%\}\n?(.*?)\{%-?\s*end\1\s*-?%\}", re.S
+)
+_ASSET_IMG = re.compile(r"\{%-?\s*asset_(?:img|image)\s+(.*?)\s*-?%\}")
+_RAW = re.compile(r"\{%-?\s*(?:end)?raw\s*-?%\}")
+_ANY_TAG = re.compile(r"\{%.*?%\}|\{\{[<%].*?[%>]\}\}", re.S)
+
+
+def resolve_tags(markdown: str, post_path: str) -> tuple[str, list[str]]:
+    """Resolve tag plugins outside code fences; return the Markdown and warnings about what was kept."""
+    warnings: list[str] = []
+    markdown = _RAW.sub("", markdown)  # Liquid removes raw/endraw even inside fences
+    if "{%" not in markdown and "{{" not in markdown:
+        return markdown, warnings
+    chunks = split_fences(markdown)
+    out = []
+    asset_dir = PurePosixPath(post_path.replace("\\", "/")).stem
+    for text, is_code in chunks:
+        if is_code:
+            out.append(text)
+            continue
+        text = _BLOCK_TAG.sub(lambda m: _block(m, asset_dir), text)
+        text = _ASSET_IMG.sub(lambda m: _asset_image(m.group(1), asset_dir), text)
+        for left in _ANY_TAG.findall(text):
+            warnings.append(f"template tag kept as text: {' '.join(left.split())[:60]}")
+        out.append(text)
+    return "".join(out), warnings
+
+
+def split_fences(markdown: str) -> list[tuple[str, bool]]:
+    """Cut Markdown into (text, inside a fenced code block) runs, keeping every character."""
+    chunks: list[tuple[str, bool]] = []
+    buf: list[str] = []
+    fence: str | None = None
+    for line in markdown.splitlines(keepends=True):
+        m = _FENCE.match(line)
+        if fence is None and m:
+            chunks.append(("".join(buf), False))
+            buf, fence = [line], m.group(2)
+        elif fence is not None and m and m.group(2)[0] == fence[0] and len(m.group(2)) >= len(fence):
+            buf.append(line)
+            chunks.append(("".join(buf), True))
+            buf, fence = [], None
+        else:
+            buf.append(line)
+    chunks.append(("".join(buf), fence is not None))
+    return [c for c in chunks if c[0]]
+
+
+def _args(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
+def _block(m: re.Match[str], asset_dir: str) -> str:
+    name, args, body = m.group(1), _args(m.group(2)), m.group(3).rstrip("\n")
+    if name in ("codeblock", "code"):
+        lang = next((a[5:] for a in args if a.startswith("lang:")), None)
+        return code_fence(body, lang) + "\n"
+    lines = ["> " + line if line else ">" for line in body.split("\n")]
+    if args:
+        author = " ".join(a for a in args if not a.startswith(("http://", "https://")))
+        if author:
+            lines += [">", "> — " + author]
+    return "\n".join(lines) + "\n"
+
+
+def _asset_image(arg_text: str, asset_dir: str) -> str:
+    args = _args(arg_text)
+    if args and not re.search(r"\.\w{2,5}$", args[0]) and len(args) > 1:
+        args = args[1:]  # a leading CSS class
+    if not args:
+        return ""
+    src = args[0]
+    rest = [a for a in args[1:] if not a.isdigit()]
+    alt = " ".join(rest).replace("[", "\\[").replace("]", "\\]")
+    path = src if "/" in src or src.startswith(("http://", "https://")) else f"{asset_dir}/{src}"
+    return f"![{alt}]({path.replace(' ', '%20')})"

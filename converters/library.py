@@ -1,0 +1,344 @@
+"""A folder of posts → :class:`Library`: metadata of every post, the category tree, tags, authors, archive.
+
+Only the head of each file is read (bodies are read on demand), and the scan is cached in the XDG cache
+directory keyed by (path, mtime, size), so reopening a large library re-reads only what changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+
+from .post import Meta, Problem
+from .reading import read_head
+
+POST_SUFFIXES = {".md", ".markdown", ".html", ".htm"}
+MAYBE_SUFFIXES = {".txt"}  # a post only when it opens with front matter (scraped archives use .txt)
+SKIP_DIRS = {"node_modules", "__pycache__"}
+CACHE_VERSION = 3
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class SourceFile:
+    """One post file found by a walk: its path and where it sits under the argument it came from."""
+
+    path: str
+    root: str
+    relative: str
+    mtime_ns: int = 0
+    size: int = 0
+
+
+@dataclass
+class CategoryNode:
+    """A node of the category tree: its own posts and the count of every distinct post below it."""
+
+    name: str
+    path: tuple[str, ...] = ()
+    children: dict[str, CategoryNode] = field(default_factory=dict)
+    posts: list[int] = field(default_factory=list)
+    total: int = 0
+
+    def child(self, name: str) -> CategoryNode:
+        node = self.children.get(name)
+        if node is None:
+            node = self.children[name] = CategoryNode(name, (*self.path, name))
+        return node
+
+    def sorted_children(self) -> list[CategoryNode]:
+        return sorted(self.children.values(), key=lambda n: (-n.total, n.name))
+
+    def find(self, path: tuple[str, ...]) -> CategoryNode | None:
+        node: CategoryNode | None = self
+        for name in path:
+            node = node.children.get(name) if node else None
+        return node
+
+    def all_posts(self) -> list[int]:
+        """Every post at or below this node, each once."""
+        seen: dict[int, None] = {}
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            for i in node.posts:
+                seen.setdefault(i)
+            stack.extend(node.children.values())
+        return list(seen)
+
+
+@dataclass
+class Library:
+    """Metadata of a folder of posts, newest first (undated last), with the indexes the reader browses."""
+
+    roots: list[str]
+    posts: list[Meta]
+    sources: list[SourceFile]
+    problems: list[Problem]
+    categories: CategoryNode = field(default_factory=lambda: CategoryNode("All posts"))
+    tags: dict[str, list[int]] = field(default_factory=dict)
+    authors: dict[str, list[int]] = field(default_factory=dict)
+    archive: dict[int, dict[int, list[int]]] = field(default_factory=dict)
+    uncategorized: list[int] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.posts)
+
+    def build_indexes(self) -> None:
+        root = self.categories = CategoryNode("All posts")
+        self.tags, self.authors, self.archive, self.uncategorized = {}, {}, {}, []
+        for i, meta in enumerate(self.posts):
+            if not meta.categories:
+                self.uncategorized.append(i)
+            for path in meta.categories:
+                node = root
+                for name in path:
+                    node = node.child(name)
+                node.posts.append(i)
+            for tag in meta.tags:
+                self.tags.setdefault(tag, []).append(i)
+            for author in meta.authors:
+                self.authors.setdefault(author, []).append(i)
+            if meta.date is not None:
+                self.archive.setdefault(meta.date.year, {}).setdefault(meta.date.month, []).append(i)
+        _count(root)
+        root.total = len(self.posts)
+
+
+def _count(root: CategoryNode) -> None:
+    """Fill ``total`` bottom-up without recursion (category trees from scrapers can be deep)."""
+    order: list[CategoryNode] = []
+    stack = [root]
+    below: dict[int, set[int]] = {}
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(node.children.values())
+    for node in reversed(order):
+        posts = set(node.posts)
+        for child in node.children.values():
+            posts |= below.pop(id(child))
+        below[id(node)] = posts
+        node.total = len(posts)
+
+
+def sort_key(meta: Meta) -> tuple[int, float, str]:
+    """Newest first, undated last, ties by path (deterministic)."""
+    if meta.date is None:
+        return (1, 0.0, meta.path)
+    return (0, -meta.date.timestamp(), meta.path)
+
+
+# --- walking -------------------------------------------------------------------------------------------------
+
+
+def walk(paths: list[str], problems: list[Problem]) -> list[SourceFile]:
+    """Every post file under the given files and folders, in path order, each once."""
+    found: dict[str, SourceFile] = {}
+    for arg in paths:
+        try:
+            st = os.stat(arg)
+        except OSError as e:
+            problems.append(Problem(arg, f"cannot open: {e.strerror or e}", "error"))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            for source in _walk_dir(arg, problems):
+                found.setdefault(os.path.realpath(source.path), source)
+        else:
+            source = SourceFile(
+                arg, os.path.dirname(arg) or ".", os.path.basename(arg), st.st_mtime_ns, st.st_size
+            )
+            found.setdefault(os.path.realpath(arg), source)
+    return sorted(found.values(), key=lambda s: (s.root, s.relative))
+
+
+def _walk_dir(root: str, problems: list[Problem]) -> Iterator[SourceFile]:
+    visited: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            st = os.stat(folder)
+        except OSError as e:
+            problems.append(Problem(folder, f"cannot open folder: {e.strerror or e}", "error"))
+            continue
+        if (st.st_dev, st.st_ino) in visited:
+            continue  # a symlink loop, or a folder linked twice
+        visited.add((st.st_dev, st.st_ino))
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as e:
+            problems.append(Problem(folder, f"cannot list folder: {e.strerror or e}", "error"))
+            continue
+        subdirs = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_dir = entry.is_dir()
+                is_file = not is_dir and entry.is_file()
+            except OSError:
+                is_dir = is_file = False
+            if is_dir:
+                if entry.name not in SKIP_DIRS:
+                    subdirs.append(entry.path)
+                continue
+            suffix = os.path.splitext(entry.name)[1].lower()
+            if suffix not in POST_SUFFIXES and suffix not in MAYBE_SUFFIXES:
+                continue
+            if not is_file:
+                if entry.is_symlink():
+                    problems.append(Problem(entry.path, "broken symbolic link", "warning"))
+                continue
+            try:
+                est = entry.stat()
+            except OSError as e:
+                problems.append(Problem(entry.path, f"cannot stat: {e.strerror or e}", "error"))
+                continue
+            if suffix in MAYBE_SUFFIXES and not _opens_with_front_matter(entry.path):
+                continue
+            yield SourceFile(
+                entry.path, root, os.path.relpath(entry.path, root), est.st_mtime_ns, est.st_size
+            )
+        stack.extend(reversed(subdirs))
+
+
+def _opens_with_front_matter(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512)
+    except OSError:
+        return True  # let the reader report why it cannot be read
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:3] in (b"---", b"+++", b";;;")
+
+
+# --- the cache ---------------------------------------------------------------------------------------------
+
+
+def cache_file(roots: list[str], zone_key: str) -> Path:
+    from platformdirs import user_cache_dir
+
+    key = hashlib.sha256(
+        ("\0".join(os.path.abspath(r) for r in roots) + "\0" + zone_key).encode()
+    ).hexdigest()
+    return Path(user_cache_dir("postshelf")) / f"scan-{key[:24]}.json"
+
+
+def _pack(meta: Meta) -> list[object]:
+    return [
+        meta.title,
+        meta.date.isoformat() if meta.date else None,
+        meta.updated.isoformat() if meta.updated else None,
+        [list(p) for p in meta.categories],
+        list(meta.tags),
+        list(meta.authors),
+        meta.cover,
+        meta.language,
+        meta.body_kind,
+        [[p.severity, p.line, p.message] for p in meta.problems],
+    ]
+
+
+def _unpack(path: str, row: list) -> Meta:  # type: ignore[type-arg]
+    title, date, updated, cats, tags, authors, cover, lang, kind, problems = row
+    return Meta(
+        path=path,
+        title=title,
+        date=datetime.fromisoformat(date) if date else None,
+        updated=datetime.fromisoformat(updated) if updated else None,
+        categories=tuple(tuple(p) for p in cats),
+        tags=tuple(tags),
+        authors=tuple(authors),
+        cover=cover,
+        language=lang,
+        body_kind=kind,
+        problems=tuple(Problem(path, m, s, line) for s, line, m in problems),
+    )
+
+
+def _load_cache(file: Path) -> dict[str, list]:  # type: ignore[type-arg]
+    try:
+        with open(file, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+        return {}
+    entries = data.get("entries")
+    return entries if isinstance(entries, dict) else {}
+
+
+def _save_cache(file: Path, entries: dict[str, list]) -> None:  # type: ignore[type-arg]
+    """Written atomically; a cache that cannot be written only makes the next scan slower."""
+    with contextlib.suppress(OSError):
+        file.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".scan-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(
+                    {"version": CACHE_VERSION, "entries": entries},
+                    f,
+                    ensure_ascii=False,
+                    separators=(",", ":"),
+                )
+            os.replace(tmp, file)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+
+# --- scanning -------------------------------------------------------------------------------------------------
+
+
+def scan_library(
+    paths: list[str],
+    zone: tzinfo | None = None,
+    zone_key: str = "local",
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> Library:
+    """Scan files and folders into a Library. Never raises for a bad post: it becomes a Problem."""
+    problems: list[Problem] = []
+    sources = walk(paths, problems)
+    cache_path = cache_file(paths, zone_key) if use_cache else None
+    cached = _load_cache(cache_path) if cache_path else {}
+    fresh: dict[str, list] = {}  # type: ignore[type-arg]
+    metas: list[Meta] = []
+    changed = len(cached) != len(sources)
+    for n, source in enumerate(sources):
+        key = os.path.abspath(source.path)
+        hit = cached.get(key)
+        if hit is not None and hit[0] == source.mtime_ns and hit[1] == source.size:
+            meta = _unpack(source.path, hit[2])
+            fresh[key] = hit
+        else:
+            meta = read_head(source.path, zone)
+            fresh[key] = [source.mtime_ns, source.size, _pack(meta)]
+            changed = True
+        metas.append(meta)
+        problems.extend(meta.problems)
+        if progress is not None and n % 256 == 0:
+            progress(n, len(sources))
+    if cache_path is not None and changed:
+        _save_cache(cache_path, fresh)
+    order = sorted(range(len(metas)), key=lambda i: sort_key(metas[i]))
+    library = Library(
+        roots=list(paths),
+        posts=[metas[i] for i in order],
+        sources=[sources[i] for i in order],
+        problems=problems,
+    )
+    library.build_indexes()
+    if progress is not None:
+        progress(len(sources), len(sources))
+    return library

@@ -1,0 +1,335 @@
+"""Clean tree → EPUB 3 XHTML content document (or the body fragment of one).
+
+EPUB reading systems use a strict XML parser and epubcheck holds documents to HTML5's content models, so
+scraped HTML is repaired here: blocks are lifted out of paragraphs, tables rebuilt row by row, lists given
+only list items, links made valid URLs. Remote images are not allowed inside an EPUB: by default each
+becomes a figure linking to the image.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Literal
+from urllib.parse import quote
+from xml.sax.saxutils import escape, quoteattr
+
+import lxml.html
+from lxml import etree
+
+from .dates import html_datetime
+from .post import Meta
+
+ImageMode = Literal["link", "remote", "drop"]
+IMAGE_MODES: tuple[ImageMode, ...] = ("link", "remote", "drop")
+
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+EPUB_NS = "http://www.idpf.org/2007/ops"
+PHRASING_PARENTS = {
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "a", "strong", "b", "em", "i", "u", "s", "del", "ins", "mark",
+    "sub", "sup", "q", "code", "kbd", "span", "dt", "figcaption", "caption", "pre",
+}  # fmt: skip
+INLINE = PHRASING_PARENTS - {"p", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "figcaption", "caption", "pre"}
+BLOCK = {
+    "div", "p", "ul", "ol", "dl", "table", "pre", "blockquote", "figure", "hr", "h1", "h2", "h3", "h4", "h5",
+    "h6", "li", "dd", "dt", "figcaption",
+}  # fmt: skip
+_URL_SAFE = "/:?#[]@!$&'()*+,;=%~-._"
+
+
+def safe_url(url: str) -> str:
+    """Percent-encode what a URL may not hold (spaces, quotes, non-ASCII) and repair stray ``%``."""
+    url = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", url.strip())
+    return quote(url, safe=_URL_SAFE)
+
+
+def _is_remote(url: str) -> bool:
+    return bool(re.match(r"(?i)^(https?:)?//", url))
+
+
+def body_fragment(root: lxml.html.HtmlElement, images: ImageMode = "link") -> lxml.html.HtmlElement:
+    """A copy of the clean tree repaired to XHTML content models; the input is not modified."""
+    tree = copy.deepcopy(root)
+    _images(tree, images)
+    _links(tree)
+    _content_models(tree)
+    return tree
+
+
+def fragment_markup(root: lxml.html.HtmlElement, images: ImageMode = "link") -> str:
+    """The body as an XHTML fragment (well-formed XML, no namespace declarations)."""
+    tree = body_fragment(root, images)
+    return _children_xml(tree)
+
+
+def _children_xml(el: lxml.html.HtmlElement) -> str:
+    parts = [escape(el.text or "")]
+    for child in el:
+        parts.append(etree.tostring(child, method="xml", encoding="unicode", with_tail=True))
+    return "".join(parts)
+
+
+# --- images and links -----------------------------------------------------------------------------------
+
+
+def _images(tree: lxml.html.HtmlElement, mode: ImageMode) -> None:
+    for img in list(tree.iter("img")):
+        if img.getparent() is None:
+            continue
+        src = img.get("src", "")
+        if mode == "drop":
+            _remove_keep_tail(img)
+        elif mode == "remote":
+            img.set("src", safe_url(src))
+            img.set("alt", img.get("alt", ""))
+        else:
+            _image_to_link(img, src)
+
+
+def _image_to_link(img: lxml.html.HtmlElement, src: str) -> None:
+    label = img.get("alt") or img.get("title") or _file_name(src) or "image"
+    inside_link = any(a.tag == "a" for a in img.iterancestors())
+    if inside_link or (not _is_remote(src) and not src.startswith(("https:", "http:"))):
+        replacement = lxml.html.Element("span", {"class": "image"})
+        replacement.text = label
+    else:
+        replacement = lxml.html.Element("a", {"class": "image", "href": safe_url(src)})
+        replacement.text = label
+    parent = img.getparent()
+    lone_in_p = (
+        parent.tag == "p"
+        and not (parent.text or "").strip()
+        and len(parent) == 1
+        and not (img.tail or "").strip()
+    )
+    flow_parent = parent.tag in ("div", "li", "blockquote", "td", "th", "dd", "figure") or parent is _root(
+        img
+    )
+    figure = None
+    if lone_in_p or (flow_parent and parent.tag != "figure"):
+        figure = lxml.html.Element("figure", {"class": "image"})
+        figure.append(replacement)
+    node = figure if figure is not None else replacement
+    node.tail = img.tail
+    if lone_in_p:
+        node.tail = parent.tail
+        parent.getparent().replace(parent, node)
+    else:
+        parent.replace(img, node)
+
+
+def _root(el: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    while el.getparent() is not None:
+        el = el.getparent()
+    return el
+
+
+def _file_name(url: str) -> str:
+    path = url.split("?")[0].split("#")[0].rstrip("/")
+    return path.rsplit("/", 1)[-1][:80]
+
+
+def _links(tree: lxml.html.HtmlElement) -> None:
+    for a in list(tree.iter("a")):
+        href = a.get("href")
+        if href is None:
+            continue
+        if a.get("class") == "image" or re.match(r"(?i)^(https?|mailto|ftp):", href):
+            a.set("href", safe_url(href))
+            if any(p.tag == "a" for p in a.iterancestors()):
+                a.drop_tag()
+            continue
+        a.drop_tag()  # relative and fragment links point at nothing inside a book
+
+
+def _remove_keep_tail(el: lxml.html.HtmlElement) -> None:
+    parent = el.getparent()
+    tail = el.tail or ""
+    prev = el.getprevious()
+    if prev is not None:
+        prev.tail = (prev.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+# --- content models -------------------------------------------------------------------------------------
+
+
+def _content_models(tree: lxml.html.HtmlElement) -> None:
+    for el in list(tree.iter("strike")):
+        el.tag = "del"
+    for table in reversed(list(tree.iter("table"))):
+        _rebuild_table(table)
+    for el in reversed(list(tree.iter())):
+        if el is tree or el.getparent() is None:
+            continue
+        tag = el.tag
+        has_block = any(c.tag in BLOCK for c in el)
+        if tag in ("ul", "ol"):
+            _list_children(el)
+        elif tag == "li" and el.getparent().tag not in ("ul", "ol"):
+            el.tag = "div"
+        elif tag == "dl":
+            for child in el:
+                if child.tag not in ("dt", "dd", "div"):
+                    child.tag = "dd"
+        elif tag in ("dt", "dd") and el.getparent().tag != "dl":
+            el.tag = "div" if has_block else "p"
+        if tag == "p" and has_block:
+            el.tag = "div"
+        elif tag in INLINE and has_block:
+            el.drop_tag()
+        elif tag in ("h1", "h2", "h3", "h4", "h5", "h6", "dt", "figcaption", "caption", "pre") and has_block:
+            for child in list(el):
+                if child.tag in BLOCK:
+                    child.drop_tag()
+        if tag == "figure":
+            _figure_captions(el)
+        if tag == "ol":
+            start = el.get("start")
+            if start is not None and not re.fullmatch(r"-?\d+", start.strip()):
+                del el.attrib["start"]
+            if "reversed" in el.attrib:
+                el.set("reversed", "reversed")
+        if tag == "a" and any(p.tag == "a" for p in el.iterancestors()):
+            el.drop_tag()
+    for el in tree.iter("pre"):
+        lang = el.attrib.pop("data-lang", None)
+        if lang:
+            el.set("class", "language-" + re.sub(r"[^\w+#.-]", "", lang))
+
+
+def _list_children(lst: lxml.html.HtmlElement) -> None:
+    """Only ``<li>`` may stand in a list: stray text and elements go into items of their own."""
+    items: list[lxml.html.HtmlElement] = []
+    current: lxml.html.HtmlElement | None = None
+
+    def stray_item() -> lxml.html.HtmlElement:
+        nonlocal current
+        if current is None:
+            current = lxml.html.Element("li")
+            items.append(current)
+        return current
+
+    if (lst.text or "").strip():
+        stray_item().text = lst.text
+    lst.text = None
+    for child in list(lst):
+        lst.remove(child)
+        tail, child.tail = child.tail, None
+        if child.tag == "li":
+            items.append(child)
+            current = None
+        else:
+            stray_item().append(child)
+        if (tail or "").strip():
+            item = stray_item()
+            if len(item):
+                item[-1].tail = (item[-1].tail or "") + tail
+            else:
+                item.text = (item.text or "") + tail
+    lst.extend(items)
+
+
+def _figure_captions(figure: lxml.html.HtmlElement) -> None:
+    captions = list(figure.iterchildren("figcaption"))
+    for cap in captions[1:]:
+        cap.tag = "p"
+    if captions and figure[0] is not captions[0] and figure[-1] is not captions[0]:
+        figure.remove(captions[0])
+        figure.append(captions[0])
+
+
+def _rebuild_table(table: lxml.html.HtmlElement) -> None:
+    """Rows in order, each with only cells, under ``thead``/``tbody``: whatever the scraped table was."""
+    head_rows, body_rows = [], []
+    for tr in table.iter("tr"):
+        if _owner(tr) is not table:
+            continue
+        cells = [c for c in tr if c.tag in ("td", "th")]
+        if not cells:
+            continue
+        row = lxml.html.Element("tr")
+        for cell in cells:
+            for attr in ("colspan", "rowspan"):
+                v = cell.get(attr)
+                if v is not None and not (v.isdigit() and 0 < int(v) < 1000):
+                    del cell.attrib[attr]
+            cell.tail = None
+            row.append(cell)
+        (head_rows if tr.getparent().tag == "thead" else body_rows).append(row)
+    caption = table.find("caption")
+    tail = table.tail
+    table.clear()
+    table.tail = tail
+    if caption is not None and caption.text_content().strip():
+        caption.tail = None
+        table.append(caption)
+    if head_rows:
+        thead = etree.SubElement(table, "thead")
+        thead.extend(head_rows)
+    if body_rows:
+        tbody = etree.SubElement(table, "tbody")
+        tbody.extend(body_rows)
+    if not head_rows and not body_rows:
+        _remove_keep_tail(table)
+
+
+def _owner(tr: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    for parent in tr.iterancestors():
+        if parent.tag == "table":
+            return parent
+    return None
+
+
+# --- the whole document ---------------------------------------------------------------------------------
+
+
+def header_markup(meta: Meta) -> str:
+    """Title, byline, date and category path, as the top of the chapter."""
+    parts = [f"<h1>{escape(meta.title)}</h1>"]
+    byline = []
+    if meta.authors:
+        byline.append(f'<span class="author">{escape(", ".join(meta.authors))}</span>')
+    if meta.date is not None:
+        stamp = html_datetime(meta.date)
+        byline.append(
+            f"<time datetime={quoteattr(stamp)}>{escape(meta.date.strftime('%Y-%m-%d %H:%M'))}</time>"
+        )
+    if byline:
+        parts.append('<p class="byline">' + " · ".join(byline) + "</p>")
+    if meta.categories:
+        paths = "; ".join(" › ".join(path) for path in meta.categories)
+        parts.append(f'<p class="categories">{escape(paths)}</p>')
+    if meta.tags:
+        parts.append(f'<p class="tags">{escape(", ".join("#" + t for t in meta.tags))}</p>')
+    return "<header>" + "".join(parts) + "</header>"
+
+
+def document(
+    meta: Meta,
+    body_xml: str,
+    stylesheet: str | None = None,
+    section_id: str | None = None,
+) -> str:
+    """A complete EPUB 3 XHTML content document."""
+    lang = escape(meta.language or "und")
+    css = f'\n<link rel="stylesheet" type="text/css" href={quoteattr(stylesheet)}/>' if stylesheet else ""
+    sid = f" id={quoteattr(section_id)}" if section_id else ""
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        "<!DOCTYPE html>\n"
+        f'<html xmlns="{XHTML_NS}" xmlns:epub="{EPUB_NS}" lang="{lang}" xml:lang="{lang}">\n'
+        "<head>\n"
+        '<meta charset="utf-8"/>\n'
+        f"<title>{escape(meta.title) or 'Untitled'}</title>{css}\n"
+        "</head>\n"
+        "<body>\n"
+        f'<section epub:type="chapter"{sid}>\n'
+        f"{header_markup(meta)}\n"
+        f"{body_xml}\n"
+        "</section>\n"
+        "</body>\n"
+        "</html>\n"
+    )

@@ -1,0 +1,76 @@
+"""``postshelf [FOLDER|FILE]``: choose the library, then run the reader."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from importlib.resources import files
+
+from converters.dates import resolve_zone
+from converters.library import MAYBE_SUFFIXES, POST_SUFFIXES
+
+POST_FOLDERS = ("source/_posts", "_posts", "content/posts", "content", "posts")
+
+
+def sample_library() -> str:
+    """The posts bundled with the package, so a new user sees the reader work at once."""
+    return str(files("converters") / "samples")
+
+
+def holds_posts(folder: str) -> bool:
+    """Whether a folder (or a usual posts folder below it) directly holds post files: a quick look, no scan."""
+    for sub in ("", *POST_FOLDERS):
+        try:
+            with os.scandir(os.path.join(folder, sub)) as entries:
+                for entry in entries:
+                    suffix = os.path.splitext(entry.name)[1].lower()
+                    if entry.is_file() and (suffix in POST_SUFFIXES or suffix in MAYBE_SUFFIXES):
+                        return True
+        except OSError:
+            continue
+    return False
+
+
+def choose_library(path: str | None) -> str:
+    if path:
+        return path
+    cwd = os.getcwd()
+    return cwd if holds_posts(cwd) else sample_library()
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="postshelf",
+        description="Read a folder of blog posts in the terminal. Subcommands: convert, list, categories "
+        "(see 'postshelf convert --help').",
+    )
+    parser.add_argument(
+        "path", nargs="?", metavar="FOLDER|FILE", help="posts to read (default: here, else samples)"
+    )
+    parser.add_argument(
+        "--timezone", metavar="ZONE", help="zone for dates without an offset (default: local)"
+    )
+    parser.add_argument("--no-cache", action="store_true", help="scan without the cache")
+    return parser.parse_args(argv)
+
+
+def run_reader(argv: list[str]) -> int:
+    args = parse_args(argv)
+    path = choose_library(args.path)
+    if not os.path.exists(path):
+        sys.stderr.write(f"postshelf: {path}: no such file or directory\n")
+        return 2
+    try:
+        zone = resolve_zone(args.timezone)
+    except ValueError as e:
+        sys.stderr.write(f"postshelf: error: {e}\n")
+        return 2
+    from .app import PostshelfApp
+
+    app = PostshelfApp([path], zone=zone, zone_key=args.timezone or "local", use_cache=not args.no_cache)
+    app.run()
+    return 0
+
+
+__all__ = ["choose_library", "run_reader", "sample_library"]

@@ -1,0 +1,140 @@
+"""What the reader remembers between sessions: read marks, bookmarks, the last post and scroll position per
+library, the sort order and the theme. Small JSON files in the XDG state and config folders, written
+atomically; a corrupt file is set aside with a warning, never a crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomllib
+from platformdirs import user_config_dir, user_state_dir
+
+STATE_VERSION = 1
+
+
+def state_dir() -> Path:
+    return Path(os.environ.get("POSTSHELF_STATE_DIR") or user_state_dir("postshelf"))
+
+
+def config_dir() -> Path:
+    return Path(os.environ.get("POSTSHELF_CONFIG_DIR") or user_config_dir("postshelf"))
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _set_aside(path: Path) -> Path:
+    n = 1
+    while (target := path.with_name(f"{path.name}.corrupt-{n}")).exists():
+        n += 1
+    with contextlib.suppress(OSError):
+        path.rename(target)
+    return target
+
+
+@dataclass
+class LibraryState:
+    """Marks for one library, keyed by post path relative to the library root."""
+
+    read: set[str] = field(default_factory=set)
+    bookmarks: set[str] = field(default_factory=set)
+    last_post: str | None = None
+    last_scroll: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "read": sorted(self.read),
+            "bookmarks": sorted(self.bookmarks),
+            "last_post": self.last_post,
+            "last_scroll": self.last_scroll,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> LibraryState:
+        if not isinstance(data, dict):
+            return cls()
+        return cls(
+            read={str(x) for x in data.get("read", []) if isinstance(x, str)},
+            bookmarks={str(x) for x in data.get("bookmarks", []) if isinstance(x, str)},
+            last_post=data.get("last_post") if isinstance(data.get("last_post"), str) else None,
+            last_scroll=float(data.get("last_scroll") or 0)
+            if isinstance(data.get("last_scroll"), (int, float))
+            else 0.0,
+        )
+
+
+class StateStore:
+    """The reader's state file: global settings and one :class:`LibraryState` per library path."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or state_dir() / "state.json"
+        self.warnings: list[str] = []
+        self.sort = "date"
+        self.theme: str | None = None
+        self.libraries: dict[str, dict[str, Any]] = {}
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            raw = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            self.warnings.append(f"cannot read {self.path}: {e.strerror}")
+            return
+        try:
+            data = json.loads(raw)
+            if not isinstance(data, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            moved = _set_aside(self.path)
+            self.warnings.append(f"state file was corrupt; set aside as {moved.name}")
+            return
+        self.sort = data.get("sort") if data.get("sort") in ("date", "title", "author", "oldest") else "date"
+        self.theme = data.get("theme") if isinstance(data.get("theme"), str) else None
+        libs = data.get("libraries")
+        self.libraries = libs if isinstance(libs, dict) else {}
+
+    def library(self, key: str) -> LibraryState:
+        return LibraryState.from_json(self.libraries.get(key))
+
+    def save(self, key: str | None = None, library: LibraryState | None = None) -> None:
+        if key is not None and library is not None:
+            self.libraries[key] = library.to_json()
+        data = {"version": STATE_VERSION, "sort": self.sort, "theme": self.theme, "libraries": self.libraries}
+        try:
+            write_json_atomic(self.path, data)
+        except OSError as e:
+            self.warnings.append(f"cannot save state to {self.path}: {e.strerror}")
+
+
+def load_keymap(path: Path | None = None) -> tuple[dict[str, str], list[str]]:
+    """``[keys]`` of ``config.toml``: binding id → keys (``quit = "q,ctrl+q"``), and warnings."""
+    path = path or config_dir() / "config.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}, []
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        return {}, [f"config {path} ignored: {e}"]
+    keys = data.get("keys", {})
+    if not isinstance(keys, dict):
+        return {}, [f"config {path}: [keys] must be a table"]
+    return {str(k): str(v) for k, v in keys.items() if isinstance(v, str)}, []

@@ -1,0 +1,62 @@
+"""Post text made safe and pleasant for the terminal.
+
+Post text is data: it only ever reaches the screen inside ``rich.text.Text`` objects or Rich's Markdown
+renderer (never as Textual/Rich markup), and control characters (ESC, BEL, OSC sequences) are shown as
+visible symbols instead of being sent to the terminal.
+"""
+
+from __future__ import annotations
+
+import re
+
+from converters.hexo import split_fences
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MARK = {"strong": "**", "em": "*", "del": "~~"}
+ZWSP = "\u200b"
+
+
+def _picture(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    if code == 0x7F:
+        return "\u2421"
+    if code < 0x20:
+        return chr(0x2400 + code)  # ␛ for ESC, ␇ for BEL ...
+    return "\ufffd"
+
+
+def safe(text: str, keep_newlines: bool = False) -> str:
+    """Control characters as visible pictures; newlines and tabs become spaces unless kept."""
+    if not keep_newlines:
+        text = text.replace("\n", " ").replace("\t", " ")
+    return _CONTROL.sub(_picture, text)
+
+
+def display_markdown(markdown: str) -> str:
+    """The pipeline's Markdown as the reader shows it.
+
+    Where CommonMark cannot express emphasis the pipeline writes ``<strong>…</strong>``; Rich's renderer
+    ignores inline HTML, so for display only we write ``**`` with zero-width spaces inside, which makes the
+    delimiters flank correctly and renders bold, never tags. Code is left exactly as it is.
+    """
+    markdown = safe(markdown, keep_newlines=True)
+    if "<" not in markdown:
+        return markdown
+    out = []
+    for chunk, is_code in split_fences(markdown):
+        out.append(chunk if is_code else _INLINE.sub(_inline, chunk))
+    return "".join(out)
+
+
+_INLINE = re.compile(
+    r"(`+).*?\1|<(strong|em|del)>(.+?)</\2>|<br\s*/?>|</?(?:sub|sup|kbd|u|ins|mark|s)>", re.S
+)
+
+
+def _inline(m: re.Match[str]) -> str:
+    if m.group(1):
+        return m.group(0)  # a code span
+    if m.group(2):
+        mark = _MARK[m.group(2)]
+        return f"{mark}{ZWSP}{m.group(3)}{ZWSP}{mark}"
+    return " " if m.group(0).startswith("<br") else ""

@@ -1,0 +1,266 @@
+"""The right pane: one article, rendered once to lines and drawn only where visible.
+
+Rich renders the header, any problems and the Markdown body to lines (fast: ~0.1 s for a 60 KB article,
+where Textual's Markdown widget mounts one widget per block); the lines are cached per width, so scrolling,
+finding and jumping to headings cost nothing more.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rich.console import Console, Group, RenderableType
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.segment import Segment
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from converters.post import Meta, Problem
+
+from ..text import display_markdown, safe
+
+_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+@dataclass
+class ArticleContent:
+    """Everything the pane shows for one post, prepared off the UI thread."""
+
+    meta: Meta
+    markdown: str
+    source: str
+    problems: list[Problem] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+
+
+def headings_of(markdown: str) -> list[tuple[int, str]]:
+    """ATX headings outside code fences, as (level, plain text)."""
+    found = []
+    fence = None
+    for line in markdown.split("\n"):
+        m = _FENCE.match(line)
+        if m:
+            fence = None if fence and m.group(1)[0] == fence[0] else (fence or m.group(1))
+            continue
+        if fence:
+            continue
+        h = _HEADING.match(line)
+        if h:
+            text = re.sub(r"[*_`\\]|\u200b", "", h.group(2))
+            text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+            found.append((len(h.group(1)), text.strip()))
+    return found
+
+
+def header_renderable(meta: Meta, problems: list[Problem]) -> RenderableType:
+    title = Text(safe(meta.title), style="bold")
+    info = Text(style="dim")
+    if meta.date:
+        info.append(meta.date.strftime("%Y-%m-%d %H:%M %z"))
+    if meta.authors:
+        info.append(("  ·  " if info else "") + safe(", ".join(meta.authors)))
+    parts: list[RenderableType] = [title, info]
+    if meta.categories:
+        parts.append(Text(safe("  ;  ".join(" › ".join(p) for p in meta.categories)), style="italic"))
+    if meta.tags:
+        parts.append(Text(safe("  ".join("#" + t for t in meta.tags)), style="cyan"))
+    if meta.cover:
+        parts.append(Text("cover: " + safe(meta.cover), style="dim"))
+    parts.append(Text(""))
+    if problems:
+        lines = Text()
+        for p in problems:
+            where = f"line {p.line}: " if p.line else ""
+            lines.append(
+                f"{p.severity}: {where}{safe(p.message)}\n",
+                style="red" if p.severity == "error" else "yellow",
+            )
+        lines.rstrip()
+        parts.append(Panel(lines, title="problems", border_style="red", title_align="left"))
+    return Group(*parts)
+
+
+class ArticleView(ScrollView, can_focus=True):
+    """A scrollable, searchable rendering of one article."""
+
+    COMPONENT_CLASSES = {"article--match", "article--current-match"}
+    DEFAULT_CSS = """
+    ArticleView { background: $surface; padding: 0 1; }
+    ArticleView > .article--match { background: $warning 50%; }
+    ArticleView > .article--current-match { background: $warning; color: $background; }
+    """
+    BINDINGS = [
+        Binding("down,j", "scroll_down", "Down", show=False, id="article.down"),
+        Binding("up,k", "scroll_up", "Up", show=False, id="article.up"),
+        Binding("space,pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("home,g", "scroll_home", "Top", show=False),
+        Binding("end,G", "scroll_end", "Bottom", show=False),
+    ]
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.content: ArticleContent | None = None
+        self.show_source = False
+        self.lines: list[Strip] = []
+        self._plain: list[str] = []
+        self._width = 0
+        self.matches: list[tuple[int, int, int]] = []  # (line, start, end) in characters
+        self.match_index = -1
+        self.term = ""
+        self.headings: list[tuple[int, str, int]] = []  # (level, text, line)
+        self.message: str | None = "Select a post to read it."
+
+    # --- content --------------------------------------------------------------------------------------
+
+    def show(self, content: ArticleContent | None, message: str | None = None, scroll: float = 0.0) -> None:
+        self.content = content
+        self.message = message
+        self.term, self.matches, self.match_index = "", [], -1
+        self._render_lines()
+        self.scroll_to(y=scroll, animate=False)
+
+    def toggle_source(self) -> bool:
+        self.show_source = not self.show_source
+        self._render_lines()
+        self.scroll_to(y=0, animate=False)
+        return self.show_source
+
+    def renderables(self) -> list[RenderableType]:
+        if self.content is None:
+            return [Text(self.message or "", style="dim italic")]
+        c = self.content
+        parts: list[RenderableType] = [header_renderable(c.meta, c.problems)]
+        if self.show_source:
+            lexer = "html" if c.meta.body_kind == "html" else "markdown"
+            parts.append(
+                Syntax(safe(c.source, keep_newlines=True), lexer, word_wrap=True, theme=self._code_theme())
+            )
+        elif c.markdown.strip():
+            parts.append(
+                Markdown(display_markdown(c.markdown), code_theme=self._code_theme(), hyperlinks=True)
+            )
+        else:
+            parts.append(Text(self.message or "(this post has no text)", style="dim italic"))
+        return parts
+
+    def _code_theme(self) -> str:
+        try:
+            dark = self.app.current_theme.dark
+        except Exception:  # no app yet (rendered off-screen)
+            dark = True
+        return "monokai" if dark else "friendly"
+
+    def _render_lines(self) -> None:
+        width = max(10, self.scrollable_content_region.width or self.size.width or 80)
+        console: Console = self.app.console
+        options = console.options.update_width(width)
+        lines: list[Strip] = []
+        for renderable in self.renderables():
+            for line in console.render_lines(renderable, options, pad=False):
+                lines.append(Strip(line).simplify())
+        self.lines = lines
+        self._plain = [strip.text for strip in lines]
+        self._width = width
+        self._locate_headings()
+        if self.term:
+            self._find_matches()
+        self.virtual_size = Size(width, len(lines))
+        self.refresh()
+
+    def _locate_headings(self) -> None:
+        self.headings = []
+        if self.content is None or self.show_source:
+            return
+        start = 0
+        for level, text in headings_of(self.content.markdown):
+            needle = text[:30]
+            for i in range(start, len(self._plain)):
+                if needle and needle in self._plain[i]:
+                    self.headings.append((level, text, i))
+                    start = i + 1
+                    break
+
+    def on_resize(self) -> None:
+        width = self.scrollable_content_region.width
+        if width and width != self._width:
+            self._render_lines()
+
+    # --- drawing ---------------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        row = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        if row >= len(self.lines):
+            return Strip.blank(width, self.rich_style)
+        strip = self.lines[row]
+        if self.matches:
+            strip = self._highlight(row, strip)
+        return strip.crop_extend(self.scroll_offset.x, self.scroll_offset.x + width, self.rich_style)
+
+    def _highlight(self, row: int, strip: Strip) -> Strip:
+        spans = [(i, s, e) for i, (r, s, e) in enumerate(self.matches) if r == row]
+        if not spans:
+            return strip
+        text = Text()
+        for seg in strip:
+            text.append(seg.text, seg.style)
+        for i, s, e in spans:
+            name = "article--current-match" if i == self.match_index else "article--match"
+            text.stylize(self.get_component_rich_style(name), s, e)
+        return Strip(
+            [Segment(seg.text, seg.style) for seg in text.render(self.app.console) if seg.text != "\n"]
+        )
+
+    # --- find ------------------------------------------------------------------------------------------
+
+    def find(self, term: str) -> int:
+        """Highlight every occurrence of ``term`` (case-insensitive); returns how many there are."""
+        self.term = term
+        self._find_matches()
+        self.match_index = 0 if self.matches else -1
+        self._show_match()
+        self.refresh()
+        return len(self.matches)
+
+    def _find_matches(self) -> None:
+        self.matches = []
+        if not self.term:
+            return
+        needle = self.term.casefold()
+        for row, line in enumerate(self._plain):
+            hay = line.casefold()
+            if len(hay) != len(line):  # casefold changed lengths (ß): fall back to exact matching
+                hay, needle_here = line, self.term
+            else:
+                needle_here = needle
+            start = hay.find(needle_here)
+            while start != -1:
+                self.matches.append((row, start, start + len(needle_here)))
+                start = hay.find(needle_here, start + max(1, len(needle_here)))
+
+    def next_match(self, step: int = 1) -> None:
+        if not self.matches:
+            return
+        self.match_index = (self.match_index + step) % len(self.matches)
+        self._show_match()
+        self.refresh()
+
+    def _show_match(self) -> None:
+        if 0 <= self.match_index < len(self.matches):
+            row = self.matches[self.match_index][0]
+            self.scroll_to(y=max(0, row - self.size.height // 3), animate=False)
+
+    def clear_find(self) -> None:
+        self.term, self.matches, self.match_index = "", [], -1
+        self.refresh()
+
+    def go_to_line(self, line: int) -> None:
+        self.scroll_to(y=line, animate=False)
