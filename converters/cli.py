@@ -533,7 +533,8 @@ def _convert_epub(
     settings: Settings,
     filters: Filters,
     reporter: Reporter,
-    workers: int,  # type: ignore[type-arg]
+    workers: int,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Chapters in date order (oldest first, undated last): metadata first, then bodies in that order."""
     from .reading import read_head
