@@ -75,9 +75,24 @@ def _scalar(text: str) -> tuple[bool, Any]:
         if len(text) < 2 or text[-1] != '"' or '"' in inner or "\\" in inner:
             return False, None
         return True, inner
-    if first in _PLAIN_BAD_START or ": " in text or " #" in text or text.endswith(":") or "\t" in text:
-        return False, None
-    if _BOOL.match(text) or _NULL.match(text) or _INT.match(text) or _FLOAT.match(text) or text == "<<":
+    if _BOOL.match(text):
+        return True, text.lower() == "true"
+    if _NULL.match(text):
+        return True, None
+    if _INT.match(text):
+        return True, int(text[2:], 16) if text.startswith("0x") else int(text)
+    if _FLOAT.match(text):
+        if "inf" in text.lower() or "nan" in text.lower():
+            return False, None
+        return True, float(text)
+    if (
+        text == "<<"
+        or first in _PLAIN_BAD_START
+        or ": " in text
+        or " #" in text
+        or text.endswith(":")
+        or "\t" in text
+    ):
         return False, None
     return True, text
 
@@ -123,7 +138,7 @@ def parse_simple(text: str) -> dict[str, Any] | None:
         if not ok:
             return None
         items.append(value)
-    return result
+    return result or None  # nothing but blank lines: let YAML say what that is
 
 
 def parse_lenient(text: str) -> dict[str, Any]:

@@ -138,6 +138,64 @@ def _escape_code_tags(html: str) -> str:
     return _CODE_REGION.sub(fix, html)
 
 
+_TAG = re.compile(r"<(/?)([A-Za-z][\w:-]*)\b[^>]*?(/?)>")
+_VOID = {
+    "br",
+    "img",
+    "hr",
+    "input",
+    "meta",
+    "link",
+    "source",
+    "wbr",
+    "area",
+    "col",
+    "embed",
+    "param",
+    "track",
+    "base",
+}
+MAX_DEPTH = 256
+
+
+def _limit_depth(html: str, limit: int = MAX_DEPTH) -> str:
+    """Drop the tags (never the text) of elements nested deeper than ``limit``: libxml2 silently loses
+    everything below its own depth limit, and no article needs hundreds of levels."""
+    if html.count("<") < limit:
+        return html
+    out: list[str] = []
+    stack: list[tuple[str, bool]] = []  # (tag, kept)
+    depth = 0
+    pos = 0
+    for m in _TAG.finditer(html):
+        out.append(html[pos : m.start()])
+        pos = m.end()
+        closing, name = m.group(1), m.group(2).lower()
+        if name in _VOID or m.group(3):
+            out.append(m.group(0))
+            continue
+        if not closing:
+            kept = depth < limit
+            stack.append((name, kept))
+            depth += kept
+            if kept:
+                out.append(m.group(0))
+            continue
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i][0] == name:
+                for _, was_kept in stack[i:]:
+                    depth -= was_kept
+                kept = stack[i][1]
+                del stack[i:]
+                if kept:
+                    out.append(m.group(0))
+                break
+        else:
+            out.append(m.group(0))
+    out.append(html[pos:])
+    return "".join(out)
+
+
 def sanitize_text(text: str) -> str:
     """Drop what no document may hold: control characters, lone surrogates, internal-use noncharacters."""
     if _SURROGATE.search(text):
@@ -150,6 +208,7 @@ def parse(html: str) -> lxml.html.HtmlElement:
     html = sanitize_text(html)
     html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
     html = _escape_code_tags(html)
+    html = _limit_depth(html)
     root = lxml.html.fromstring("<html><body><div>x</div></body></html>", parser=_PARSER)
     container = root.find(".//div")
     container.text = None

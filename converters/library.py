@@ -65,7 +65,7 @@ class CategoryNode:
         return node
 
     def all_posts(self) -> list[int]:
-        """Every post at or below this node, each once."""
+        """Every post at or below this node, each once, in library order (newest first)."""
         seen: dict[int, None] = {}
         stack = [self]
         while stack:
@@ -73,7 +73,7 @@ class CategoryNode:
             for i in node.posts:
                 seen.setdefault(i)
             stack.extend(node.children.values())
-        return list(seen)
+        return sorted(seen)
 
 
 @dataclass

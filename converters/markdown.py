@@ -29,7 +29,7 @@ _FROM_SENTINEL = {v: k for k, v in _SENTINEL.items()}
 IDEO_SPACE, NBSP = "\ufddb", "\ufddc"
 STRONG_OPEN, STRONG_CLOSE, EM_OPEN, EM_CLOSE, DEL_OPEN, DEL_CLOSE = (chr(c) for c in range(0xFDDD, 0xFDE3))
 SUB_OPEN, SUB_CLOSE, SUP_OPEN, SUP_CLOSE = (chr(c) for c in range(0xFDE3, 0xFDE7))
-BREAK, CELL_BREAK, HOLD_OPEN, HOLD_CLOSE = "\ufde7", "\ufdea", "\ufde8", "\ufde9"
+BREAK, CELL_BREAK, HOLD_OPEN, HOLD_CLOSE, LIST_CONT = "\ufde7", "\ufdea", "\ufde8", "\ufde9", "\ufdeb"
 
 _TEXT_MAP = str.maketrans({**_SENTINEL, "\u3000": IDEO_SPACE, "\u00a0": NBSP})
 _OPENERS = {STRONG_OPEN: STRONG_CLOSE, EM_OPEN: EM_CLOSE, DEL_OPEN: DEL_CLOSE}
@@ -78,10 +78,12 @@ class _Holds:
     """Placeholders for what we write ourselves: code blocks, code spans and tables."""
 
     def __init__(self) -> None:
-        self.items: list[tuple[str, bool]] = []  # (markdown, is_block)
+        self.items: list[tuple[str, str]] = []  # (markdown, kind)
 
-    def add(self, markdown: str, block: bool) -> str:
-        self.items.append((markdown, block))
+    def add(self, markdown: str, kind: str) -> str:
+        """``kind``: "span" (inline code), "table" (a block whose text still needs escaping and emphasis)
+        or "code" (a fenced block, written last so nothing touches its text)."""
+        self.items.append((markdown, kind))
         return f"{HOLD_OPEN}{len(self.items) - 1}{HOLD_CLOSE}"
 
 
@@ -92,12 +94,14 @@ def html_to_markdown(root: lxml.html.HtmlElement) -> str:
     _prepare(tree, holds)
     markdown = _run_html2text(tree)
     markdown = _restore_spaces(markdown)
-    markdown = _fill_holds(markdown, holds, blocks=False)
+    markdown = _indent_list_continuations(markdown)
+    markdown = _fill_holds(markdown, holds, ("table",))
+    markdown = _fill_holds(markdown, holds, ("span",))
     markdown = _resolve_breaks(markdown)
     markdown = _resolve_escapes(markdown)
     markdown = _resolve_emphasis(markdown)
     markdown = _tidy(markdown)
-    markdown = _fill_holds(markdown, holds, blocks=True)
+    markdown = _fill_holds(markdown, holds, ("code",))
     return markdown.strip("\n") + "\n" if markdown.strip() else ""
 
 
@@ -140,6 +144,30 @@ def _prepare(root: lxml.html.HtmlElement, holds: _Holds) -> None:
     for table in reversed(list(root.iter("table"))):
         if table.getparent() is not None:
             _hold_table(table, holds)
+    for li in root.iter("li"):
+        _mark_continuations(li)
+
+
+_LI_BLOCKS = {"p", "div", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "dl", "figure"}
+
+
+def _mark_continuations(li: lxml.html.HtmlElement) -> None:
+    """html2text writes a list item's second paragraph (or code block) at the left margin, which ends the
+    list; mark such blocks so they are indented under their item afterwards."""
+    seen_content = bool((li.text or "").strip())
+    stack = list(reversed(li))
+    while stack:
+        el = stack.pop()
+        if el.tag in ("ul", "ol"):
+            seen_content = True
+            continue
+        if el.tag in _LI_BLOCKS:
+            if seen_content:
+                el.text = LIST_CONT + (el.text or "")
+            stack.extend(reversed(el))
+        seen_content = seen_content or bool((el.text or "").strip()) or el.tag in ("img", "br")
+        if (el.tail or "").strip():
+            seen_content = True
 
 
 def _has_ancestor(el: lxml.html.HtmlElement, tag: str) -> bool:
@@ -205,7 +233,7 @@ def code_span(text: str) -> str:
 
 
 def _hold_code_block(pre: lxml.html.HtmlElement, holds: _Holds) -> None:
-    token = holds.add(code_fence(pre.text or "", pre.get("data-lang")), block=True)
+    token = holds.add(code_fence(pre.text or "", pre.get("data-lang")), "code")
     p = lxml.html.Element("p")
     p.text = token
     p.tail = (pre.tail or "").translate(_TEXT_MAP)
@@ -215,7 +243,7 @@ def _hold_code_block(pre: lxml.html.HtmlElement, holds: _Holds) -> None:
 def _hold_code_span(code: lxml.html.HtmlElement, holds: _Holds) -> None:
     span = code_span(code.text_content())
     tail = (code.tail or "").translate(_TEXT_MAP)
-    token = holds.add(span, block=False) if span else ""
+    token = holds.add(span, "span") if span else ""
     _replace_with_text_keep(code, token, tail)
 
 
@@ -225,17 +253,17 @@ def _replace_with_text_keep(el: lxml.html.HtmlElement, text: str, tail: str) -> 
 
 
 def _hold_table(table: lxml.html.HtmlElement, holds: _Holds) -> None:
-    markdown = _pipe_table(table)
+    markdown = _pipe_table(table, holds)
     if markdown is None:
         markdown = _html_table(table)
-    token = holds.add(markdown, block=True)
+    token = holds.add(markdown, "table")
     p = lxml.html.Element("p")
     p.text = token
     p.tail = table.tail
     table.getparent().replace(table, p)
 
 
-def _pipe_table(table: lxml.html.HtmlElement) -> str | None:
+def _pipe_table(table: lxml.html.HtmlElement, holds: _Holds) -> str | None:
     rows: list[list[str]] = []
     for tr in table.iter("tr"):
         if tr.getparent() is None:
@@ -246,7 +274,7 @@ def _pipe_table(table: lxml.html.HtmlElement) -> str | None:
                 continue
             if any(d.tag in _BLOCK_IN_CELL for d in cell.iterdescendants()):
                 return None
-            text = _cell_markdown(cell)
+            text = _cell_markdown(cell, holds)
             span = int(cell.get("colspan", "1")) if (cell.get("colspan") or "1").isdigit() else 1
             row.append(text)
             row.extend([""] * (min(span, 50) - 1))
@@ -264,15 +292,15 @@ def _pipe_table(table: lxml.html.HtmlElement) -> str | None:
     return "\n".join(lines)
 
 
-def _cell_markdown(cell: lxml.html.HtmlElement) -> str:
+def _cell_markdown(cell: lxml.html.HtmlElement, holds: _Holds) -> str:
     div = lxml.html.Element("div")
     div.text = cell.text
     for child in list(cell):
         div.append(child)
-    text = _run_html2text(div)
+    text = _run_html2text(div).replace(CELL_BREAK, "<br>")
+    text = _fill_holds(text, holds, ("span",))  # GFM splits cells even at pipes inside code spans
     lines = [line.strip() for line in text.split("\n") if line.strip()]
-    joined = CELL_BREAK.join(lines)
-    return joined.replace("|", "\\|")
+    return "<br>".join(lines).replace("|", "\\|")
 
 
 def _html_table(table: lxml.html.HtmlElement) -> str:
@@ -318,20 +346,20 @@ def _restore_spaces(md: str) -> str:
     return md.replace(IDEO_SPACE, "\u3000").replace(NBSP, "\u00a0").replace(CELL_BREAK, "<br>")
 
 
-def _fill_holds(md: str, holds: _Holds, blocks: bool) -> str:
+def _fill_holds(md: str, holds: _Holds, kinds: tuple[str, ...]) -> str:
     if HOLD_OPEN not in md:
         return md
-    if not blocks:
+    if kinds == ("span",):
 
         def inline(m: re.Match[str]) -> str:
-            text, block = holds.items[int(m.group(1))]
-            return m.group(0) if block else text
+            text, kind = holds.items[int(m.group(1))]
+            return text if kind == "span" else m.group(0)
 
         return _HOLD.sub(inline, md)
     out: list[str] = []
     for line in md.split("\n"):
         m = _HOLD.search(line)
-        if not m:
+        if not m or holds.items[int(m.group(1))][1] not in kinds:
             out.append(line)
             continue
         pieces = []
@@ -357,6 +385,26 @@ def _fill_holds(md: str, holds: _Holds, blocks: bool) -> str:
         if tail.strip():
             pieces.append(_continuation(line) + tail.strip())
         out.append("\n".join(p for p in pieces if p != ""))
+    return "\n".join(out)
+
+
+_LIST_ITEM = re.compile(r"^((?:[ ]*>[ ]?)*)([ ]*)((?:[-*+]|\d{1,9}[.)])[ ]+)")
+
+
+def _indent_list_continuations(md: str) -> str:
+    if LIST_CONT not in md:
+        return md
+    out: list[str] = []
+    indent = ""
+    for line in md.split("\n"):
+        m = _LIST_ITEM.match(line)
+        if m and LIST_CONT not in line:
+            indent = m.group(1) + " " * (len(m.group(2)) + len(m.group(3)))
+        if LIST_CONT in line:
+            line = line.replace(LIST_CONT, "")
+            if indent and line.strip():
+                line = indent + line.lstrip(" ")
+        out.append(line)
     return "\n".join(out)
 
 

@@ -477,11 +477,11 @@ def read_head(path: str, zone: tzinfo | None = None) -> Meta:
     """Metadata only, from the first :data:`HEAD_BYTES` of a file (the whole file if the front matter is longer)."""
     try:
         with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_POST_BYTES:
+                return unreadable(path, [Problem(path, f"file too large ({size:,} bytes)", "error")]).meta
             data = f.read(HEAD_BYTES)
             if len(data) == HEAD_BYTES and not _front_matter_closed(data):
-                size = os.fstat(f.fileno()).st_size
-                if size > MAX_POST_BYTES:
-                    return unreadable(path, [Problem(path, f"file too large ({size:,} bytes)", "error")]).meta
                 data += f.read()
     except OSError as e:
         return unreadable(path, [Problem(path, f"cannot read: {e.strerror or e}", "error")]).meta

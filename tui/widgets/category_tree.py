@@ -128,7 +128,7 @@ class CategoryTree(Tree[Selection]):
         if data.kind in ("all", "categories", "tags", "authors", "archive"):
             return list(range(len(library.posts)))
         if data.kind == "category" and data.category is not None:
-            return sorted(data.category.all_posts())
+            return data.category.all_posts()
         if data.kind == "uncategorized":
             return list(library.uncategorized)
         if data.kind == "tag":

@@ -1,0 +1,73 @@
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from converters.dates import html_datetime, parse_date, resolve_zone, rfc3339
+
+UTC = timezone.utc
+CST = timezone(timedelta(hours=8))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Tue, 11 Jan 2022 04:39:04 GMT", datetime(2022, 1, 11, 4, 39, 4, tzinfo=UTC)),
+        ("Sun, 12 Sep 2021 18:08:39 +0800", datetime(2021, 9, 12, 18, 8, 39, tzinfo=CST)),
+        ("2021-10-28 14:08:07", datetime(2021, 10, 28, 14, 8, 7, tzinfo=CST)),
+        ("2013-06-05 10:49", datetime(2013, 6, 5, 10, 49, tzinfo=CST)),
+        ("2021-10-28 4:08:07", datetime(2021, 10, 28, 4, 8, 7, tzinfo=CST)),
+        ("2019/4/2 9:05:00", datetime(2019, 4, 2, 9, 5, tzinfo=CST)),
+        ("2018-01-29T09:20:29.547Z", datetime(2018, 1, 29, 9, 20, 29, 547000, tzinfo=UTC)),
+        ("2022-02-18 20:00:00 +0800", datetime(2022, 2, 18, 20, tzinfo=CST)),
+        ("2024-01-14T19:15:00+03:00", datetime(2024, 1, 14, 19, 15, tzinfo=timezone(timedelta(hours=3)))),
+        ("2015-02-24", datetime(2015, 2, 24, tzinfo=CST)),
+        ("'2018-06-13'", datetime(2018, 6, 13, tzinfo=CST)),
+        ("2021年10月28日 14:08", datetime(2021, 10, 28, 14, 8, tzinfo=CST)),
+        (date(2020, 1, 2), datetime(2020, 1, 2, tzinfo=CST)),
+        (datetime(2024, 11, 2, 15, 1, 54, tzinfo=CST), datetime(2024, 11, 2, 15, 1, 54, tzinfo=CST)),
+    ],
+)
+def test_every_form_becomes_timezone_aware(value: object, expected: datetime) -> None:
+    got, reason = parse_date(value, CST)
+    assert reason is None
+    assert got == expected
+    assert got.tzinfo is not None
+    assert got.utcoffset() == expected.utcoffset()
+
+
+@pytest.mark.parametrize(
+    "value", ["Invalid Date", "2024-07-24 016:51 +0800", "yesterday", "2021-13-01", True]
+)
+def test_garbage_is_no_date_and_a_reason(value: object) -> None:
+    got, reason = parse_date(value, UTC)
+    assert got is None
+    assert reason
+
+
+@pytest.mark.parametrize("value", [None, "", "   ", []])
+def test_empty_is_no_date_and_no_complaint(value: object) -> None:
+    assert parse_date(value) == (None, None)
+
+
+def test_naive_dates_take_the_local_zone_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    got, _ = parse_date("2021-06-01 12:00:00")
+    assert got is not None and got.tzinfo is not None
+    assert got.utcoffset() == datetime(2021, 6, 1, 12).astimezone().utcoffset()
+
+
+def test_zone_names() -> None:
+    assert resolve_zone(None) is None
+    assert resolve_zone("UTC") is UTC
+    assert resolve_zone("+08:00") == CST
+    assert str(resolve_zone("Asia/Shanghai")) == "Asia/Shanghai"
+    with pytest.raises(ValueError):
+        resolve_zone("Mars/Olympus")
+
+
+def test_rfc3339_keeps_the_offset_and_precision() -> None:
+    assert rfc3339(datetime(2022, 1, 11, 4, 39, 4, tzinfo=UTC)) == "2022-01-11T04:39:04+00:00"
+    assert rfc3339(datetime(2018, 1, 29, 9, 20, 29, 547000, tzinfo=UTC)) == "2018-01-29T09:20:29.547+00:00"
+    assert rfc3339(None) is None
+    assert (
+        html_datetime(datetime(2018, 1, 29, 9, 20, 29, 547123, tzinfo=UTC)) == "2018-01-29T09:20:29.547+00:00"
+    )

@@ -1,0 +1,175 @@
+"""YAML read as Hexo reads it, and the fast path that must agree with it exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from converters.frontmatter_yaml import load_yaml, parse_lenient, parse_simple
+from converters.reading import decode, split
+
+
+def test_yaml_12_scalars_stay_strings() -> None:
+    data = load_yaml("answer: no\nswitch: on\nagree: yes\nclock: 12:30:45\ncode: 010\ndate: 2021-10-28\n")
+    assert data == {
+        "answer": "no",
+        "switch": "on",
+        "agree": "yes",
+        "clock": "12:30:45",
+        "code": "010",
+        "date": "2021-10-28",
+    }
+
+
+def test_yaml_12_keeps_real_types() -> None:
+    data = load_yaml("n: 7\nneg: -3\nf: 0.5\nb: true\nB: False\nnull1: ~\nnull2:\nhex: 0x1F\ntitle: 2022\n")
+    assert data == {
+        "n": 7,
+        "neg": -3,
+        "f": 0.5,
+        "b": True,
+        "B": False,
+        "null1": None,
+        "null2": None,
+        "hex": 31,
+        "title": 2022,
+    }
+
+
+def test_malformed_yaml_raises_with_a_line() -> None:
+    with pytest.raises(yaml.YAMLError) as info:
+        load_yaml("title: x\ntags:\n- a\n-b\n")
+    assert info.value.problem_mark is not None  # type: ignore[attr-defined]
+
+
+def test_lenient_parser_salvages_what_a_person_reads() -> None:
+    data = parse_lenient(
+        'title: 提示"api"不在列表中\ntags:\n- 小程序\n-uniapp\ncategories:\n- 前端\n- 移动端\n'
+    )
+    assert data == {
+        "title": '提示"api"不在列表中',
+        "tags": ["小程序", "uniapp"],
+        "categories": ["前端", "移动端"],
+    }
+
+
+SIMPLE_CASES = [
+    "title: '盘点2021丨海边_城市_'\ncategories: \n - 新媒体\n - 趣头条\n - 分类\nauthor: 趣头条\ncomments: false\n",
+    "title: 'It''s quoted'\ndate: Tue, 11 Jan 2022 04:39:04 GMT\n",
+    'title: "double quoted"\nheadimg: https://a.example/x?y=1\n',
+    "tags:\n- a\n- b\n\ncategories:\n- c\n",
+    "empty:\nafter: value\n",
+    "count: 3\nneg: -4\nratio: 0.25\nflag: TRUE\nnone: ~\nhex: 0x1f\nzero: 010\n",
+]
+NOT_SIMPLE = [
+    "title: a: b\n",  # a mapping value inside a plain scalar
+    "tags: [a, b]\n",  # flow sequences
+    "title: x # comment\n",
+    "author:\n  name: x\n",
+    "title: >\n  folded\n",
+    "ratio: .inf\n",
+    "key:value\n",
+    "null: x\n",
+    "title: 'unterminated\n",
+    'title: "esc\\"aped"\n',
+    "list:\n - a\n  - b\n",
+    "title: \x07bell\n",
+]
+
+
+@pytest.mark.parametrize("text", SIMPLE_CASES)
+def test_fast_path_equals_yaml(text: str) -> None:
+    fast = parse_simple(text)
+    assert fast is not None
+    assert fast == load_yaml(text)
+
+
+@pytest.mark.parametrize("text", NOT_SIMPLE)
+def test_fast_path_declines_what_it_is_unsure_of(text: str) -> None:
+    assert parse_simple(text) is None
+
+
+def _front_matters(folder: Path) -> list[str]:
+    found = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix in (".md", ".txt", ".markdown"):
+            text, _ = decode(path.read_bytes(), str(path))
+            if text is None:
+                continue
+            part = split(text)
+            if part.format == "yaml" and part.front_matter:
+                found.append(part.front_matter)
+    return found
+
+
+def _assert_agrees(texts: list[str]) -> int:
+    used = 0
+    for fm in texts:
+        fast = parse_simple(fm)
+        if fast is None:
+            continue
+        used += 1
+        assert fast == load_yaml(fm), fm
+    return used
+
+
+def test_fast_path_agrees_on_every_fixture_and_sample(fixtures: Path) -> None:
+    samples = Path(__file__).resolve().parents[1] / "converters" / "samples"
+    used = _assert_agrees(_front_matters(fixtures) + _front_matters(samples))
+    assert used >= 10  # the fast path is really taken, not only declined
+
+
+def test_fast_path_agrees_on_the_shared_corpus(corpus: Path) -> None:
+    used = _assert_agrees(_front_matters(corpus))
+    assert used >= 35
+
+
+_word = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufeff"),
+    min_size=0,
+    max_size=12,
+)
+_value = st.one_of(
+    _word,
+    _word.map(lambda s: "'" + s.replace("'", "''") + "'"),
+    _word.map(lambda s: '"' + s.replace('"', "").replace("\\", "") + '"'),
+    st.sampled_from(
+        [
+            "true",
+            "no",
+            "on",
+            "010",
+            "12:30:45",
+            "0.5",
+            "~",
+            "null",
+            "- x",
+            "[a]",
+            "a: b",
+            "x #c",
+            "Tue, 11 Jan 2022",
+        ]
+    ),
+)
+_key = st.from_regex(r"[A-Za-z_][A-Za-z0-9_-]{0,8}", fullmatch=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_key, st.one_of(_value, st.lists(_value, min_size=1, max_size=3))), max_size=6))
+def test_fast_path_never_disagrees_with_yaml(entries: list[tuple[str, object]]) -> None:
+    lines = []
+    for key, value in entries:
+        if isinstance(value, list):
+            lines.append(f"{key}:")
+            lines.extend(f"- {v}" for v in value)
+        else:
+            lines.append(f"{key}: {value}")
+    text = "\n".join(lines) + "\n"
+    fast = parse_simple(text)
+    if fast is None:
+        return
+    assert fast == load_yaml(text)

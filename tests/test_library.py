@@ -1,0 +1,131 @@
+"""folder → Library: what is scanned, the indexes, sorting, and the (path, mtime, size) cache."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import converters.library as library_module
+from converters.library import scan_library
+
+POST = "---\ntitle: {title}\ndate: {date}\ncategories:\n- {a}\n- {b}\ntags: [{tag}]\nauthor: {author}\n---\nBody of {title}.\n"
+
+
+def write(folder: Path, name: str, title: str, date: str = "2021-01-01", a: str = "A", b: str = "B",
+          tag: str = "t", author: str = "Ann") -> Path:  # fmt: skip
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(POST.format(title=title, date=date, a=a, b=b, tag=tag, author=author), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def shelf(tmp_path: Path) -> Path:
+    root = tmp_path / "shelf"
+    write(root, "one.md", "One", "2021-01-01", "新媒体", "趣头条", "x", "Ann")
+    write(root, "sub/two.markdown", "Two", "2022-05-05", "新媒体", "ZAKER", "x", "Bo")
+    write(root, "sub/deeper/three.html", "Three", "Invalid Date", "编程", "Python", "y", "Ann")
+    (root / "notes.txt").write_text("just a text file, not a post\n")
+    (root / "archive.txt").write_text("\n---\ntitle: Scraped\ndate: 2020-02-02\n---\n<p>正文</p>\n")
+    write(root, ".hidden/secret.md", "Hidden")
+    write(root, "node_modules/pkg/readme.md", "Dependency")
+    (root / "image.png").write_bytes(b"\x89PNG")
+    return root
+
+
+def test_scan_finds_posts_by_the_library_rules(shelf: Path) -> None:
+    lib = scan_library([str(shelf)], use_cache=False)
+    titles = [m.title for m in lib.posts]
+    assert titles == ["Two", "One", "Scraped", "Three"]  # newest first, undated last
+    assert not lib.problems or all(p.severity == "warning" for p in lib.problems)
+
+
+def test_category_tree_counts_every_level(shelf: Path) -> None:
+    lib = scan_library([str(shelf)], use_cache=False)
+    root = lib.categories
+    assert root.total == 4
+    assert root.children["新媒体"].total == 2
+    assert root.children["新媒体"].children["趣头条"].total == 1
+    assert root.find(("编程", "Python")).total == 1  # type: ignore[union-attr]
+    assert [lib.posts[i].title for i in root.children["新媒体"].all_posts()] == ["Two", "One"]
+    assert [lib.posts[i].title for i in lib.uncategorized] == ["Scraped"]
+    assert sorted(lib.tags) == ["x", "y"] and len(lib.tags["x"]) == 2
+    assert sorted(lib.authors) == ["Ann", "Bo"]
+    assert sorted(lib.archive) == [2020, 2021, 2022] and lib.archive[2022][5] == [0]
+
+
+def test_a_post_in_two_hierarchies_counts_once_above_them(tmp_path: Path) -> None:
+    (tmp_path / "p.md").write_text("---\ntitle: P\ncategories:\n- [A, B]\n- [A, C]\n---\n")
+    lib = scan_library([str(tmp_path)], use_cache=False)
+    assert lib.categories.children["A"].total == 1
+    assert lib.categories.children["A"].children["B"].total == 1
+
+
+def test_single_file_is_a_library_of_one(shelf: Path) -> None:
+    lib = scan_library([str(shelf / "one.md")], use_cache=False)
+    assert [m.title for m in lib.posts] == ["One"]
+
+
+def test_symlink_loops_and_broken_links_do_not_hang(shelf: Path) -> None:
+    os.symlink(shelf, shelf / "sub" / "loop")
+    os.symlink(shelf / "missing.md", shelf / "dangling.md")
+    lib = scan_library([str(shelf)], use_cache=False)
+    assert len(lib.posts) == 4
+    assert any("broken symbolic link" in p.message for p in lib.problems)
+
+
+def test_missing_folder_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    lib = scan_library([str(tmp_path / "gone")], use_cache=False)
+    assert lib.posts == [] and lib.problems[0].severity == "error"
+
+
+def test_bad_posts_are_reported_and_the_rest_loads(shelf: Path, fixtures: Path) -> None:
+    for name in ("malformed.md", "binary.md", "empty.md", "undecodable.md"):
+        shutil.copy(fixtures / "reading" / name, shelf / name)
+    lib = scan_library([str(shelf)], use_cache=False)
+    assert len(lib.posts) == 8
+    bad = {Path(p.path).name for p in lib.problems if p.severity == "error"}
+    assert {"malformed.md", "binary.md"} <= bad
+    assert not list(shelf.glob("**/*.tmp")) and not list(
+        shelf.glob("**/.scan*")
+    )  # nothing written beside the sources
+
+
+def test_second_scan_reads_only_what_changed(shelf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = library_module.read_head
+
+    def counting(path: str, zone: object = None):  # type: ignore[no-untyped-def]
+        calls.append(os.path.basename(path))
+        return real(path, zone)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(library_module, "read_head", counting)
+    first = scan_library([str(shelf)])
+    assert len(calls) == 4
+    calls.clear()
+    second = scan_library([str(shelf)])
+    assert calls == []
+    assert [(m.title, m.date, m.categories, m.problems) for m in second.posts] == [
+        (m.title, m.date, m.categories, m.problems) for m in first.posts
+    ]
+    write(shelf, "one.md", "One, edited", "2021-01-01")
+    scan_library([str(shelf)])
+    assert calls == ["one.md"]
+
+
+def test_a_corrupt_cache_is_ignored(shelf: Path) -> None:
+    scan_library([str(shelf)])
+    cache = library_module.cache_file([str(shelf)], "local")
+    cache.write_text("{not json")
+    assert len(scan_library([str(shelf)]).posts) == 4
+
+
+def test_the_time_zone_is_part_of_the_cache_key(shelf: Path) -> None:
+    from converters.dates import resolve_zone
+
+    utc = scan_library([str(shelf)], resolve_zone("UTC"), "UTC")
+    east = scan_library([str(shelf)], resolve_zone("+08:00"), "+08:00")
+    assert utc.posts[0].date != east.posts[0].date

@@ -1,0 +1,202 @@
+"""Scraped HTML → clean tree → CommonMark: every rule, checked against a real CommonMark parser."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from converters.html import clean, unwrap_url
+from converters.markdown import code_fence, code_span, html_to_markdown
+
+FIXTURES = sorted((Path(__file__).parent / "fixtures" / "html").glob("*.html"))
+CM = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+
+
+def convert(html: str) -> str:
+    return html_to_markdown(clean(html).root)
+
+
+def rendered_text(markdown: str) -> str:
+    return re.sub(r"<[^>]+>", "", CM.render(markdown))
+
+
+@pytest.mark.parametrize("source", FIXTURES, ids=lambda p: p.stem)
+def test_fixture_converts_to_its_expected_markdown(source: Path) -> None:
+    expected = source.with_suffix(".md").read_text(encoding="utf-8")
+    assert convert(source.read_text(encoding="utf-8")) == expected
+
+
+@pytest.mark.parametrize("source", FIXTURES, ids=lambda p: p.stem)
+def test_fixture_markdown_never_shows_literal_emphasis(source: Path) -> None:
+    """Markers visible after rendering are only those the source text itself shows."""
+    import lxml.html
+
+    markdown = source.with_suffix(".md").read_text(encoding="utf-8")
+    shown = html_lib.unescape(rendered_text(markdown))
+    source_text = lxml.html.fromstring(source.read_text(encoding="utf-8")).text_content()
+    for marker in ("**", "~~", "<strong>", "<em>"):
+        assert shown.count(marker) <= source_text.count(marker), marker
+
+
+def test_emphasis_is_markdown_where_commonmark_renders_it_and_html_only_where_not() -> None:
+    md = convert("<p>这是<strong>加粗</strong>的，他说<strong>“重要。”</strong>然后走了。</p>")
+    assert "这是**加粗**的" in md
+    assert "<strong>“重要。”</strong>然后" in md
+    rendered = CM.render(md)
+    assert rendered.count("<strong>") == 2
+    # every HTML fallback is needed: the same span as ** would not render
+    for m in re.finditer(r"<strong>(.+?)</strong>", md):
+        line = md[: m.start()] + "**" + m.group(1) + "**" + md[m.end() :]
+        assert "<strong>" not in CM.render(line).split("这是")[1].split("</strong>", 1)[1]
+
+
+def test_no_spaces_are_added_next_to_cjk() -> None:
+    assert convert("<p>前<strong>中</strong>后</p>") == "前**中**后\n"
+    assert convert("<p>前<em>中</em>后</p>") == "前*中*后\n"
+
+
+def test_text_that_looks_like_markdown_is_escaped_and_nothing_else() -> None:
+    md = convert("<p># 不是标题</p><p>1. 不是列表</p><p>&lt;tag&gt; a_b 5*3 [x]</p><p>C# and a # b</p>")
+    assert md == "\\# 不是标题\n\n1\\. 不是列表\n\n\\<tag> a_b 5\\*3 \\[x\\]\n\nC# and a # b\n"
+    assert "<h1>" not in CM.render(md) and "<ol" not in CM.render(md)
+
+
+def test_ideographic_space_and_nbsp_are_kept() -> None:
+    md = convert("<p>\u3000\u3000首行缩进，不间断\u00a0空格</p>")
+    assert md.startswith("\u3000\u3000首行缩进") and "\u00a0" in md
+
+
+def test_code_blocks_keep_language_and_get_a_long_enough_fence() -> None:
+    md = convert('<pre><code class="hljs language-js"><span>const</span> a = "```";</code></pre>')
+    assert md == '````js\nconst a = "```";\n````\n'
+    assert code_fence("x", "brush: bad") == "```\nx\n```"
+    assert code_span("a`b") == "``a`b``" and code_span("`x`") == "`` `x` ``"
+
+
+@pytest.mark.parametrize(
+    ("cls", "lang"),
+    [
+        ("language-python", "python"),
+        ("lang-go", "go"),
+        ("hljs rust", "rust"),
+        ("brush: php;", "php"),
+        ("prettyprint", None),
+    ],
+)
+def test_code_language_from_highlighter_classes(cls: str, lang: str | None) -> None:
+    md = convert(f'<pre class="{cls}">x = 1</pre>')
+    assert md.startswith(f"```{lang or ''}\n")
+
+
+def test_tables_have_rectangular_rows_and_escaped_pipes() -> None:
+    md = convert(
+        "<table><tr><th>a</th><th>b</th></tr><tr><td>1|2</td></tr><tr><td>x<br>y</td><td>z</td></tr></table>"
+    )
+    assert md == "| a | b |\n|---|---|\n| 1\\|2 |  |\n| x<br>y | z |\n"
+    assert CM.render(md).count("<tr>") == 3
+
+
+def test_one_cell_layout_table_is_unwrapped() -> None:
+    assert convert("<table><tr><td><p>只是排版</p></td></tr></table>") == "只是排版\n"
+
+
+def test_br_runs_are_one_break_and_no_hard_breaks_remain() -> None:
+    md = convert("<div>一<br><br><br>二<br>三</div>")
+    assert md == "一\n\n二\n\n三\n"
+    assert "  \n" not in md and "\\\n" not in md
+
+
+def test_images_use_the_lazy_source_and_unwrapped_proxies() -> None:
+    md = convert('<p><img data-original="//img.example.cn/a.jpg" src="data:image/gif;base64,AA"></p>'
+                 '<p><img src="https://cors.zfour.workers.dev/?http://x.example.cn/b.png"></p>')  # fmt: skip
+    assert md == "![](https://img.example.cn/a.jpg)\n\n![](http://x.example.cn/b.png)\n"
+
+
+def test_keep_proxies_keeps_them() -> None:
+    html = '<p><img src="https://cors.zfour.workers.dev/?http://x.example.cn/b.png"></p>'
+    assert "cors.zfour.workers.dev" in html_to_markdown(clean(html, keep_proxies=True).root)
+
+
+@pytest.mark.parametrize(
+    ("url", "real"),
+    [
+        ("https://link.juejin.cn/?target=https%3A%2F%2Fa.example%2Fx", "https://a.example/x"),
+        ("https://www.oschina.net/action/GoToLink?url=https%3A%2F%2Fb.example%2F", "https://b.example/"),
+        ("https://link.zhihu.com/?target=http%3A//c.example/p", "http://c.example/p"),
+        ("https://cors.zfour.workers.dev/?http://d.example/i.jpg", "http://d.example/i.jpg"),
+        ("//e.example/x.png", "https://e.example/x.png"),
+        (
+            "https://f.example/search?q=https://not.a.wrapper",
+            "https://f.example/search?q=https://not.a.wrapper",
+        ),
+    ],
+)
+def test_unwrap_url(url: str, real: str) -> None:
+    assert unwrap_url(url) == real
+
+
+def test_sub_and_sup_survive_as_inline_html() -> None:
+    assert convert("<p>H<sub>2</sub>O x<sup>2</sup></p>") == "H<sub>2</sub>O x<sup>2</sup>\n"
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>unclosed <b>bold <i>italic",
+        "a < b and <<< stray",
+        "<div>" * 10_000 + "deep" + "</div>" * 10_000,
+        "&bogus; &#xZZZ; &#99999999; &amp",
+        "control \x00\x07\x1b[31m chars",
+        "lone \ud800 surrogate",
+        "<table><tr><td>" * 50 + "x",
+        "<pre><code>" + "<span>" * 3000 + "x",
+    ],
+)
+def test_bad_input_gives_output_not_exceptions(html: str) -> None:
+    md = convert(html)
+    assert isinstance(md, str)
+    assert "\x1b" not in md and "\x00" not in md and "\ud800" not in md
+
+
+def test_deep_nesting_keeps_the_text() -> None:
+    assert "deep" in convert("<div>" * 10_000 + "deep" + "</div>" * 10_000)
+
+
+def test_large_body_converts() -> None:
+    body = "<p>" + "长文本，" * 200 + "</p>\n"
+    md = convert(body * 400)  # ~2.5 MB of HTML
+    assert md.count("长文本") == 200 * 400
+
+
+_PIECES = [*"<>/&;#*_`[]()!\\-+.=|~ \n\tabp123中文“”。，", "<p>", "</p>", "<b>", "</b>", "<br>", "<li>", "<pre>",
+           "<code>", "<table><tr><td>", "<em>", "</em>", "<a href='x'>", "</a>", "<img src=y>"]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_PIECES), max_size=60).map("".join))
+def test_random_html_never_raises(html: str) -> None:
+    assert isinstance(convert(html), str)
+
+
+_plain = st.text(
+    alphabet=st.characters(
+        whitelist_categories=("L", "N", "P", "S", "Zs"), blacklist_characters="\u3000\u00a0"
+    ),
+    min_size=1,
+    max_size=80,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_plain)
+def test_plain_text_survives_the_round_trip(text: str) -> None:
+    """Any text, however Markdown-like, comes back character for character after CommonMark rendering."""
+    md = convert("<p>" + html_lib.escape(text) + "</p>")
+    shown = html_lib.unescape(re.sub(r"<[^>]+>", "", CM.render(md)))
+    assert " ".join(shown.split()) == " ".join(text.split())

@@ -1,0 +1,243 @@
+"""file → Post: every front-matter form, encoding and Hexo rule, and bad input that never raises."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from converters.reading import body_kind, excerpt_of, read_head, read_post
+
+UTC = timezone.utc
+
+
+def read(fixtures: Path, name: str):  # type: ignore[no-untyped-def]
+    return read_post(fixtures / "reading" / name, UTC)
+
+
+def test_customer_template_with_leading_blank_line(fixtures: Path) -> None:
+    post = read(fixtures, "hexo-family.md")
+    m = post.meta
+    assert m.title == "盘点2021丨海边小城再获评_最具幸福感城市_"
+    assert m.categories == (("新媒体", "趣头条", "分类"),)
+    assert m.authors == ("趣头条",)
+    assert m.date == datetime(2022, 1, 11, 4, 39, 4, tzinfo=UTC)
+    assert m.cover == "https://cors.zfour.workers.dev/?http://static.example.cn/img/cover.jpeg"
+    assert m.body_kind == "html"
+    assert m.language == "zh"
+    assert post.front_matter["comments"] is False
+    assert post.front_matter_format == "yaml"
+    assert not m.problems
+
+
+def test_hexo_front_matter_without_opening_dashes(fixtures: Path) -> None:
+    post = read(fixtures, "no-opening-dashes.md")
+    assert post.meta.title == "Windows setup notes"
+    assert post.meta.authors == ("Dana Lee",)
+    assert post.meta.categories == ()
+    assert post.body.strip() == "The body starts here."
+
+
+def test_toml_front_matter(fixtures: Path) -> None:
+    post = read(fixtures, "toml.md")
+    assert post.front_matter_format == "toml"
+    assert post.meta.title == "环境变量"
+    assert post.meta.date == datetime(2024, 11, 2, 15, 1, 54, tzinfo=timezone(timedelta(hours=8)))
+    assert post.meta.categories == (("编程", "Shell"),)
+    assert post.meta.cover == "img/cover.jpg"  # Hugo's [[images]] table
+    assert post.front_matter["weight"] == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "title"), [("json-semicolons.md", "JSON front matter"), ("json-brace.md", "Brace JSON")]
+)
+def test_json_front_matter(fixtures: Path, name: str, title: str) -> None:
+    post = read(fixtures, name)
+    assert post.front_matter_format == "json"
+    assert post.meta.title == title
+    assert "Body" in post.body and "{" not in post.body and ";;;" not in post.body
+
+
+def test_bom_and_crlf(fixtures: Path) -> None:
+    post = read(fixtures, "bom-crlf.md")
+    assert post.meta.title == "BOM and CRLF"
+    assert post.body == "Line one.\nLine two.\n"
+    assert not post.problems
+
+
+def test_utf16_with_bom(fixtures: Path) -> None:
+    post = read(fixtures, "utf16.md")
+    assert post.meta.title == "十六位编码"
+    assert "正文内容" in post.body
+
+
+def test_gbk_is_detected_and_reported(fixtures: Path) -> None:
+    post = read(fixtures, "gbk.md")
+    assert post.meta.title == "国标编码的文章"
+    assert post.meta.categories == (("编程", "中文"),)
+    assert any("GB18030" in p.message and p.severity == "warning" for p in post.problems)
+
+
+def test_yaml_is_read_as_yaml_12(fixtures: Path) -> None:
+    post = read(fixtures, "yaml12.md")
+    fm = post.front_matter
+    assert post.meta.title == "2022"
+    assert (fm["answer"], fm["switch"], fm["agree"], fm["clock"], fm["code"]) == (
+        "no",
+        "on",
+        "yes",
+        "12:30:45",
+        "010",
+    )
+    assert (fm["count"], fm["ratio"], fm["flag"], fm["empty"]) == (7, 0.5, True, None)
+
+
+def test_body_opening_with_a_rule_keeps_its_first_paragraph(fixtures: Path) -> None:
+    post = read(fixtures, "body-rule.md")
+    assert post.front_matter == {}
+    assert "A first paragraph that sits between two rules." in post.body
+    assert post.meta.title == "body-rule"
+
+
+def test_nested_categories_tags_string_and_author_list(fixtures: Path) -> None:
+    m = read(fixtures, "categories-nested.md").meta
+    assert m.categories == (("Diary", "PlayStation"), ("Diary", "Games"), ("Life",))
+    assert m.tags == ("games", "diary", "life")
+    assert m.authors == ("Ann", "Bo")
+
+
+def test_category_alias_author_mapping_and_cover(fixtures: Path) -> None:
+    m = read(fixtures, "category-alias.md").meta
+    assert m.categories == (("单一分类",),)
+    assert m.authors == ("Wen",)
+    assert m.cover == "https://example.org/cover.png"
+
+
+def test_empty_values_mean_none(fixtures: Path) -> None:
+    m = read(fixtures, "categories-empty.md").meta
+    assert m.categories == () and m.tags == () and m.authors == ()
+    assert m.cover == "https://example.org/banner.png"  # empty featured_image is skipped
+
+
+def test_hugo_images_and_lastmod(fixtures: Path) -> None:
+    m = read(fixtures, "hugo-images.md").meta
+    assert m.cover == "https://example.org/first.png"
+    assert m.date == datetime(2018, 6, 4, 9, 5, tzinfo=UTC)
+    assert m.updated == datetime(2019, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def test_title_from_heading_then_file_name(fixtures: Path) -> None:
+    assert read(fixtures, "title-from-heading.md").meta.title == "The heading is the title"
+    assert read(fixtures, "title-from-name.md").meta.title == "title-from-name"
+
+
+def test_more_marker_in_any_spelling(fixtures: Path) -> None:
+    post = read(fixtures, "more-excerpt.md")
+    assert post.excerpt == "The excerpt paragraph."
+    assert excerpt_of("a\n<!--more-->\nb") == "a"
+    assert excerpt_of("no marker") is None
+
+
+def test_malformed_yaml_is_an_error_with_a_line_and_still_salvaged(fixtures: Path) -> None:
+    post = read(fixtures, "malformed.md")
+    errors = [p for p in post.problems if p.severity == "error"]
+    assert len(errors) == 1 and errors[0].line == 7 and "YAML" in errors[0].message
+    assert post.meta.title == '小程序提示"api.example.com"不在合法域名列表中'
+    assert post.meta.tags == ("小程序", "uniapp")
+    assert post.meta.categories == (("前端", "移动端"),)
+    assert "Body of a post with broken YAML." in post.body
+
+
+def test_broken_dates_warn_with_the_key_line(fixtures: Path) -> None:
+    post = read(fixtures, "dates.md")
+    assert post.meta.date is None
+    assert post.meta.updated == datetime(2021, 7, 9, 8, 5, 3, tzinfo=UTC)
+    (warning,) = post.problems
+    assert warning.severity == "warning" and warning.line == 3 and "Invalid Date" in warning.message
+
+
+def test_empty_file(fixtures: Path) -> None:
+    post = read(fixtures, "empty.md")
+    assert post.body == "" and post.meta.title == "empty"
+
+
+def test_nul_bytes_are_removed_and_reported(fixtures: Path) -> None:
+    post = read(fixtures, "nul.md")
+    assert "\x00" not in post.body
+    assert any("NUL" in p.message for p in post.problems)
+
+
+def test_undecodable_bytes_are_reported(fixtures: Path) -> None:
+    post = read(fixtures, "undecodable.md")
+    assert post.problems
+    assert "Good text" in post.body
+
+
+def test_binary_file_is_an_error_not_a_crash(fixtures: Path) -> None:
+    post = read(fixtures, "binary.md")
+    assert post.meta.has_errors and "binary" in post.problems[0].message
+
+
+def test_missing_and_unreadable_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    post = read_post(tmp_path / "nope.md")
+    assert post.meta.has_errors and "cannot read" in post.problems[0].message
+    locked = tmp_path / "locked.md"
+    locked.write_text("---\ntitle: x\n---\n")
+    import converters.reading as reading
+
+    def denied(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(reading, "open", denied, raising=False)  # root can read anything: simulate
+    for meta in (read_post(locked).meta, read_head(str(locked))):
+        assert meta.has_errors and "Permission denied" in meta.problems[0].message
+
+
+def test_huge_post_is_refused_cleanly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import converters.reading as reading
+
+    monkeypatch.setattr(reading, "MAX_POST_BYTES", 1024)
+    big = tmp_path / "big.md"
+    big.write_text("---\ntitle: big\n---\n" + "x" * 5000)
+    assert "too large" in read_post(big).problems[0].message
+    assert "too large" in read_head(str(big)).problems[0].message
+
+
+def test_head_reading_gives_the_same_metadata_as_a_full_read(fixtures: Path) -> None:
+    for path in sorted((fixtures / "reading").iterdir()):
+        full = read_post(path, UTC).meta
+        head = read_head(str(path), UTC)
+        assert (head.title, head.date, head.categories, head.tags, head.authors, head.cover) == (
+            full.title, full.date, full.categories, full.tags, full.authors, full.cover,
+        ), path.name  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ("<div><p>段落</p></div>", "html"),
+        ("<strong>开头</strong>文字<br>更多<br>", "html"),
+        ("# Title\n\nText with <br/> inside.\n", "markdown"),
+        ("Plain text\n\n```\ncode\n```\n", "markdown"),
+        ("Intro\n\n<ul class=todo>\n<li>a</li>\n<li>b</li>\n</ul>\n\nMore text.\n", "markdown"),
+    ],
+)
+def test_body_kind(body: str, kind: str) -> None:
+    assert body_kind(body) == kind
+
+
+def test_every_corpus_post_loads_with_the_metadata_a_reader_sees(corpus: Path) -> None:
+    for path in sorted((corpus / "family").iterdir()):
+        post = read_post(path, UTC)
+        m = post.meta
+        assert m.title and m.title != path.stem, path.name
+        assert len(m.categories) == 1 and len(m.categories[0]) == 3, path.name
+        assert m.authors and m.cover, path.name
+        assert m.body_kind == "html", path.name
+        raw = path.read_text(encoding="utf-8")
+        assert (m.date is None) == ("Invalid Date" in raw), path.name
+        assert not [p for p in m.problems if p.severity == "error"], path.name
+    for path in sorted((corpus / "diverse").iterdir()):
+        post = read_post(path, UTC)
+        assert post.meta.title, path.name
