@@ -186,7 +186,9 @@ def safe_component(name: str, limit: int = 200) -> str:
     characters or reserved device names, at most ``limit`` bytes of UTF-8."""
     name = unicodedata.normalize("NFC", name)
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = re.sub(r'[\\/:*?"<>|]+', "_", name).strip(" .")
+    name = re.sub(r'[\\/:*?"<>|]+', "_", name)
+    name = re.sub(r"_{2,}", "_", re.sub(r"\.{2,}", "_", name)).strip(" .")
+    name = ("_" + name) if name and name != name.lstrip("-") else name  # no names that read as options
     if not name or set(name) <= {"."}:
         name = "_"
     if _RESERVED_NAMES.match(name):
@@ -501,9 +503,10 @@ def _to_folder(
     for result in _converted(jobs, workers, reporter, args, progress):
         if result.text is None:
             continue
-        relative = (
-            result.relative if result.relative != "-" else (result.meta.title if result.meta else "stdin")
-        )
+        if result.relative == "-":  # stdin: named after its title, made safe whatever the title says
+            relative = safe_component((result.meta.title if result.meta else "") or "stdin")
+        else:
+            relative = result.relative
         target = output_path(out_dir, relative, args.to)
         problem = None
         if os.path.realpath(target) in input_files:

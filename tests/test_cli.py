@@ -1,0 +1,269 @@
+"""The installed ``postshelf`` console script, run as shell scripts run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from converters import cli
+
+SAMPLES = Path(__file__).resolve().parents[1] / "converters" / "samples"
+SCRIPT = Path(sys.executable).parent / "postshelf"
+
+
+def run(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    exe = str(SCRIPT) if SCRIPT.exists() else shutil.which("postshelf")
+    assert exe, "the postshelf console script is not installed"
+    env = {**os.environ, "TZ": "UTC", "COLUMNS": "100"}
+    return subprocess.run(
+        [exe, *args], input=stdin, capture_output=True, text=True, timeout=120, cwd=cwd, env=env
+    )
+
+
+@pytest.fixture
+def posts(tmp_path: Path) -> Path:
+    """A small library: three good posts in a tree, and one with malformed YAML."""
+    root = tmp_path / "posts"
+    (root / "news").mkdir(parents=True)
+    shutil.copy(SAMPLES / "news" / "2022-01-11-city-parks.txt", root / "news" / "parks.md")
+    shutil.copy(SAMPLES / "tech" / "2021-08-21-web-server-release.md", root / "unit.md")
+    shutil.copy(SAMPLES / "travel" / "2024-05-02-kyoto.md", root / "kyoto.md")
+    shutil.copy(SAMPLES / "notes" / "2020-03-22-broken-tags.md", root / "broken.md")
+    return root
+
+
+def no_traceback(result: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in result.stderr, result.stderr
+
+
+def test_markdown_of_one_post_to_stdout() -> None:
+    result = run("convert", str(SAMPLES / "news" / "2022-01-11-city-parks.txt"))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    out = result.stdout
+    assert out.startswith("---\ntitle: 盘点2022丨滨海城市新增口袋公园_市民家门口的绿色客厅_\n")
+    assert "date: '2022-01-11T04:39:04+00:00'" in out
+    assert "categories:\n- 新媒体\n- 趣头条\n- 分类\n" in out
+    assert "comments: false" in out and "headimg:" in out
+    assert "\n---\n\n过去一年" in out
+
+
+def test_no_front_matter() -> None:
+    result = run("convert", str(SAMPLES / "tech" / "2022-07-25-so-size.md"), "--no-front-matter")
+    assert result.stdout.startswith("本文介绍了")
+
+
+def test_folder_to_folder_mirrors_the_tree_and_reports_the_bad_post(posts: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run("convert", str(posts), "-o", str(out))
+    assert result.returncode == 1  # broken.md has malformed front matter: converted, but an error
+    no_traceback(result)
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.md")) == [
+        "broken.md",
+        "kyoto.md",
+        "news/parks.md",
+        "unit.md",
+    ]
+    lines = result.stderr.strip().splitlines()
+    assert any(line.startswith(f"{posts / 'broken.md'}:7: error: malformed YAML") for line in lines), lines
+    assert result.stdout == ""
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_existing_outputs_are_not_overwritten_without_permission(posts: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run("convert", str(posts / "kyoto.md"), "-o", str(out) + "/")
+    target = out / "kyoto.md"
+    target.write_text("mine")
+    refused = run("convert", str(posts / "kyoto.md"), "-o", str(out) + "/")
+    assert refused.returncode == 1 and "exists" in refused.stderr and target.read_text() == "mine"
+    replaced = run("convert", str(posts / "kyoto.md"), "-o", str(out) + "/", "--overwrite")
+    assert replaced.returncode == 0 and target.read_text() != "mine"
+
+
+def test_never_writes_over_an_input(posts: Path) -> None:
+    before = (posts / "kyoto.md").read_bytes()
+    result = run("convert", str(posts / "kyoto.md"), "-o", str(posts / "kyoto.md"), "--overwrite")
+    assert result.returncode == 2 and "input" in result.stderr
+    into_tree = run("convert", str(posts), "-o", str(posts), "--overwrite")
+    assert into_tree.returncode == 1 and "input" in into_tree.stderr
+    assert (posts / "kyoto.md").read_bytes() == before
+
+
+def test_jsonl_to_stdout(posts: Path) -> None:
+    result = run("convert", str(posts), "--to", "jsonl")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["source_path"] for r in records] == ["broken.md", "kyoto.md", "news/parks.md", "unit.md"]
+    assert records[0]["problems"][0]["severity"] == "error"
+    assert result.returncode == 1
+    again = run("convert", str(posts), "--to", "jsonl")
+    assert again.stdout == result.stdout  # same input, same bytes
+
+
+def test_json_folder_and_xhtml_folder(posts: Path, tmp_path: Path) -> None:
+    run("convert", str(posts), "--to", "json", "-o", str(tmp_path / "json"))
+    assert json.loads((tmp_path / "json" / "unit.json").read_text())["title"].startswith("NGINX Unit")
+    run("convert", str(posts), "--to", "html", "-o", str(tmp_path / "xhtml"))
+    assert sorted(p.name for p in (tmp_path / "xhtml").rglob("*.xhtml")) == [
+        "broken.xhtml",
+        "kyoto.xhtml",
+        "parks.xhtml",
+        "unit.xhtml",
+    ]
+
+
+def test_jsonfeed(posts: Path) -> None:
+    result = run("convert", str(posts), "--to", "jsonfeed", "--title", "My feed")
+    feed = json.loads(result.stdout)
+    assert feed["title"] == "My feed" and len(feed["items"]) == 4
+
+
+def test_epub_book(posts: Path, tmp_path: Path) -> None:
+    book = tmp_path / "book.epub"
+    result = run("convert", str(posts), "--to", "epub", "-o", str(book))
+    assert book.exists(), result.stderr
+    with zipfile.ZipFile(book) as z:
+        assert z.namelist()[0] == "mimetype"
+        assert "<dc:title>posts</dc:title>" in z.read("OEBPS/content.opf").decode()
+    first = book.read_bytes()
+    run("convert", str(posts), "--to", "epub", "-o", str(book), "--overwrite")
+    assert book.read_bytes() == first
+    assert run("convert", str(posts), "--to", "epub").returncode == 2
+
+
+def test_stdin(tmp_path: Path) -> None:
+    post = "---\ntitle: ../../etc/passwd\ndate: 2020-01-01\n---\n<p>来自标准输入</p>\n"
+    result = run("convert", "-", stdin=post)
+    assert result.returncode == 0 and "来自标准输入" in result.stdout
+    out = tmp_path / "out"
+    run("convert", "-", "-o", str(out) + "/", stdin=post)
+    written = [p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()]
+    assert written == ["_etc_passwd.md"]
+
+
+def test_filters(posts: Path) -> None:
+    def titles(*args: str) -> list[str]:
+        out = run("convert", str(posts), "--to", "jsonl", *args).stdout
+        return sorted(json.loads(line)["title"] for line in out.splitlines())
+
+    assert titles("--category", "新媒体/趣头条") == ["盘点2022丨滨海城市新增口袋公园_市民家门口的绿色客厅_"]
+    assert titles("--tag", "japan") == ["Three quiet days in Kyoto"]
+    assert titles("--since", "2022-01-01") == [
+        "Three quiet days in Kyoto",
+        "盘点2022丨滨海城市新增口袋公园_市民家门口的绿色客厅_",
+    ]
+    assert titles("--until", "2021-12-31") == [
+        "NGINX Unit 1.25.0 发布，动态 Web 应用服务器",
+        '小程序提示"api.example.com"不在合法域名列表中',
+    ]
+
+
+def test_dry_run_writes_nothing(posts: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run("convert", str(posts), "-o", str(out), "--dry-run")
+    assert not out.exists()
+    assert len(result.stdout.splitlines()) == 4
+
+
+def test_fail_fast_stops_at_the_first_error(posts: Path) -> None:
+    result = run("convert", str(posts), "--to", "jsonl", "--fail-fast")
+    assert result.returncode == 1 and len(result.stdout.splitlines()) == 1 and "fail-fast" in result.stderr
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run("convert", str(SAMPLES), "--to", "pdf").returncode == 2
+    assert run("convert", str(SAMPLES)).returncode == 2  # many posts to one stdout
+    assert run("convert", str(SAMPLES), "--to", "jsonl", "--since", "someday").returncode == 2
+    assert run("convert", str(SAMPLES), "--to", "jsonl", "--timezone", "Mars/Base").returncode == 2
+    assert run("convert", str(SAMPLES), "--to", "jsonl", "--images", "inline").returncode == 2
+
+
+def test_missing_path_is_reported(tmp_path: Path) -> None:
+    result = run("convert", str(tmp_path / "nowhere"), "--to", "jsonl")
+    assert result.returncode == 1 and "nowhere" in result.stderr
+    no_traceback(result)
+
+
+def test_timezone_for_naive_dates(posts: Path) -> None:
+    out = run(
+        "convert",
+        str(SAMPLES / "tech" / "2022-07-25-so-size.md"),
+        "--to",
+        "json",
+        "--timezone",
+        "Asia/Shanghai",
+    )
+    assert json.loads(out.stdout)["date_published"] == "2022-07-25T12:20:15+08:00"
+
+
+def test_stdout_closed_early_is_clean(posts: Path) -> None:
+    exe = str(SCRIPT) if SCRIPT.exists() else "postshelf"
+    cmd = f"'{exe}' convert '{SAMPLES}' --to jsonl | head -c 10 > /dev/null"
+    result = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in result.stderr and "Exception" not in result.stderr
+
+
+def test_unwritable_output_is_a_clean_message(posts: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run("convert", str(posts / "kyoto.md"), "-o", str(blocker / "sub") + "/")
+    assert result.returncode == 1 and str(blocker) in result.stderr
+    no_traceback(result)
+
+
+def test_disk_full_is_a_clean_message(
+    posts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cli, "write_atomic", full)
+    status = cli.main(["convert", str(posts), "-o", str(tmp_path / "out"), "--jobs", "1"])
+    err = capsys.readouterr().err
+    assert status == 1 and "No space left on device" in err and "Traceback" not in err
+
+
+def test_safe_component() -> None:
+    assert cli.safe_component("../../etc/passwd") == "_etc_passwd"
+    assert cli.safe_component("CON") == "_CON"
+    assert cli.safe_component("a\x1b[31mb\n") == "a[31mb"
+    assert len(cli.safe_component("长" * 300 + ".md").encode()) <= 200
+    assert cli.safe_component("长" * 300 + ".md").endswith(".md")
+    assert cli.safe_component("🎉 party 🎉") == "🎉 party 🎉"
+    assert cli.safe_component("...") == "_"
+
+
+def test_list_and_categories(posts: Path) -> None:
+    listed = run("list", str(posts))
+    lines = listed.stdout.splitlines()
+    assert lines[0].split("\t")[:3] == ["2024-05-02", "Travel/Japan/Kansai", "Three quiet days in Kyoto"]
+    assert listed.returncode == 1 and "broken.md" in listed.stderr
+    rows = [json.loads(line) for line in run("list", str(posts), "--json").stdout.splitlines()]
+    assert rows[0]["title"] == "Three quiet days in Kyoto" and rows[0]["date"] == "2024-05-02T08:30:00+09:00"
+    tree = run("categories", str(posts)).stdout
+    assert "All posts (4)\n" in tree and "  新媒体 (1)\n    趣头条 (1)\n      分类 (1)\n" in tree
+    data = json.loads(run("categories", str(posts), "--json").stdout)
+    assert data["count"] == 4 and data["children"][0]["children"]
+
+
+def test_the_whole_shared_corpus_converts_without_a_traceback(corpus: Path, tmp_path: Path) -> None:
+    for fmt in ("jsonl", "jsonfeed"):
+        result = run("convert", str(corpus), "--to", fmt, "-q")
+        no_traceback(result)
+        assert result.returncode in (0, 1)
+    result = run("convert", str(corpus), "--to", "epub", "-o", str(tmp_path / "c.epub"), "-q")
+    no_traceback(result)
+
+
+def test_reader_help_does_not_start_the_ui() -> None:
+    result = run("--help")
+    assert result.returncode == 0 and "convert" in result.stdout

@@ -1,0 +1,217 @@
+"""XHTML documents, JSON records and EPUB books: valid, deterministic, and safe whatever the post holds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+import zipfile
+from datetime import timezone
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from converters.document import Rendered, plain_text
+from converters.epub import EpubWriter, reading_order
+from converters.html import clean
+from converters.jsonout import feed_chunks, feed_item_text, record, slugify
+from converters.reading import read_post, read_text
+from converters.xhtml import document, fragment_markup
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[1] / "converters" / "schema" / "post.schema.json").read_text()
+)
+SAMPLES = Path(__file__).resolve().parents[1] / "converters" / "samples"
+EPUBCHECK = Path("/usr/share/java/epubcheck.jar")
+
+
+def sample_posts() -> list[Path]:
+    return sorted(p for p in SAMPLES.rglob("*") if p.suffix in (".md", ".txt"))
+
+
+def xhtml_of(path: Path, images: str = "link") -> str:
+    post = read_post(path, timezone.utc)
+    rendered = Rendered(post)
+    return document(post.meta, fragment_markup(rendered.clean.root, images))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("path", sample_posts(), ids=lambda p: p.stem)
+def test_every_sample_is_a_well_formed_epub_content_document(path: Path) -> None:
+    doc = xhtml_of(path)
+    assert doc.startswith('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n')
+    root = ET.fromstring(doc.encode())
+    assert root.tag == XHTML + "html"
+    assert root.get("lang") == root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    assert root.find(f"{XHTML}head/{XHTML}title") is not None
+    section = root.find(f"{XHTML}body/{XHTML}section")
+    assert section is not None and section.get("{http://www.idpf.org/2007/ops}type") == "chapter"
+    ids = [el.get("id") for el in root.iter() if el.get("id")]
+    assert len(ids) == len(set(ids))
+    for el in root.iter():
+        tag = el.tag.replace(XHTML, "")
+        assert tag not in ("script", "iframe", "form", "font", "center", "object", "embed")
+        for name, value in el.attrib.items():
+            assert not name.startswith("on") and name not in ("style", "width", "height")
+            assert not value.lower().startswith("javascript:")
+        if tag == "img":
+            pytest.fail("remote <img> left in link mode")
+
+
+def test_image_modes() -> None:
+    path = SAMPLES / "news" / "2022-01-11-city-parks.txt"
+    link = xhtml_of(path, "link")
+    assert (
+        '<figure class="image"><a class="image" href="http://static.example-news.cn/img/2022/01/11/park-1.jpeg">'
+        in link
+    )
+    remote = xhtml_of(path, "remote")
+    assert '<img src="http://static.example-news.cn/img/2022/01/11/park-1.jpeg" alt=""/>' in remote
+    dropped = xhtml_of(path, "drop")
+    assert "park-1.jpeg" not in dropped and "<img" not in dropped
+
+
+def test_content_models_are_repaired() -> None:
+    tree = clean("<p>text <ul><li>a</li></ul></p><ul>stray<p>para</p></ul><strong><div>block</div></strong>"
+                 "<table><td>cell</td><tr><td>x</td></tr></table><a href='https://a.example'><a href='https://b.example'>in</a></a>")  # fmt: skip
+    markup = fragment_markup(tree.root)
+    root = ET.fromstring(f'<div xmlns="http://www.w3.org/1999/xhtml">{markup}</div>')
+    for ul in root.iter(XHTML + "ul"):
+        assert all(child.tag == XHTML + "li" for child in ul)
+        assert not (ul.text or "").strip()
+    for p in root.iter(XHTML + "p"):
+        assert not [c for c in p if c.tag.replace(XHTML, "") in ("div", "ul", "table", "p")]
+    for table in root.iter(XHTML + "table"):
+        assert all(c.tag in (XHTML + "tbody", XHTML + "thead", XHTML + "caption") for c in table)
+    for a in root.iter(XHTML + "a"):
+        assert a.find(f".//{XHTML}a") is None
+
+
+def test_titles_and_text_are_escaped_as_data() -> None:
+    post = read_text(
+        '---\ntitle: "<script>alert(1)</script> & [bold]x[/]"\n---\n<p>a &lt;b&gt; &amp; c</p>\n', "t.md"
+    )
+    doc = document(post.meta, fragment_markup(Rendered(post).clean.root))
+    root = ET.fromstring(doc.encode())
+    assert root.find(f"{XHTML}head/{XHTML}title").text == "<script>alert(1)</script> & [bold]x[/]"  # type: ignore[union-attr]
+    assert "<script>" not in doc
+
+
+@pytest.mark.parametrize("path", sample_posts(), ids=lambda p: p.stem)
+def test_json_record_matches_the_schema(path: Path) -> None:
+    rec = record(Rendered(read_post(path, timezone.utc)), path.name)
+    jsonschema.validate(rec, SCHEMA)
+    assert list(rec) == list(SCHEMA["required"])  # keys in the documented order
+    ET.fromstring(f'<div xmlns="http://www.w3.org/1999/xhtml">{rec["content_html"]}</div>')
+    json.dumps(rec, ensure_ascii=False, allow_nan=False)
+
+
+def test_json_record_fields() -> None:
+    path = SAMPLES / "news" / "2022-01-11-city-parks.txt"
+    rec = record(Rendered(read_post(path, timezone.utc)), "news/2022-01-11-city-parks.txt")
+    assert rec["title"] == "盘点2022丨滨海城市新增口袋公园_市民家门口的绿色客厅_"
+    assert rec["date_published"] == "2022-01-11T04:39:04+00:00"
+    assert rec["authors"] == [{"name": "趣头条"}]
+    assert rec["categories"] == [["新媒体", "趣头条", "分类"]]
+    assert rec["image"] == "http://static.example-news.cn/img/2022/01/11/park-cover.jpeg"
+    assert rec["language"] == "zh"
+    assert rec["images"][0]["url"].endswith("park-1.jpeg")
+    assert rec["counts"]["cjk_chars"] > 100 and rec["reading_minutes"] >= 1
+    assert rec["front_matter"]["comments"] is False
+    assert rec["slug"] == "2022-01-11-city-parks"
+    again = record(Rendered(read_post(path, timezone.utc)), "news/2022-01-11-city-parks.txt")
+    assert again == rec  # deterministic
+
+
+def test_summary_prefers_the_excerpt() -> None:
+    post = read_text("---\ntitle: x\n---\nFirst part.\n\n<!-- more -->\n\nSecond part.\n", "x.md")
+    assert Rendered(post).summary == "First part."
+
+
+def test_json_feed_document_is_valid_json_feed_11() -> None:
+    recs = [record(Rendered(read_post(p, timezone.utc)), p.name) for p in sample_posts()[:3]]
+    doc = json.loads("".join(feed_chunks((feed_item_text(r) for r in recs), "Feed")))
+    assert doc["version"] == "https://jsonfeed.org/version/1.1" and doc["title"] == "Feed"
+    assert len(doc["items"]) == 3
+    for item in doc["items"]:
+        assert item["id"] and ("content_html" in item or "content_text" in item)
+        assert item["_postshelf"]["schema"] == "postshelf.post/1"
+        assert all(v is not None for v in item.values())
+    assert json.loads("".join(feed_chunks(iter(()), "Empty")))["items"] == []
+
+
+def test_slugify_keeps_cjk() -> None:
+    assert slugify("趣头条 News!") == "趣头条-news"
+    assert slugify("../../etc/passwd") == "etc-passwd"
+    assert slugify("!!!") == "post"
+
+
+def test_plain_text_has_one_line_per_block() -> None:
+    assert plain_text(clean("<p>a<b>b</b></p>tail<ul><li>x</li><li>y</li></ul>").root) == "ab\ntail\nx\ny"
+
+
+def _book(path: Path, posts: list[Path]) -> None:
+    metas = [read_post(p, timezone.utc) for p in posts]
+    metas.sort(key=lambda p: (p.meta.date is None, p.meta.date.timestamp() if p.meta.date else 0))
+    order = reading_order([p.meta for p in metas])
+    book = EpubWriter(str(path), "Samples")
+    for i in order:
+        post = metas[i]
+        book.add(post.meta, fragment_markup(Rendered(post).clean.root))
+    book.close()
+
+
+def test_epub_container_and_determinism(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.epub", tmp_path / "b.epub"
+    _book(a, sample_posts())
+    _book(b, sample_posts())
+    assert a.read_bytes() == b.read_bytes()
+    with zipfile.ZipFile(a) as z:
+        first = z.infolist()[0]
+        assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
+        assert z.read("mimetype") == b"application/epub+zip"
+        opf = z.read("OEBPS/content.opf").decode()
+        for needle in (
+            "<dc:identifier",
+            "<dc:title>Samples</dc:title>",
+            "<dc:language>",
+            "dcterms:modified",
+            "<dc:creator>",
+        ):
+            assert needle in opf
+        nav = ET.fromstring(z.read("OEBPS/nav.xhtml"))
+        hrefs = [a.get("href") for a in nav.iter(XHTML + "a")]
+        spine = [
+            line.split('href="')[1].split('"')[0]
+            for line in opf.splitlines()
+            if "chapter-" in line and "<item " in line
+        ]
+        assert hrefs == spine  # the table of contents follows the reading order
+        for name in z.namelist():
+            if name.endswith(".xhtml"):
+                ET.fromstring(z.read(name))
+
+
+@pytest.mark.skipif(not (EPUBCHECK.exists() and shutil.which("java")), reason="epubcheck is not installed")
+def test_epubcheck_accepts_the_sample_book_and_a_single_document(tmp_path: Path) -> None:
+    book = tmp_path / "samples.epub"
+    _book(book, sample_posts())
+    result = subprocess.run(
+        ["java", "-jar", str(EPUBCHECK), str(book)], capture_output=True, text=True, timeout=300
+    )
+    report = result.stdout + result.stderr
+    assert result.returncode == 0, report
+    assert "0 fatals / 0 errors / 0 warnings" in report, report
+    doc = tmp_path / "one.xhtml"
+    doc.write_text(xhtml_of(SAMPLES / "tech" / "2021-08-21-web-server-release.md"), encoding="utf-8")
+    result = subprocess.run(
+        ["java", "-jar", str(EPUBCHECK), "--mode", "xhtml", str(doc)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0 and "No errors or warnings detected" in result.stdout + result.stderr, (
+        result.stdout
+    )
