@@ -393,7 +393,7 @@ class PostshelfApp(App[None]):
             ("article", self._bindings_of(self.query_one(ArticleView))),
         ):
             for key, description in bindings:
-                if (key, description) not in seen:
+                if description and (key, description) not in seen:
                     seen.add((key, description))
                     rows.append((key, description, widget_name))
         rows.append(("ctrl+p", "Command palette: every action by name", "everywhere"))

@@ -56,6 +56,8 @@ class ExportScreen(ModalScreen[str | None]):
     ExportScreen Select, ExportScreen RadioSet, ExportScreen Input { margin-bottom: 1; }
     ExportScreen #export-buttons { height: auto; align-horizontal: right; }
     ExportScreen #export-result { height: auto; }
+    ExportScreen #export-progress { display: none; }
+    ExportScreen #export-progress.running { display: block; }
     """
 
     def __init__(self, request: ExportRequest, base: Path | None = None) -> None:
@@ -121,7 +123,9 @@ class ExportScreen(ModalScreen[str | None]):
             argv.append("--overwrite")
         self.running = True
         self.query_one("#export-run", Button).disabled = True
-        self.query_one("#export-progress", ProgressBar).update(total=len(paths), progress=0)
+        bar = self.query_one("#export-progress", ProgressBar)
+        bar.add_class("running")
+        bar.update(total=len(paths), progress=0)
         self.run_export(argv, destination)
 
     @work(thread=True, exclusive=True, group="export")

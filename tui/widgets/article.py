@@ -203,6 +203,7 @@ class ArticleView(ScrollView, can_focus=True):
         strip = self.lines[row]
         if self.matches:
             strip = self._highlight(row, strip)
+        strip = strip.apply_style(self.rich_style)  # the pane's background under Rich's unstyled text
         return strip.crop_extend(self.scroll_offset.x, self.scroll_offset.x + width, self.rich_style)
 
     def _highlight(self, row: int, strip: Strip) -> Strip:

@@ -1,0 +1,387 @@
+"""The reader, driven with Textual's Pilot: every key and action, state across restarts, hostile posts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import timezone
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, OptionList
+
+from tui.app import PostshelfApp
+from tui.screens.export import ExportScreen
+from tui.screens.help import HelpScreen
+from tui.screens.pick import PickScreen
+from tui.state import StateStore
+from tui.widgets.article import ArticleView
+from tui.widgets.category_tree import CategoryTree
+from tui.widgets.post_list import PostList
+
+SAMPLES = Path(__file__).resolve().parents[1] / "converters" / "samples"
+SIZE = (140, 40)
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    root = tmp_path / "library"
+    shutil.copytree(SAMPLES, root)
+    return root
+
+
+def make_app(root: Path, **kwargs: object) -> PostshelfApp:
+    return PostshelfApp(
+        [str(root)], zone=timezone.utc, use_cache=False, export_base=root.parent / "exports", **kwargs
+    )  # type: ignore[arg-type]
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Let workers finish and their messages land."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def titles(app: PostshelfApp) -> list[str]:
+    posts = app.query_one(PostList)
+    return [posts.posts[i].title for i in posts.rows]
+
+
+async def test_opens_with_every_post_newest_first(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        shown = titles(app)
+        assert len(shown) == 21
+        assert shown[0] == "讨论一下环境变量" and shown[-2:] == [
+            "Lighting notes",
+            "LockSupport 是什么？一文讲清楚",
+        ]
+        tree = app.query_one(CategoryTree)
+        labels = [str(n.label) for n in tree.root.children]
+        assert labels[0] == "All posts (21)" and labels[1].startswith("Categories") and "Archive" in labels[5]
+
+
+async def test_moving_and_opening_posts(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        posts = app.query_one(PostList)
+        await pilot.press("j", "j", "k")
+        assert posts.cursor == 1
+        await pilot.press("enter")
+        await settle(pilot)
+        article = app.query_one(ArticleView)
+        assert article.content is not None and article.content.meta.title == "Three quiet days in Kyoto"
+        assert app.focused is article
+        assert any("Day one" in line for line in article._plain)
+        await pilot.press("n")
+        await settle(pilot)
+        assert article.content.meta.title == "linux 服务器数据迁移"
+        await pilot.press("p", "p")
+        await settle(pilot)
+        assert article.content.meta.title == "讨论一下环境变量"
+
+
+async def test_click_opens_a_post(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.click(PostList, offset=(5, 2))
+        await pilot.click(PostList, offset=(5, 2))
+        await settle(pilot)
+        assert app.opened == app.query_one(PostList).rows[2]
+
+
+async def test_filter_as_you_type_in_chinese(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        for ch in "迁移":
+            await pilot.press(ch)
+        await pilot.pause()
+        assert sorted(titles(app)) == ["linux 服务器数据迁移", "x86 应用如何低成本迁移到 Arm 架构"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(titles(app)) == 21
+
+
+async def test_category_tree_selects_posts(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tree = app.query_one(CategoryTree)
+        categories = tree.root.children[1]
+        news = next(n for n in categories.children if str(n.label).startswith("新媒体"))
+        tree.move_cursor(news)
+        await pilot.pause()
+        assert len(titles(app)) == 3
+        news.expand()
+        await pilot.pause()
+        assert [str(c.label) for c in news.children] == ["ZAKER (1)", "cnBeta (1)", "趣头条 (1)"]
+        archive = tree.root.children[5]
+        archive.expand()
+        await pilot.pause()
+        year = archive.children[0]
+        assert str(year.label).startswith("2024")
+        tree.move_cursor(year)
+        await pilot.pause()
+        assert len(titles(app)) == 2
+
+
+async def test_marks_bookmarks_and_sort_survive_a_restart(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("b", "s")
+        await pilot.pause()
+        assert "oldest first" in str(app.query_one("#list-title").render())
+        assert titles(app)[0] == "javascript 中使用 callback 控制流程"
+    state = StateStore()
+    lib = state.library(app.library_key)
+    assert lib.bookmarks == {"tech/2024-11-02-env-vars.md"} and "tech/2024-11-02-env-vars.md" in lib.read
+    assert state.sort == "oldest"
+    again = make_app(library)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert again.sort == "oldest"
+        assert again.query_one(ArticleView).content.meta.title == "讨论一下环境变量"  # type: ignore[union-attr]
+        index = next(i for i, m in enumerate(again.library.posts) if m.title == "讨论一下环境变量")  # type: ignore[union-attr]
+        assert again._mark_of(index) == "★"
+        await pilot.press("m")
+        assert not again._is_read(index)
+
+
+async def test_find_toc_and_source(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "enter")  # Kyoto: has headings
+        await settle(pilot)
+        await pilot.press("f")
+        for ch in "day":
+            await pilot.press(ch)
+        article = app.query_one(ArticleView)
+        assert len(article.matches) == 4  # title, heading, "Day one", "Day two"
+        await pilot.press("enter")
+        assert article.match_index == 1
+        await pilot.press("escape")
+        assert article.matches == []
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, PickScreen)
+        options = app.screen.query_one(OptionList)
+        assert options.option_count == 3
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert article.scroll_offset.y > 0 or article.virtual_size.height <= article.size.height
+        await pilot.press("v")
+        assert article.show_source and any(
+            "---" not in line and "Breakfast" in line for line in article._plain
+        )
+
+
+async def test_open_link_and_copy(library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
+    app = make_app(library)
+    copied: list[str] = []
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.query_one(PostList).cursor = titles(app).index("NGINX Unit 1.25.0 发布，动态 Web 应用服务器")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, PickScreen)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert opened == ["https://unit.nginx.org/installation/"]
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("down", "enter")  # the Markdown
+        await pilot.pause()
+        assert copied and copied[0].startswith("NGINX Unit 1.25.0")
+
+
+async def test_export_the_list_through_the_converters(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ExportScreen)
+        destination = screen.query_one("#export-destination", Input)
+        assert destination.value.endswith("All posts")
+        screen.query_one("#export-format").value = "jsonl"  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert destination.value.endswith("All posts.jsonl")
+        await pilot.click("#export-run")
+        await settle(pilot)
+        out = Path(destination.value)
+        lines = out.read_text(encoding="utf-8").splitlines()
+        assert len(lines) == 21 and json.loads(lines[0])["schema"] == "postshelf.post/1"
+        assert "1 error" in str(screen.query_one("#export-result").render()) or "Exported" in str(
+            screen.query_one("#export-result").render()
+        )
+
+
+async def test_reload_sees_changes_and_a_vanished_folder(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        (library / "travel" / "2024-05-02-kyoto.md").unlink()
+        await pilot.press("r")
+        await settle(pilot)
+        assert len(titles(app)) == 20
+        shutil.rmtree(library)
+        await pilot.press("r")
+        await settle(pilot)
+        assert titles(app) == []
+
+
+async def test_help_lists_every_key(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        keys = {row[0] for row in app.screen.rows}
+        for key in (
+            "q",
+            "?",
+            "/",
+            "^f",
+            "f",
+            "t",
+            "o",
+            "c",
+            "e",
+            "m",
+            "b",
+            "s",
+            "v",
+            "r",
+            "n",
+            "p",
+            "j",
+            "⏎",
+        ):
+            assert any(key == k or key in k.split() for k in keys), key
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_search_the_whole_library(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        for ch in "canal":
+            await pilot.press(ch)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert titles(app) == ["Three quiet days in Kyoto"]
+
+
+async def test_quit(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0 or app.return_code is None
+
+
+async def test_hostile_posts_are_shown_literally(tmp_path: Path) -> None:
+    root = tmp_path / "hostile"
+    root.mkdir()
+    (root / "evil.md").write_text(
+        '---\ntitle: "[bold red]boom[/] \\e]52;c;ZXZpbA==\\a \\e[2J"\ncategories: ["[link=https://x]y[/link]"]\n---\n'
+        "Body with [b]markup[/b] and \x1b[31mred\x1b[0m and a bell \x07.\n",
+        encoding="utf-8",
+    )
+    (root / "broken.md").write_text("---\ntitle: x\ntags:\n- a\n-b\n---\nText.\n", encoding="utf-8")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        posts = app.query_one(PostList)
+        evil = next(i for i in posts.rows if posts.posts[i].title.startswith("[bold"))
+        posts.cursor = posts.rows.index(evil)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen_text = "\n".join(app.query_one(ArticleView)._plain)
+        assert "[bold red]boom[/]" in screen_text and "[b]markup[/b]" in screen_text
+        assert "\x1b" not in screen_text and "\x07" not in screen_text and "␛" in screen_text
+        line = posts.render_line(posts.rows.index(evil) - posts.scroll_offset.y)
+        assert "[bold red]boom[/]" in line.text and "\x1b" not in line.text
+        tree_labels = " ".join(str(n.label) for n in app.query_one(CategoryTree).root.children[1].children)
+        assert "[link=https://x]y[/link]" in tree_labels
+        broken = next(i for i in posts.rows if posts.posts[i].title == "x")
+        posts.cursor = posts.rows.index(broken)
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = "\n".join(app.query_one(ArticleView)._plain)
+        assert "problems" in shown and "malformed YAML" in shown
+        assert app._mark_of(broken) == "!"
+
+
+async def test_corrupt_state_is_set_aside(library: Path, isolated_dirs: Path) -> None:
+    state = isolated_dirs / "state" / "postshelf" / "state.json"
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_text("{broken")
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert any("corrupt" in n.message for n in app._notifications)
+    assert (state.parent / "state.json.corrupt-1").exists()
+    assert json.loads(state.read_text())["version"] == 1
+
+
+async def test_keys_can_be_remapped(library: Path, isolated_dirs: Path) -> None:
+    config = isolated_dirs / "config" / "postshelf" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[keys]\nbookmark = "x"\n')
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        assert app.marks.bookmarks
+
+
+async def test_narrow_terminal_collapses_panes(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.has_class("narrow")
+        assert not app.query_one(CategoryTree).display
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.has_class("reading") and not app.query_one("#list-pane").display
+        await pilot.press("escape")
+        assert not app.screen.has_class("reading")
+        await pilot.press("backslash")
+        await pilot.pause()
+        assert app.query_one(CategoryTree).display
+
+
+async def test_theme_toggle_and_command_palette(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        dark = app.current_theme.dark
+        await pilot.press("ctrl+t")
+        assert app.current_theme.dark != dark
+        titles_of_commands = [c.title for c in app.get_system_commands(app.screen)]
+        for name in ("Search", "Find", "Contents", "Export", "Bookmark", "Sort", "Source", "Reload"):
+            assert name in titles_of_commands
