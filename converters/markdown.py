@@ -101,6 +101,7 @@ def html_to_markdown(root: lxml.html.HtmlElement) -> str:
     markdown = _resolve_escapes(markdown)
     markdown = _resolve_emphasis(markdown)
     markdown = _tidy(markdown)
+    markdown = _escape_bare_markers(markdown)
     markdown = _fill_holds(markdown, holds, ("code",))
     return markdown.strip("\n") + "\n" if markdown.strip() else ""
 
@@ -596,6 +597,32 @@ def _can_close(last: str, nxt: str) -> bool:
     if _is_space(last):
         return False
     return not _is_punct(last) or _is_space(nxt) or _is_punct(nxt)
+
+
+_BARE_MARKER = re.compile(r"^(\d{1,9})([.)])$|^([-+])$|^(\d{1,9})(\))(?=[ \t])")
+
+
+def _escape_bare_markers(md: str) -> str:
+    """Text lines html2text leaves readable as list items: a lone ``-``/``+``/``1.``, or ``1)`` (html2text
+    writes ordered lists with ``.`` only, so a ``)`` marker is always text)."""
+    out = []
+    for line in md.split("\n"):
+        prefix = _PREFIX.match(line)
+        marker = prefix.group(3) or ""
+        if marker.rstrip().endswith(")"):  # "1) text": a ")" list marker can only have come from text
+            cut = prefix.end() - len(marker) + len(marker.rstrip()) - 1
+            out.append(line[:cut] + "\\" + line[cut:])
+            continue
+        start = prefix.end()
+        m = _BARE_MARKER.match(line[start:])
+        if m:
+            if m.group(3):
+                line = line[:start] + "\\" + line[start:]
+            else:
+                digits = m.group(1) or m.group(4)
+                line = line[:start] + digits + "\\" + line[start + len(digits) :]
+        out.append(line)
+    return "\n".join(out)
 
 
 def _tidy(md: str) -> str:

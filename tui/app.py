@@ -263,10 +263,12 @@ class PostshelfApp(App[None]):
         self._show_rows(rows, data.title)
 
     def on_post_list_highlighted(self, message: PostList.Highlighted) -> None:
+        """Preview the post under the cursor after a short pause (so holding j does not convert every post)."""
+        if self._preview_timer is not None:
+            self._preview_timer.stop()  # the cursor moved on: a pending preview is stale
+            self._preview_timer = None
         if message.index is None or message.index == self.shown:
             return
-        if self._preview_timer is not None:
-            self._preview_timer.stop()
         index = message.index
         self._preview_timer = self.set_timer(0.12, lambda: self.open_post(index, mark=False))
 
