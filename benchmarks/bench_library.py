@@ -1,0 +1,62 @@
+"""Library scan: posts/s without a cache, re-opening from the cache, and peak memory.
+
+    python benchmarks/bench_library.py            # generates benchmarks/data/lib-{10k,100k} on first use
+
+Each measurement runs in a fresh process so that peak memory (ru_maxrss) is its own. Targets (issue #2):
+first scan of 10k ≤ 0.5 s; re-open 100k from the cache, checking every file's (mtime, size), ≤ 1.0 s;
+metadata of 100k ≤ 250 MB RSS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+
+CHILD = r"""
+import json, resource, sys, time
+from converters.library import scan_library
+path, use_cache = sys.argv[1], sys.argv[2] == "1"
+t = time.perf_counter()
+lib = scan_library([path], use_cache=use_cache)
+elapsed = time.perf_counter() - t
+print(json.dumps({"posts": len(lib.posts), "seconds": elapsed, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def ensure(count: int, name: str) -> Path:
+    folder = DATA / name
+    if not folder.exists():
+        subprocess.run([sys.executable, str(HERE / "generate.py"), str(count), str(folder)], check=True)
+    return folder
+
+
+def measure(folder: Path, use_cache: bool, cache_home: str) -> dict[str, float]:
+    env = {**os.environ, "XDG_CACHE_HOME": cache_home}
+    out = subprocess.run([sys.executable, "-c", CHILD, str(folder), "1" if use_cache else "0"],
+                         capture_output=True, text=True, check=True, env=env)  # fmt: skip
+    return json.loads(out.stdout)
+
+
+def main() -> None:
+    lib10k, lib100k = ensure(10_000, "lib-10k"), ensure(100_000, "lib-100k")
+    with tempfile.TemporaryDirectory() as cache:
+        for folder in (lib10k, lib100k):
+            measure(folder, False, cache)  # warm the disk cache
+            cold = measure(folder, False, cache)
+            measure(folder, True, cache)  # fills the scan cache
+            warm = measure(folder, True, cache)
+            n = cold["posts"]
+            print(f"{folder.name}: first scan {cold['seconds']:.2f} s ({n / cold['seconds']:,.0f} posts/s, "
+                  f"peak {cold['rss_mb']:.0f} MB); from cache {warm['seconds']:.2f} s "
+                  f"({n / warm['seconds']:,.0f} posts/s, peak {warm['rss_mb']:.0f} MB)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
