@@ -216,9 +216,9 @@ def _walk_dir(
                 continue
             if suffix in MAYBE_SUFFIXES:
                 seen = known.get(entry.path)
-                if not (seen and seen[0] == est.st_mtime_ns and seen[1] == est.st_size):
-                    if not _opens_with_front_matter(entry.path):
-                        continue
+                fresh = seen is not None and seen[0] == est.st_mtime_ns and seen[1] == est.st_size
+                if not fresh and not opens_with_front_matter(entry.path):
+                    continue
             relative = (
                 entry.path[len(prefix) :]
                 if entry.path.startswith(prefix)
@@ -231,7 +231,8 @@ def _walk_dir(
         stack.extend(subdirs)
 
 
-def _opens_with_front_matter(path: str) -> bool:
+def opens_with_front_matter(path: str) -> bool:
+    """Whether a file starts (after blank lines) with a front-matter fence."""
     try:
         with open(path, "rb") as f:
             head = f.read(512)
@@ -370,7 +371,7 @@ def _read_many(paths: list[str], zone: tzinfo | None) -> list[Meta]:
 
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         rows = pool.map(_head_row, [(p, zone) for p in paths], chunksize=256)
-    return [_unpack(p, row) for p, row in zip(paths, rows)]  # type: ignore[arg-type]
+    return [_unpack(p, row) for p, row in zip(paths, rows, strict=True)]  # type: ignore[arg-type]
 
 
 def scan_library(
@@ -410,7 +411,7 @@ def _scan(
             misses.append(n)
         if progress is not None and n % 4096 == 0:
             progress(n // 2, total)
-    for n, meta in zip(misses, _read_many([sources[i].path for i in misses], zone)):
+    for n, meta in zip(misses, _read_many([sources[i].path for i in misses], zone), strict=True):
         metas[n] = compact(meta)
         fresh[sources[n].path] = [sources[n].mtime_ns, sources[n].size, _pack(meta)]
     if cache_path is not None and (misses or len(cached) != total):

@@ -385,3 +385,17 @@ async def test_theme_toggle_and_command_palette(library: Path) -> None:
         titles_of_commands = [c.title for c in app.get_system_commands(app.screen)]
         for name in ("Search", "Find", "Contents", "Export", "Bookmark", "Sort", "Source", "Reload"):
             assert name in titles_of_commands
+
+
+def test_launch_picks_the_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.launch import choose_library, sample_library
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "README.md").write_text("# A project, not a blog\n")
+    assert choose_library(None) == sample_library()
+    assert Path(sample_library(), "news", "2022-01-11-city-parks.txt").exists()  # shipped as package data
+    posts = tmp_path / "source" / "_posts"
+    posts.mkdir(parents=True)
+    (posts / "hello.md").write_text("---\ntitle: Hello\n---\nHi.\n")
+    assert choose_library(None) == str(tmp_path)
+    assert choose_library("elsewhere") == "elsewhere"

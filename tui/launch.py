@@ -8,7 +8,7 @@ import sys
 from importlib.resources import files
 
 from converters.dates import resolve_zone
-from converters.library import MAYBE_SUFFIXES, POST_SUFFIXES
+from converters.library import MAYBE_SUFFIXES, POST_SUFFIXES, opens_with_front_matter
 
 POST_FOLDERS = ("source/_posts", "_posts", "content/posts", "content", "posts")
 
@@ -18,17 +18,20 @@ def sample_library() -> str:
     return str(files("converters") / "samples")
 
 
-def holds_posts(folder: str) -> bool:
-    """Whether a folder (or a usual posts folder below it) directly holds post files: a quick look, no scan."""
+def holds_posts(folder: str, look_at: int = 20) -> bool:
+    """Whether a folder (or a usual posts folder below it) directly holds posts: files of a post's kind that
+    open with front matter (a README.md alone does not make a blog). A quick look, not a scan."""
     for sub in ("", *POST_FOLDERS):
         try:
             with os.scandir(os.path.join(folder, sub)) as entries:
-                for entry in entries:
-                    suffix = os.path.splitext(entry.name)[1].lower()
-                    if entry.is_file() and (suffix in POST_SUFFIXES or suffix in MAYBE_SUFFIXES):
-                        return True
+                candidates = [
+                    e.path for e in entries
+                    if e.is_file() and os.path.splitext(e.name)[1].lower() in POST_SUFFIXES | MAYBE_SUFFIXES
+                ]  # fmt: skip
         except OSError:
             continue
+        if any(opens_with_front_matter(path) for path in sorted(candidates)[:look_at]):
+            return True
     return False
 
 
