@@ -288,7 +288,11 @@ def _unwanted(el: lxml.html.HtmlElement) -> bool:
 
 
 def _strip_attributes(el: lxml.html.HtmlElement, tag: str) -> None:
-    allowed = ALLOWED_ATTRS.get(tag, ())
+    allowed = ALLOWED_ATTRS.get(tag)
+    if allowed is None:
+        if el.attrib:
+            el.attrib.clear()
+        return
     for name in list(el.attrib):
         if name not in allowed:
             del el.attrib[name]
@@ -521,10 +525,8 @@ _INLINE_EMPTYABLE = {
 
 def _remove_empty(root: lxml.html.HtmlElement) -> None:
     """Drop elements with no text and no image: empty chrome divs, ``<p> </p>`` spacers, empty emphasis."""
-    for el in reversed(list(root.iter())):
+    for el in reversed(list(root.iter(*_CONTAINERS, *_INLINE_EMPTYABLE, "ul", "ol"))):
         if el is root or el.getparent() is None:
-            continue
-        if el.tag not in _CONTAINERS and el.tag not in _INLINE_EMPTYABLE and el.tag not in ("ul", "ol"):
             continue
         if len(el) == 0 and not (el.text or "").strip(" \t\n\r\u00a0\u3000"):
             if el.tag in _INLINE_EMPTYABLE and (el.text or ""):
@@ -540,21 +542,10 @@ def _remove_empty(root: lxml.html.HtmlElement) -> None:
 
 
 def _join_cjk_lines(root: lxml.html.HtmlElement) -> None:
-    """A source line break between two CJK characters is no space at all (CSS Text 3's segment-break rule)."""
+    """A source line break between two CJK characters is no space at all (CSS Text 3's segment-break rule).
+    A clean tree's ``<pre>`` holds only its own text, which is left alone."""
     for el in root.iter():
-        if el.tag == "pre":
-            if el.tail and "\n" in el.tail:
-                el.tail = _CJK_BREAK.sub("", el.tail)
-            continue
-        if el.text and "\n" in el.text and not _in_pre(el):
+        if el.text and "\n" in el.text and el.tag != "pre":
             el.text = _CJK_BREAK.sub("", el.text)
-        if el.tail and "\n" in el.tail and not _in_pre(el.getparent()):
+        if el.tail and "\n" in el.tail and el is not root:
             el.tail = _CJK_BREAK.sub("", el.tail)
-
-
-def _in_pre(el: lxml.html.HtmlElement | None) -> bool:
-    while el is not None:
-        if el.tag == "pre":
-            return True
-        el = el.getparent()
-    return False

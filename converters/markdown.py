@@ -116,22 +116,21 @@ def _run_html2text(tree: lxml.html.HtmlElement) -> str:
 
 def _prepare(root: lxml.html.HtmlElement, holds: _Holds) -> None:
     """Protect text, mark emphasis and breaks, and set aside code and tables (innermost tables first)."""
+    for pre in list(root.iter("pre")):  # a clean tree's <pre> holds only text
+        _hold_code_block(pre, holds)
+    for code in list(root.iter("code", "kbd")):
+        if code.getparent() is not None:
+            _hold_code_span(code, holds)
+    in_cells = {br for cell in root.iter("td", "th") for br in cell.iter("br")}
+    inline_only = {br for el in root.iter("a", "h1", "h2", "h3", "h4", "h5", "h6") for br in el.iter("br")}
     for el in list(root.iter()):
-        tag = el.tag
-        if tag == "pre":
-            _hold_code_block(el, holds)
-            continue
-        if tag in ("code", "kbd") and not _has_ancestor(el, "pre"):
-            _hold_code_span(el, holds)
-            continue
-        if _has_ancestor(el, "pre") or (tag in ("code", "kbd")):
-            continue
         if el.text:
             el.text = el.text.translate(_TEXT_MAP)
         if el.tail and el is not root:
             el.tail = el.tail.translate(_TEXT_MAP)
+        tag = el.tag
         if tag == "br":
-            _replace_br(el)
+            _replace_with_text(el, CELL_BREAK if el in in_cells else " " if el in inline_only else BREAK)
         elif tag in _EMPHASIS_TAGS:
             _mark_inline(el, *_EMPHASIS_TAGS[tag])
         elif tag in ("u", "ins", "mark"):
@@ -197,13 +196,6 @@ def _mark_inline(el: lxml.html.HtmlElement, opener: str, closer: str) -> None:
     el.drop_tag()
 
 
-def _replace_br(el: lxml.html.HtmlElement) -> None:
-    in_cell = _has_ancestor(el, "td") or _has_ancestor(el, "th")
-    inline_only = any(_has_ancestor(el, t) for t in ("a", "h1", "h2", "h3", "h4", "h5", "h6"))
-    marker = CELL_BREAK if in_cell else (" " if inline_only else BREAK)
-    _replace_with_text(el, marker)
-
-
 def _replace_with_text(el: lxml.html.HtmlElement, text: str) -> None:
     parent = el.getparent()
     prev = el.getprevious()
@@ -237,20 +229,13 @@ def _hold_code_block(pre: lxml.html.HtmlElement, holds: _Holds) -> None:
     token = holds.add(code_fence(pre.text or "", pre.get("data-lang")), "code")
     p = lxml.html.Element("p")
     p.text = token
-    p.tail = (pre.tail or "").translate(_TEXT_MAP)
+    p.tail = pre.tail
     pre.getparent().replace(pre, p)
 
 
 def _hold_code_span(code: lxml.html.HtmlElement, holds: _Holds) -> None:
     span = code_span(code.text_content())
-    tail = (code.tail or "").translate(_TEXT_MAP)
-    token = holds.add(span, "span") if span else ""
-    _replace_with_text_keep(code, token, tail)
-
-
-def _replace_with_text_keep(el: lxml.html.HtmlElement, text: str, tail: str) -> None:
-    el.tail = tail
-    _replace_with_text(el, text)
+    _replace_with_text(code, holds.add(span, "span") if span else "")
 
 
 def _hold_table(table: lxml.html.HtmlElement, holds: _Holds) -> None:
@@ -500,10 +485,13 @@ def _escape(ch: str, at_start: bool, prev: str, nxt: str, rest: str, heading: bo
 
 def _resolve_emphasis(md: str) -> str:
     """Write each emphasis as ``**``/``*``/``~~`` where CommonMark renders it, else as inline HTML."""
-    if not any(ch in md for ch in _MARK_HTML):
+    if not _ANY_MARK.search(md):
         return md
     lines = _balance_lines(md.split("\n"))
-    return "\n".join(_emphasis_line(line) if any(c in line for c in _MARK_HTML) else line for line in lines)
+    return "\n".join(_emphasis_line(line) if _ANY_MARK.search(line) else line for line in lines)
+
+
+_ANY_MARK = re.compile(f"[{STRONG_OPEN}-{SUP_CLOSE}]")
 
 
 def _balance_lines(lines: list[str]) -> list[str]:
@@ -511,6 +499,9 @@ def _balance_lines(lines: list[str]) -> list[str]:
     result = []
     carry: list[str] = []
     for line in lines:
+        if not carry and not _ANY_MARK.search(line):
+            result.append(line)
+            continue
         if carry and line.strip():
             start = _PREFIX.match(line).end()
             line = line[:start] + "".join(carry) + line[start:]
@@ -529,13 +520,17 @@ def _balance_lines(lines: list[str]) -> list[str]:
     return result
 
 
+_EMPTY_PAIRS = {o: re.compile(f"{o}(\\s*){c}") for o, c in _OPENERS.items()}
+
+
 def _emphasis_line(line: str) -> str:
     line = line.replace(SUB_OPEN, "<sub>").replace(SUB_CLOSE, "</sub>")
     line = line.replace(SUP_OPEN, "<sup>").replace(SUP_CLOSE, "</sup>")
     # Merge a closing marker immediately reopened (<b>a</b><b>b</b>) and drop empty pairs.
     for opener, closer in _OPENERS.items():
         line = line.replace(closer + opener, "")
-        line = re.sub(f"{opener}([\\s]*){closer}", r"\1", line)
+        if opener + closer in line or opener + " " in line:
+            line = _EMPTY_PAIRS[opener].sub(r"\1", line)
     while True:
         pair = _innermost_pair(line)
         if pair is None:
@@ -571,19 +566,23 @@ def _touches_marker(prev: str, nxt: str, mark: str) -> bool:
 
 
 def _innermost_pair(line: str) -> tuple[int, int] | None:
-    """The first closed pair of markers, as (opener index, closer index); (-1, j) for a stray closer."""
+    """The first closed pair of markers, as (opener index, closer index); (-1, j) for a stray marker."""
     stack: list[int] = []
-    for idx, ch in enumerate(line):
+    for m in _PAIR_MARK.finditer(line):
+        idx, ch = m.start(), m.group()
         if ch in _OPENERS:
             stack.append(idx)
-        elif ch in _CLOSERS:
-            for k in range(len(stack) - 1, -1, -1):
-                if line[stack[k]] == _CLOSERS[ch]:
-                    return stack[k], idx
-            return -1, idx
+            continue
+        for k in range(len(stack) - 1, -1, -1):
+            if line[stack[k]] == _CLOSERS[ch]:
+                return stack[k], idx
+        return -1, idx
     if stack:  # an opener with no closer: drop it
         return -1, stack[0]
     return None
+
+
+_PAIR_MARK = re.compile(f"[{''.join(_OPENERS)}{''.join(_CLOSERS)}]")
 
 
 def _can_open(prev: str, first: str) -> bool:
@@ -599,30 +598,22 @@ def _can_close(last: str, nxt: str) -> bool:
     return not _is_punct(last) or _is_space(nxt) or _is_punct(nxt)
 
 
-_BARE_MARKER = re.compile(r"^(\d{1,9})([.)])$|^([-+])$|^(\d{1,9})(\))(?=[ \t])")
+_BARE_MARKER = re.compile(
+    r"^((?:[ ]{0,3}>[ ]?)*[ ]*)(?:(\d{1,9})([.)])$|([-+])$|(\d{1,9})(\))(?=[ \t]))", re.M
+)
 
 
 def _escape_bare_markers(md: str) -> str:
     """Text lines html2text leaves readable as list items: a lone ``-``/``+``/``1.``, or ``1)`` (html2text
     writes ordered lists with ``.`` only, so a ``)`` marker is always text)."""
-    out = []
-    for line in md.split("\n"):
-        prefix = _PREFIX.match(line)
-        marker = prefix.group(3) or ""
-        if marker.rstrip().endswith(")"):  # "1) text": a ")" list marker can only have come from text
-            cut = prefix.end() - len(marker) + len(marker.rstrip()) - 1
-            out.append(line[:cut] + "\\" + line[cut:])
-            continue
-        start = prefix.end()
-        m = _BARE_MARKER.match(line[start:])
-        if m:
-            if m.group(3):
-                line = line[:start] + "\\" + line[start:]
-            else:
-                digits = m.group(1) or m.group(4)
-                line = line[:start] + digits + "\\" + line[start + len(digits) :]
-        out.append(line)
-    return "\n".join(out)
+
+    def escape(m: re.Match[str]) -> str:
+        if m.group(4):
+            return m.group(1) + "\\" + m.group(4)
+        digits = m.group(2) or m.group(5)
+        return m.group(1) + digits + "\\" + (m.group(3) or m.group(6))
+
+    return _BARE_MARKER.sub(escape, md)
 
 
 def _tidy(md: str) -> str:
