@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import frontmatter
+import yaml
 
 from .dates import parse_date, resolve_zone, rfc3339
 from .document import Rendered, RenderOptions
@@ -41,6 +42,7 @@ NORMALISED_KEYS = {
     "title", "date", "updated", "categories", "category", "tags", "tag", "author", "authors", "lastmod",
     "pubDate", "pub_date", "published", "last_modified_at", "modified",
 }  # fmt: skip
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter when PyYAML has it
 _RESERVED_NAMES = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.I)
 
 
@@ -124,7 +126,9 @@ def render_markdown(rendered: Rendered, with_front_matter: bool = True) -> str:
         if key not in NORMALISED_KEYS and key not in head:
             head[key] = value
     post = frontmatter.Post(body, **head)
-    return frontmatter.dumps(post, sort_keys=False, allow_unicode=True, width=1_000_000) + "\n"
+    return (
+        frontmatter.dumps(post, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=1_000_000) + "\n"
+    )
 
 
 def convert_post(post: Post, relative: str, settings: Settings) -> Result:

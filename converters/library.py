@@ -92,6 +92,9 @@ class Library:
     archive: dict[int, dict[int, list[int]]] = field(default_factory=dict)
     uncategorized: list[int] = field(default_factory=list)
 
+    changed: bool = True
+    """Whether this scan found anything the cache did not know (new, edited or removed posts)."""
+
     def __len__(self) -> int:
         return len(self.posts)
 
@@ -414,7 +417,8 @@ def _scan(
     for n, meta in zip(misses, _read_many([sources[i].path for i in misses], zone), strict=True):
         metas[n] = compact(meta)
         fresh[sources[n].path] = [sources[n].mtime_ns, sources[n].size, _pack(meta)]
-    if cache_path is not None and (misses or len(cached) != total):
+    changed = bool(misses) or len(cached) != total
+    if cache_path is not None and changed:
         del cached
         _save_cache(cache_path, fresh)
     del fresh
@@ -422,8 +426,28 @@ def _scan(
     for meta in posts:
         problems.extend(meta.problems)
     posts.sort(key=sort_key)
-    library = Library(roots=list(paths), posts=posts, problems=problems)
+    library = Library(roots=list(paths), posts=posts, problems=problems, changed=changed)
     library.build_indexes()
     if progress is not None:
         progress(total, total)
     return library
+
+
+def load_cached(paths: list[str], zone_key: str = "local") -> Library | None:
+    """The library as the cache last saw it, without touching the posts: what a reader can show at once
+    while :func:`scan_library` checks every file in the background. None when there is no cache."""
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        cached = _load_cache(cache_file(paths, zone_key))
+        if not cached:
+            return None
+        posts = [_unpack(path, row[2]) for path, row in cached.items()]
+        problems = [p for meta in posts for p in meta.problems]
+        posts.sort(key=sort_key)
+        library = Library(roots=list(paths), posts=posts, problems=problems, changed=False)
+        library.build_indexes()
+        return library
+    finally:
+        if gc_was_enabled:
+            gc.enable()

@@ -25,7 +25,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, Tree
 
 from converters.document import Rendered
-from converters.library import Library, scan_library, sort_key
+from converters.library import Library, load_cached, scan_library, sort_key
 from converters.reading import read_post
 
 from .screens.export import ExportRequest, ExportScreen
@@ -48,6 +48,8 @@ NARROW = 100
 class LoadedLibrary(Message):
     library: Library
     error: str | None = None
+    provisional: bool = False
+    """From the cache, before every file was checked: a full scan follows."""
 
 
 @dataclass
@@ -133,6 +135,7 @@ class PostshelfApp(App[None]):
         self.base_rows: list[int] = []
         self.list_title = "All posts"
         self.opened: int | None = None
+        self._shown_count = 0
         self.shown: int | None = None
         self._preview_timer: Timer | None = None
         self._keymap_warnings: list[str] = []
@@ -187,6 +190,10 @@ class PostshelfApp(App[None]):
             if total > 2000 and done % 2048 == 0:
                 self.call_from_thread(self._set_list_title, f"Scanning… {done:,}/{total:,}")
 
+        if self.library is None and self.use_cache:
+            cached = load_cached(self.paths, self.zone_key)
+            if cached is not None:  # show what the cache knows at once; the full check follows
+                self.post_message(LoadedLibrary(cached, provisional=True))
         missing = [p for p in self.paths if not os.path.exists(p)]
         library = scan_library(
             self.paths, self.zone, self.zone_key, use_cache=self.use_cache, progress=progress
@@ -195,6 +202,9 @@ class PostshelfApp(App[None]):
         self.post_message(LoadedLibrary(library, error))
 
     def on_loaded_library(self, message: LoadedLibrary) -> None:
+        if self.library is not None and not message.library.changed and not message.error:
+            self._set_list_title(self._list_heading())  # the full scan confirmed what the cache showed
+            return
         previous = self.library.posts[self.opened].path if self.library and self.opened is not None else None
         self.library = message.library
         if message.error:
@@ -236,10 +246,13 @@ class PostshelfApp(App[None]):
         self.query_one(PostList).set_rows(
             self.library.posts, rows, keep=keep if keep is not None else self.opened
         )
+        self._shown_count = len(rows)
+        self._set_list_title(self._list_heading())
+
+    def _list_heading(self) -> str:
+        term = self.query_one("#filter", Input).value.strip()
         suffix = f" — filter: {term}" if term else ""
-        self._set_list_title(
-            f"{safe(self.list_title)} ({len(rows):,}) · {SORT_NAMES[self.sort]}{safe(suffix)}"
-        )
+        return f"{safe(self.list_title)} ({self._shown_count:,}) · {SORT_NAMES[self.sort]}{safe(suffix)}"
 
     def _sorted(self, rows: list[int]) -> list[int]:
         posts = self.library.posts if self.library else []

@@ -1,0 +1,85 @@
+"""``postshelf convert`` end to end on a synthetic library, and pandoc once per file on the same posts.
+
+    python benchmarks/bench_cli.py [--posts 10000] [--pandoc 100]
+
+Targets (issue #4): 10k posts with --jobs 2: markdown ≤ 8 s, jsonl and html in the same range, ≥ 15× faster
+than pandoc run once per file; memory flat (outputs stream, posts are not all held at once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+POSTSHELF = Path(sys.executable).parent / "postshelf"
+
+
+def library(count: int) -> Path:
+    folder = HERE / "data" / f"lib-{count // 1000}k"
+    if not folder.exists():
+        subprocess.run([sys.executable, str(HERE / "generate.py"), str(count), str(folder)], check=True)
+    return folder
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and the peak RSS (MB) of the largest child process."""
+    t = time.perf_counter()
+    subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - t
+    return elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--posts", type=int, default=10_000)
+    ap.add_argument("--pandoc", type=int, default=100)
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args()
+    folder = library(args.posts)
+    n = sum(1 for _ in folder.rglob("*.txt"))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        runs = {
+            "markdown": [str(POSTSHELF), "convert", str(folder), "-o", str(out / "md"), "-q"],
+            "jsonl": [
+                str(POSTSHELF),
+                "convert",
+                str(folder),
+                "--to",
+                "jsonl",
+                "-o",
+                str(out / "all.jsonl"),
+                "-q",
+            ],
+            "html": [str(POSTSHELF), "convert", str(folder), "--to", "html", "-o", str(out / "xhtml"), "-q"],
+        }
+        results = {}
+        for name, cmd in runs.items():
+            seconds, rss = timed([*cmd, "--jobs", str(args.jobs)])
+            results[name] = seconds
+            print(
+                f"{name:9s} {n:,} posts, --jobs {args.jobs}: {seconds:6.2f} s ({n / seconds:,.0f} posts/s; peak child RSS so far {rss:.0f} MB)"
+            )
+        if shutil.which("pandoc"):
+            files = sorted(folder.rglob("*.txt"))[: args.pandoc]
+            t = time.perf_counter()
+            for f in files:
+                subprocess.run(["pandoc", "-f", "html", "-t", "commonmark", str(f), "-o", os.devnull], check=False,
+                               stderr=subprocess.DEVNULL)  # fmt: skip
+            per_post = (time.perf_counter() - t) / len(files)
+            print(f"pandoc, one process per post: {per_post * 1000:.1f} ms a post -> {per_post * n:.0f} s for {n:,} posts; "
+                  f"postshelf markdown is {per_post * n / results['markdown']:.0f}x faster (target >= 15x)")  # fmt: skip
+        else:
+            print("pandoc not installed (apt-get install pandoc): comparison skipped")
+
+
+if __name__ == "__main__":
+    main()
