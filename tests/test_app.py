@@ -399,3 +399,14 @@ def test_launch_picks_the_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     (posts / "hello.md").write_text("---\ntitle: Hello\n---\nHi.\n")
     assert choose_library(None) == str(tmp_path)
     assert choose_library("elsewhere") == "elsewhere"
+
+
+async def test_cached_library_is_shown_then_confirmed(library: Path) -> None:
+    from converters.library import scan_library
+
+    scan_library([str(library)], timezone.utc, "local")  # a previous session left a cache
+    app = PostshelfApp([str(library)], zone=timezone.utc, use_cache=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert len(titles(app)) == 21
+        assert "Scanning" not in str(app.query_one("#list-title").render())

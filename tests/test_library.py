@@ -129,3 +129,20 @@ def test_the_time_zone_is_part_of_the_cache_key(shelf: Path) -> None:
     utc = scan_library([str(shelf)], resolve_zone("UTC"), "UTC")
     east = scan_library([str(shelf)], resolve_zone("+08:00"), "+08:00")
     assert utc.posts[0].date != east.posts[0].date
+
+
+def test_load_cached_shows_what_the_last_scan_saw(shelf: Path) -> None:
+    from converters.library import load_cached
+
+    assert load_cached([str(shelf)]) is None
+    scanned = scan_library([str(shelf)])
+    assert scanned.changed
+    cached = load_cached([str(shelf)])
+    assert cached is not None and not cached.changed
+    assert [(m.path, m.title, m.date, m.categories) for m in cached.posts] == [
+        (m.path, m.title, m.date, m.categories) for m in scanned.posts
+    ]
+    assert cached.categories.total == scanned.categories.total
+    assert not scan_library([str(shelf)]).changed  # nothing new on disk
+    write(shelf, "new.md", "New")
+    assert scan_library([str(shelf)]).changed

@@ -241,3 +241,37 @@ def test_every_corpus_post_loads_with_the_metadata_a_reader_sees(corpus: Path) -
     for path in sorted((corpus / "diverse").iterdir()):
         post = read_post(path, UTC)
         assert post.meta.title, path.name
+
+
+def _all_texts(fixtures: Path) -> list[tuple[str, str]]:
+    from converters.reading import decode
+
+    folders = [fixtures, Path(__file__).resolve().parents[1] / "converters" / "samples"]
+    corpus = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+    if corpus.is_dir():
+        folders.append(corpus)
+    found = []
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                text, _ = decode(path.read_bytes(), str(path))
+                if text is not None:
+                    found.append((path.name, text))
+    return found
+
+
+def test_the_quick_split_agrees_with_the_general_rules(fixtures: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import converters.reading as reading
+
+    quick_cases = [(name, reading._split_common(text), text) for name, text in _all_texts(fixtures)]
+    monkeypatch.setattr(reading, "_split_common", lambda text: None)
+    used = 0
+    for name, quick, text in quick_cases:
+        if quick is None:
+            continue
+        used += 1
+        general = reading.split(text)
+        assert (quick.front_matter, quick.format, quick.body, quick.fm_line, quick.body_line) == (
+            general.front_matter, general.format, general.body, general.fm_line, general.body_line,
+        ), name  # fmt: skip
+    assert used >= 20
