@@ -15,7 +15,7 @@ from .markdown import code_fence
 
 _FENCE = re.compile(r"^([ ]{0,3})(`{3,}|~{3,})")
 _BLOCK_TAG = re.compile(
-    r"\{%-?\s*(codeblock|code|blockquote|quote)\b(.*?)-?%\}\n?(.*?)\{%-?\s*end\1\s*-?%\}", re.S
+    r"\{%-?\s*(codeblock|code|blockquote|quote)\b(.*?)-?%\}\n?(.*?)\{%-?\s*end\1\s*-?%\}\n?", re.S
 )
 _ASSET_IMG = re.compile(r"\{%-?\s*asset_(?:img|image)\s+(.*?)\s*-?%\}")
 _RAW = re.compile(r"\{%-?\s*(?:end)?raw\s*-?%\}")

@@ -410,3 +410,14 @@ async def test_cached_library_is_shown_then_confirmed(library: Path) -> None:
         await settle(pilot)
         assert len(titles(app)) == 21
         assert "Scanning" not in str(app.query_one("#list-title").render())
+
+
+async def test_tab_cycles_the_panes(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.focused, PostList)
+        await pilot.press("tab")
+        assert isinstance(app.focused, ArticleView)
+        await pilot.press("shift+tab", "shift+tab")
+        assert isinstance(app.focused, CategoryTree)

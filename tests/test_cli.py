@@ -267,3 +267,27 @@ def test_the_whole_shared_corpus_converts_without_a_traceback(corpus: Path, tmp_
 def test_reader_help_does_not_start_the_ui() -> None:
     result = run("--help")
     assert result.returncode == 0 and "convert" in result.stdout
+
+
+@pytest.fixture
+def many(tmp_path: Path) -> Path:
+    """60 posts: enough for the worker pool and for a progress bar, were stderr a terminal."""
+    root = tmp_path / "many"
+    root.mkdir()
+    sources = sorted(p for p in SAMPLES.rglob("*") if p.suffix in (".md", ".txt"))
+    for n in range(60):
+        shutil.copy(sources[n % len(sources)], root / f"{n:03d}-{sources[n % len(sources)].stem}.md")
+    return root
+
+
+def test_worker_pool_gives_the_same_bytes_as_one_process(many: Path) -> None:
+    one = run("convert", str(many), "--to", "jsonl", "--jobs", "1")
+    two = run("convert", str(many), "--to", "jsonl", "--jobs", "2")
+    assert one.stdout == two.stdout and len(one.stdout.splitlines()) == 60
+    assert one.returncode == two.returncode == 1  # the broken-tags sample is among them
+
+
+def test_no_progress_output_when_stderr_is_not_a_terminal(many: Path, tmp_path: Path) -> None:
+    result = run("convert", str(many), "-o", str(tmp_path / "out"), "-q")
+    assert result.stderr.count("\n") == sum(1 for line in result.stderr.splitlines() if ": error: " in line)
+    assert "\x1b" not in result.stderr and "%" not in result.stderr

@@ -260,7 +260,9 @@ def _all_texts(fixtures: Path) -> list[tuple[str, str]]:
     return found
 
 
-def test_the_quick_split_agrees_with_the_general_rules(fixtures: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_quick_split_agrees_with_the_general_rules(
+    fixtures: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import converters.reading as reading
 
     quick_cases = [(name, reading._split_common(text), text) for name, text in _all_texts(fixtures)]

@@ -215,3 +215,14 @@ def test_epubcheck_accepts_the_sample_book_and_a_single_document(tmp_path: Path)
     assert result.returncode == 0 and "No errors or warnings detected" in result.stdout + result.stderr, (
         result.stdout
     )
+
+
+@pytest.mark.skipif(not (EPUBCHECK.exists() and shutil.which("java")), reason="epubcheck is not installed")
+def test_epubcheck_accepts_a_book_of_the_shared_corpus(corpus: Path, tmp_path: Path) -> None:
+    book = tmp_path / "family.epub"
+    _book(book, sorted((corpus / "family").iterdir()))
+    result = subprocess.run(
+        ["java", "-jar", str(EPUBCHECK), str(book)], capture_output=True, text=True, timeout=300
+    )
+    report = result.stdout + result.stderr
+    assert result.returncode == 0 and "0 fatals / 0 errors / 0 warnings" in report, report

@@ -19,11 +19,17 @@ def sample_library() -> str:
 
 
 def holds_posts(folder: str, look_at: int = 20) -> bool:
-    """Whether a folder (or a usual posts folder below it) directly holds posts: files of a post's kind that
-    open with front matter (a README.md alone does not make a blog). A quick look, not a scan."""
-    for sub in ("", *POST_FOLDERS):
+    """Whether a folder, a usual posts folder below it, or one of its subfolders holds posts: files of a
+    post's kind that open with front matter (a README.md alone does not make a blog). A quick look."""
+    places = [os.path.join(folder, sub) for sub in ("", *POST_FOLDERS)]
+    try:
+        with os.scandir(folder) as entries:
+            places += sorted(e.path for e in entries if e.is_dir() and not e.name.startswith("."))[:look_at]
+    except OSError:
+        return False
+    for place in places:
         try:
-            with os.scandir(os.path.join(folder, sub)) as entries:
+            with os.scandir(place) as entries:
                 candidates = [
                     e.path for e in entries
                     if e.is_file() and os.path.splitext(e.name)[1].lower() in POST_SUFFIXES | MAYBE_SUFFIXES

@@ -1,0 +1,52 @@
+"""Markdown bodies: passed through, with Hexo tag plugins resolved and HTML blocks cleaned."""
+
+from __future__ import annotations
+
+from converters.document import RenderOptions, convert_html_blocks
+from converters.hexo import resolve_tags, split_fences
+
+
+def test_codeblock_becomes_a_fence() -> None:
+    md, warnings = resolve_tags(
+        "{% codeblock backup.php lang:php %}\n<?php echo 1;\n{% endcodeblock %}\n", "p.md"
+    )
+    assert md == "```php\n<?php echo 1;\n```\n" and warnings == []
+
+
+def test_asset_img_points_into_the_post_asset_folder() -> None:
+    md, _ = resolve_tags(
+        "{% asset_img 1.png %}\n{% asset_img js-2.PNG 添加`api` %}\n", "source/_posts/my-post.md"
+    )
+    assert md == "![](my-post/1.png)\n![添加`api`](my-post/js-2.PNG)\n"
+
+
+def test_blockquote_with_attribution() -> None:
+    md, _ = resolve_tags("{% blockquote Someone, Somewhere %}\nQuote line.\n{% endblockquote %}\n", "q.md")
+    assert md == "> Quote line.\n>\n> — Someone, Somewhere\n"
+
+
+def test_raw_tags_disappear_even_in_fences() -> None:
+    md, _ = resolve_tags("```cpp\n{% raw %}a{{b}}{% endraw %}\n```\n", "r.md")
+    assert md == "```cpp\na{{b}}\n```\n"
+
+
+def test_unknown_tags_are_kept_with_a_warning() -> None:
+    md, warnings = resolve_tags(
+        "See {% include footer.html %} and {{% notice warning %}}x{{% /notice %}}\n", "u.md"
+    )
+    assert "{% include footer.html %}" in md and "{{% notice warning %}}" in md
+    assert len(warnings) == 3
+
+
+def test_tags_inside_code_fences_are_left_alone() -> None:
+    text = "```\n{% asset_img x.png %}\n```\n"
+    assert resolve_tags(text, "c.md")[0] == text
+    assert [c for c, code in split_fences(text + "after\n") if code] == [text]
+
+
+def test_markdown_passes_through_but_html_blocks_are_cleaned() -> None:
+    md = '# Title\n\nSome *text* with <br/> inline.\n\n<div class="x" style="color:red">\n<p>块 <strong>粗</strong></p>\n</div>\n\nEnd.\n'
+    out = convert_html_blocks(md, RenderOptions())
+    assert out.startswith("# Title\n\nSome *text* with <br/> inline.\n\n")
+    assert "块 **粗**" in out and "<div" not in out and out.endswith("End.\n")
+    assert convert_html_blocks("<!-- more -->\ntext\n", RenderOptions()) == "<!-- more -->\ntext\n"
