@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import lxml.html
 from lxml import etree
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
@@ -113,7 +112,7 @@ class Rendered:
         return text if len(text) <= 200 else text[:199].rstrip() + "…"
 
 
-def plain_text(root: lxml.html.HtmlElement) -> str:
+def plain_text(root: etree._Element) -> str:
     """Visible text with one line per block, for search, counts and summaries."""
     parts: list[str] = []
     for event, el in etree.iterwalk(root, events=("start", "end")):

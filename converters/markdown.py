@@ -20,6 +20,9 @@ import unicodedata
 
 import html2text
 import lxml.html
+from lxml import etree
+
+from .html import drop_tag, text_content
 
 # Noncharacters are reserved for internal use and removed from input by html.sanitize_text, so they can
 # never collide with post text.
@@ -31,6 +34,7 @@ STRONG_OPEN, STRONG_CLOSE, EM_OPEN, EM_CLOSE, DEL_OPEN, DEL_CLOSE = (chr(c) for 
 SUB_OPEN, SUB_CLOSE, SUP_OPEN, SUP_CLOSE = (chr(c) for c in range(0xFDE3, 0xFDE7))
 BREAK, CELL_BREAK, HOLD_OPEN, HOLD_CLOSE, LIST_CONT = "\ufde7", "\ufdea", "\ufde8", "\ufde9", "\ufdeb"
 
+_NEEDS_MAP = re.compile("[" + re.escape(ESCAPABLE) + "\u3000\u00a0]")
 _TEXT_MAP = str.maketrans({**_SENTINEL, "\u3000": IDEO_SPACE, "\u00a0": NBSP})
 _OPENERS = {STRONG_OPEN: STRONG_CLOSE, EM_OPEN: EM_CLOSE, DEL_OPEN: DEL_CLOSE}
 _CLOSERS = {v: k for k, v in _OPENERS.items()}
@@ -87,7 +91,7 @@ class _Holds:
         return f"{HOLD_OPEN}{len(self.items) - 1}{HOLD_CLOSE}"
 
 
-def html_to_markdown(root: lxml.html.HtmlElement) -> str:
+def html_to_markdown(root: etree._Element) -> str:
     """Convert a clean tree (from :func:`converters.html.clean`) to CommonMark. The tree is not modified."""
     tree = copy.deepcopy(root)
     holds = _Holds()
@@ -106,7 +110,7 @@ def html_to_markdown(root: lxml.html.HtmlElement) -> str:
     return markdown.strip("\n") + "\n" if markdown.strip() else ""
 
 
-def _run_html2text(tree: lxml.html.HtmlElement) -> str:
+def _run_html2text(tree: etree._Element) -> str:
     html = lxml.html.tostring(tree, encoding="unicode")
     return _html2text().handle(html)
 
@@ -114,7 +118,7 @@ def _run_html2text(tree: lxml.html.HtmlElement) -> str:
 # --- before html2text -----------------------------------------------------------------------------------
 
 
-def _prepare(root: lxml.html.HtmlElement, holds: _Holds) -> None:
+def _prepare(root: etree._Element, holds: _Holds) -> None:
     """Protect text, mark emphasis and breaks, and set aside code and tables (innermost tables first)."""
     for pre in list(root.iter("pre")):  # a clean tree's <pre> holds only text
         _hold_code_block(pre, holds)
@@ -123,18 +127,21 @@ def _prepare(root: lxml.html.HtmlElement, holds: _Holds) -> None:
             _hold_code_span(code, holds)
     in_cells = {br for cell in root.iter("td", "th") for br in cell.iter("br")}
     inline_only = {br for el in root.iter("a", "h1", "h2", "h3", "h4", "h5", "h6") for br in el.iter("br")}
+    needs_map = _NEEDS_MAP.search
     for el in list(root.iter()):
-        if el.text:
-            el.text = el.text.translate(_TEXT_MAP)
-        if el.tail and el is not root:
-            el.tail = el.tail.translate(_TEXT_MAP)
+        text = el.text
+        if text and needs_map(text):  # assigning text to lxml is costly: only when something changes
+            el.text = text.translate(_TEXT_MAP)
+        tail = el.tail
+        if tail and el is not root and needs_map(tail):
+            el.tail = tail.translate(_TEXT_MAP)
         tag = el.tag
         if tag == "br":
             _replace_with_text(el, CELL_BREAK if el in in_cells else " " if el in inline_only else BREAK)
         elif tag in _EMPHASIS_TAGS:
             _mark_inline(el, *_EMPHASIS_TAGS[tag])
         elif tag in ("u", "ins", "mark"):
-            el.drop_tag()
+            drop_tag(el)
         elif tag in ("dt", "dd", "figcaption"):
             el.tag = "p"
         elif tag == "figure":
@@ -151,7 +158,7 @@ def _prepare(root: lxml.html.HtmlElement, holds: _Holds) -> None:
 _LI_BLOCKS = {"p", "div", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "dl", "figure"}
 
 
-def _mark_continuations(li: lxml.html.HtmlElement) -> None:
+def _mark_continuations(li: etree._Element) -> None:
     """html2text writes a list item's second paragraph (or code block) at the left margin, which ends the
     list; mark such blocks so they are indented under their item afterwards."""
     seen_content = bool((li.text or "").strip())
@@ -170,7 +177,7 @@ def _mark_continuations(li: lxml.html.HtmlElement) -> None:
             seen_content = True
 
 
-def _has_ancestor(el: lxml.html.HtmlElement, tag: str) -> bool:
+def _has_ancestor(el: etree._Element, tag: str) -> bool:
     parent = el.getparent()
     while parent is not None:
         if parent.tag == tag:
@@ -179,13 +186,13 @@ def _has_ancestor(el: lxml.html.HtmlElement, tag: str) -> bool:
     return False
 
 
-def _encode_url(el: lxml.html.HtmlElement, attr: str) -> None:
+def _encode_url(el: etree._Element, attr: str) -> None:
     url = el.get(attr)
     if url and re.search(r"[\s()<>]", url):
         el.set(attr, re.sub(r"[\s()<>]", lambda m: f"%{ord(m.group()):02X}", url))
 
 
-def _mark_inline(el: lxml.html.HtmlElement, opener: str, closer: str) -> None:
+def _mark_inline(el: etree._Element, opener: str, closer: str) -> None:
     """Replace an inline element by its content between two markers."""
     el.text = opener + (el.text or "")
     if len(el):
@@ -193,10 +200,10 @@ def _mark_inline(el: lxml.html.HtmlElement, opener: str, closer: str) -> None:
         last.tail = (last.tail or "") + closer
     else:
         el.text += closer
-    el.drop_tag()
+    drop_tag(el)
 
 
-def _replace_with_text(el: lxml.html.HtmlElement, text: str) -> None:
+def _replace_with_text(el: etree._Element, text: str) -> None:
     parent = el.getparent()
     prev = el.getprevious()
     joined = text + (el.tail or "")
@@ -225,31 +232,31 @@ def code_span(text: str) -> str:
     return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
-def _hold_code_block(pre: lxml.html.HtmlElement, holds: _Holds) -> None:
+def _hold_code_block(pre: etree._Element, holds: _Holds) -> None:
     token = holds.add(code_fence(pre.text or "", pre.get("data-lang")), "code")
-    p = lxml.html.Element("p")
+    p = etree.Element("p")
     p.text = token
     p.tail = pre.tail
     pre.getparent().replace(pre, p)
 
 
-def _hold_code_span(code: lxml.html.HtmlElement, holds: _Holds) -> None:
-    span = code_span(code.text_content())
+def _hold_code_span(code: etree._Element, holds: _Holds) -> None:
+    span = code_span(text_content(code))
     _replace_with_text(code, holds.add(span, "span") if span else "")
 
 
-def _hold_table(table: lxml.html.HtmlElement, holds: _Holds) -> None:
+def _hold_table(table: etree._Element, holds: _Holds) -> None:
     markdown = _pipe_table(table, holds)
     if markdown is None:
         markdown = _html_table(table)
     token = holds.add(markdown, "table")
-    p = lxml.html.Element("p")
+    p = etree.Element("p")
     p.text = token
     p.tail = table.tail
     table.getparent().replace(table, p)
 
 
-def _pipe_table(table: lxml.html.HtmlElement, holds: _Holds) -> str | None:
+def _pipe_table(table: etree._Element, holds: _Holds) -> str | None:
     rows: list[list[str]] = []
     for tr in table.iter("tr"):
         if tr.getparent() is None:
@@ -273,13 +280,13 @@ def _pipe_table(table: lxml.html.HtmlElement, holds: _Holds) -> str | None:
     lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * width]
     lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
     caption = table.find("caption")
-    if caption is not None and caption.text_content().strip():
-        lines.insert(0, " ".join(caption.text_content().split()).translate(_TEXT_MAP) + "\n")
+    if caption is not None and text_content(caption).strip():
+        lines.insert(0, " ".join(text_content(caption).split()).translate(_TEXT_MAP) + "\n")
     return "\n".join(lines)
 
 
-def _cell_markdown(cell: lxml.html.HtmlElement, holds: _Holds) -> str:
-    div = lxml.html.Element("div")
+def _cell_markdown(cell: etree._Element, holds: _Holds) -> str:
+    div = etree.Element("div")
     div.text = cell.text
     for child in list(cell):
         div.append(child)
@@ -289,7 +296,7 @@ def _cell_markdown(cell: lxml.html.HtmlElement, holds: _Holds) -> str:
     return "<br>".join(lines).replace("|", "\\|")
 
 
-def _html_table(table: lxml.html.HtmlElement) -> str:
+def _html_table(table: etree._Element) -> str:
     """A table a pipe table cannot express stays HTML (cleaned, one line per row)."""
     for el in table.iter():
         if el.text:
@@ -616,9 +623,14 @@ def _escape_bare_markers(md: str) -> str:
     return _BARE_MARKER.sub(escape, md)
 
 
+_TRAILING_SPACE = re.compile(r"[ \t]+$", re.M)
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
 def _tidy(md: str) -> str:
-    lines = [line.rstrip(" \t") for line in md.split("\n")]
-    text = "\n".join(lines)
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    # stray markers that lost their partner (malformed nesting) must not reach the reader
-    return re.sub(f"[{''.join(_MARK_HTML)}]", "", text)
+    text = _BLANK_RUNS.sub("\n\n", _TRAILING_SPACE.sub("", md))
+    # markers that lost their partner (malformed nesting) must not reach the reader
+    return _STRAY_MARKS.sub("", text)
+
+
+_STRAY_MARKS = re.compile(f"[{''.join(_MARK_HTML)}]")

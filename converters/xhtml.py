@@ -14,10 +14,10 @@ from typing import Literal
 from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
-import lxml.html
 from lxml import etree
 
 from .dates import html_datetime
+from .html import drop_tag, text_content
 from .post import Meta
 
 ImageMode = Literal["link", "remote", "drop"]
@@ -47,7 +47,7 @@ def _is_remote(url: str) -> bool:
     return bool(re.match(r"(?i)^(https?:)?//", url))
 
 
-def body_fragment(root: lxml.html.HtmlElement, images: ImageMode = "link") -> lxml.html.HtmlElement:
+def body_fragment(root: etree._Element, images: ImageMode = "link") -> etree._Element:
     """A copy of the clean tree repaired to XHTML content models; the input is not modified."""
     tree = copy.deepcopy(root)
     _images(tree, images)
@@ -56,13 +56,13 @@ def body_fragment(root: lxml.html.HtmlElement, images: ImageMode = "link") -> lx
     return tree
 
 
-def fragment_markup(root: lxml.html.HtmlElement, images: ImageMode = "link") -> str:
+def fragment_markup(root: etree._Element, images: ImageMode = "link") -> str:
     """The body as an XHTML fragment (well-formed XML, no namespace declarations)."""
     tree = body_fragment(root, images)
     return _children_xml(tree)
 
 
-def _children_xml(el: lxml.html.HtmlElement) -> str:
+def _children_xml(el: etree._Element) -> str:
     parts = [escape(el.text or "")]
     for child in el:
         parts.append(etree.tostring(child, method="xml", encoding="unicode", with_tail=True))
@@ -72,7 +72,7 @@ def _children_xml(el: lxml.html.HtmlElement) -> str:
 # --- images and links -----------------------------------------------------------------------------------
 
 
-def _images(tree: lxml.html.HtmlElement, mode: ImageMode) -> None:
+def _images(tree: etree._Element, mode: ImageMode) -> None:
     for img in list(tree.iter("img")):
         if img.getparent() is None:
             continue
@@ -86,14 +86,14 @@ def _images(tree: lxml.html.HtmlElement, mode: ImageMode) -> None:
             _image_to_link(img, src)
 
 
-def _image_to_link(img: lxml.html.HtmlElement, src: str) -> None:
+def _image_to_link(img: etree._Element, src: str) -> None:
     label = img.get("alt") or img.get("title") or _file_name(src) or "image"
     inside_link = any(a.tag == "a" for a in img.iterancestors())
     if inside_link or (not _is_remote(src) and not src.startswith(("https:", "http:"))):
-        replacement = lxml.html.Element("span", {"class": "image"})
+        replacement = etree.Element("span", {"class": "image"})
         replacement.text = label
     else:
-        replacement = lxml.html.Element("a", {"class": "image", "href": safe_url(src)})
+        replacement = etree.Element("a", {"class": "image", "href": safe_url(src)})
         replacement.text = label
     parent = img.getparent()
     lone_in_p = (
@@ -107,7 +107,7 @@ def _image_to_link(img: lxml.html.HtmlElement, src: str) -> None:
     )
     figure = None
     if lone_in_p or (flow_parent and parent.tag != "figure"):
-        figure = lxml.html.Element("figure", {"class": "image"})
+        figure = etree.Element("figure", {"class": "image"})
         figure.append(replacement)
     node = figure if figure is not None else replacement
     node.tail = img.tail
@@ -118,7 +118,7 @@ def _image_to_link(img: lxml.html.HtmlElement, src: str) -> None:
         parent.replace(img, node)
 
 
-def _root(el: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+def _root(el: etree._Element) -> etree._Element:
     while el.getparent() is not None:
         el = el.getparent()
     return el
@@ -129,7 +129,7 @@ def _file_name(url: str) -> str:
     return path.rsplit("/", 1)[-1][:80]
 
 
-def _links(tree: lxml.html.HtmlElement) -> None:
+def _links(tree: etree._Element) -> None:
     for a in list(tree.iter("a")):
         href = a.get("href")
         if href is None:
@@ -137,12 +137,12 @@ def _links(tree: lxml.html.HtmlElement) -> None:
         if a.get("class") == "image" or re.match(r"(?i)^(https?|mailto|ftp):", href):
             a.set("href", safe_url(href))
             if any(p.tag == "a" for p in a.iterancestors()):
-                a.drop_tag()
+                drop_tag(a)
             continue
-        a.drop_tag()  # relative and fragment links point at nothing inside a book
+        drop_tag(a)  # relative and fragment links point at nothing inside a book
 
 
-def _remove_keep_tail(el: lxml.html.HtmlElement) -> None:
+def _remove_keep_tail(el: etree._Element) -> None:
     parent = el.getparent()
     tail = el.tail or ""
     prev = el.getprevious()
@@ -156,7 +156,7 @@ def _remove_keep_tail(el: lxml.html.HtmlElement) -> None:
 # --- content models -------------------------------------------------------------------------------------
 
 
-def _content_models(tree: lxml.html.HtmlElement) -> None:
+def _content_models(tree: etree._Element) -> None:
     for el in list(tree.iter("strike")):
         el.tag = "del"
     for table in reversed(list(tree.iter("table"))):
@@ -179,11 +179,11 @@ def _content_models(tree: lxml.html.HtmlElement) -> None:
         if tag == "p" and has_block:
             el.tag = "div"
         elif tag in INLINE and has_block:
-            el.drop_tag()
+            drop_tag(el)
         elif tag in ("h1", "h2", "h3", "h4", "h5", "h6", "dt", "figcaption", "caption", "pre") and has_block:
             for child in list(el):
                 if child.tag in BLOCK:
-                    child.drop_tag()
+                    drop_tag(child)
         if tag == "figure":
             _figure_captions(el)
         if tag == "ol":
@@ -193,22 +193,22 @@ def _content_models(tree: lxml.html.HtmlElement) -> None:
             if "reversed" in el.attrib:
                 el.set("reversed", "reversed")
         if tag == "a" and any(p.tag == "a" for p in el.iterancestors()):
-            el.drop_tag()
+            drop_tag(el)
     for el in tree.iter("pre"):
         lang = el.attrib.pop("data-lang", None)
         if lang:
             el.set("class", "language-" + re.sub(r"[^\w+#.-]", "", lang))
 
 
-def _list_children(lst: lxml.html.HtmlElement) -> None:
+def _list_children(lst: etree._Element) -> None:
     """Only ``<li>`` may stand in a list: stray text and elements go into items of their own."""
-    items: list[lxml.html.HtmlElement] = []
-    current: lxml.html.HtmlElement | None = None
+    items: list[etree._Element] = []
+    current: etree._Element | None = None
 
-    def stray_item() -> lxml.html.HtmlElement:
+    def stray_item() -> etree._Element:
         nonlocal current
         if current is None:
-            current = lxml.html.Element("li")
+            current = etree.Element("li")
             items.append(current)
         return current
 
@@ -232,7 +232,7 @@ def _list_children(lst: lxml.html.HtmlElement) -> None:
     lst.extend(items)
 
 
-def _figure_captions(figure: lxml.html.HtmlElement) -> None:
+def _figure_captions(figure: etree._Element) -> None:
     captions = list(figure.iterchildren("figcaption"))
     for cap in captions[1:]:
         cap.tag = "p"
@@ -241,7 +241,7 @@ def _figure_captions(figure: lxml.html.HtmlElement) -> None:
         figure.append(captions[0])
 
 
-def _rebuild_table(table: lxml.html.HtmlElement) -> None:
+def _rebuild_table(table: etree._Element) -> None:
     """Rows in order, each with only cells, under ``thead``/``tbody``: whatever the scraped table was."""
     head_rows, body_rows = [], []
     for tr in table.iter("tr"):
@@ -250,7 +250,7 @@ def _rebuild_table(table: lxml.html.HtmlElement) -> None:
         cells = [c for c in tr if c.tag in ("td", "th")]
         if not cells:
             continue
-        row = lxml.html.Element("tr")
+        row = etree.Element("tr")
         for cell in cells:
             for attr in ("colspan", "rowspan"):
                 v = cell.get(attr)
@@ -263,7 +263,7 @@ def _rebuild_table(table: lxml.html.HtmlElement) -> None:
     tail = table.tail
     table.clear()
     table.tail = tail
-    if caption is not None and caption.text_content().strip():
+    if caption is not None and text_content(caption).strip():
         caption.tail = None
         table.append(caption)
     if head_rows:
@@ -276,7 +276,7 @@ def _rebuild_table(table: lxml.html.HtmlElement) -> None:
         _remove_keep_tail(table)
 
 
-def _owner(tr: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+def _owner(tr: etree._Element) -> etree._Element | None:
     for parent in tr.iterancestors():
         if parent.tag == "table":
             return parent
