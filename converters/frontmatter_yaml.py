@@ -51,8 +51,6 @@ def load_yaml(text: str) -> Any:
 
 # --- the fast path -------------------------------------------------------------------------------------
 
-_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(.*?))?[ ]*$")
-_ITEM_LINE = re.compile(r"([ ]*)-[ ]+(.*?)[ ]*$")
 _PLAIN_BAD_START = set("-?:,[]{}#&*!|>'\"%@`")
 # Characters libyaml refuses to read: a text holding any of them goes to the real parser for its error.
 _NOT_YAML_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -75,6 +73,10 @@ def _scalar(text: str) -> tuple[bool, Any]:
         if len(text) < 2 or text[-1] != '"' or '"' in inner or "\\" in inner:
             return False, None
         return True, inner
+    if not _MAYBE_TYPED.match(text):  # one test rules out bool, null, int and float for most values
+        if first in _PLAIN_BAD_START or ": " in text or " #" in text or text.endswith(":") or "\t" in text:
+            return False, None
+        return True, text
     if _BOOL.match(text):
         return True, text.lower() == "true"
     if _NULL.match(text):
@@ -97,47 +99,56 @@ def _scalar(text: str) -> tuple[bool, Any]:
     return True, text
 
 
+_MAYBE_TYPED = re.compile(r"[-+0-9.~nNtTfF<]|$")
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+
+
 def parse_simple(text: str) -> dict[str, Any] | None:
-    """Parse the simple front-matter shapes exactly as :func:`load_yaml` would, or return ``None``."""
-    if _NOT_YAML_PRINTABLE.search(text) or "\ufeff" in text:
+    """Parse the simple front-matter shapes exactly as :func:`load_yaml` would, or return ``None``.
+
+    Plain string operations, no per-line regex: this runs for every post of a library scan."""
+    if _NOT_YAML_PRINTABLE.search(text) or "\ufeff" in text or "\t" in text:
         return None
     result: dict[str, Any] = {}
     key: str | None = None  # the key whose block list may follow
     items: list[Any] | None = None
     indent = -1
     for line in text.split("\n"):
-        if not line.strip():
-            continue
-        if line[0] != " " and line[0] != "-":
-            m = _KEY_LINE.fullmatch(line)
-            if m is None:
+        first = line[:1]
+        if first == " " or first == "-":
+            stripped = line.lstrip(" ")
+            if not stripped:
+                continue
+            if stripped[:2] != "- " or key is None:
                 return None
-            key, raw = m.group(1), m.group(2)
-            if _BOOL.match(key) or _NULL.match(key):
+            depth = len(line) - len(stripped)
+            if items is None:
+                indent = depth
+                items = result[key] = []
+            elif depth != indent:
                 return None
-            items, indent = None, -1
-            if raw:
-                ok, value = _scalar(raw)
-                if not ok:
-                    return None
-                result[key] = value
-                key = None
-            else:
-                result[key] = None
+            ok, value = _scalar(stripped[2:].strip(" "))
+            if not ok:
+                return None
+            items.append(value)
             continue
-        m = _ITEM_LINE.fullmatch(line)
-        if m is None or key is None:
+        if not line:
+            continue
+        name, colon, rest = line.partition(":")
+        if not colon or not _KEY.match(name) or (rest and rest[0] != " "):
             return None
-        if items is None:
-            indent = len(m.group(1))
-            items = []
-            result[key] = items
-        elif len(m.group(1)) != indent:
+        if _BOOL.match(name) or _NULL.match(name):
             return None
-        ok, value = _scalar(m.group(2))
-        if not ok:
-            return None
-        items.append(value)
+        key, items = name, None
+        raw = rest.strip(" ")
+        if raw:
+            ok, value = _scalar(raw)
+            if not ok:
+                return None
+            result[name] = value
+            key = None
+        else:
+            result[name] = None
     return result or None  # nothing but blank lines: let YAML say what that is
 
 
