@@ -21,7 +21,7 @@ from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 
 from .post import Meta, Problem
-from .reading import read_head
+from .reading import read_head_if_post
 
 POST_SUFFIXES = {".md", ".markdown", ".html", ".htm"}
 MAYBE_SUFFIXES = {".txt"}  # a post only when it opens with front matter (scraped archives use .txt)
@@ -40,6 +40,8 @@ class SourceFile:
     relative: str
     mtime_ns: int = 0
     size: int = 0
+    maybe: bool = False
+    """A ``.txt`` file not yet known to open with front matter (the scan decides when it reads it)."""
 
 
 @dataclass
@@ -146,11 +148,17 @@ def sort_key(meta: Meta) -> tuple[int, float, str]:
 # --- walking -------------------------------------------------------------------------------------------------
 
 
-def walk(paths: list[str], problems: list[Problem], known: dict[str, list] | None = None) -> list[SourceFile]:  # type: ignore[type-arg]
+def walk(
+    paths: list[str],
+    problems: list[Problem],
+    known: dict[str, list] | None = None,  # type: ignore[type-arg]
+    check_txt: bool = True,
+) -> list[SourceFile]:
     """Every post file under the given files and folders, in path order, each once.
 
     ``known`` (the scan cache: path → [mtime, size, …]) spares opening ``.txt`` files already known to
-    be posts, which is most of the cost of re-opening a large scraped archive."""
+    be posts, which is most of the cost of re-opening a large scraped archive. With ``check_txt`` off,
+    other ``.txt`` files come back marked ``maybe`` for the caller to check as it reads them."""
     found: dict[tuple[int, int], SourceFile] = {}  # by (device, inode): a file linked twice is one post
     for arg in paths:
         try:
@@ -159,7 +167,7 @@ def walk(paths: list[str], problems: list[Problem], known: dict[str, list] | Non
             problems.append(Problem(arg, f"cannot open: {e.strerror or e}", "error"))
             continue
         if stat.S_ISDIR(st.st_mode):
-            for source, key in _walk_dir(arg, problems, known or {}):
+            for source, key in _walk_dir(arg, problems, known or {}, check_txt):
                 found.setdefault(key, source)
         else:
             source = SourceFile(
@@ -173,6 +181,7 @@ def _walk_dir(
     root: str,
     problems: list[Problem],
     known: dict[str, list],  # type: ignore[type-arg]
+    check_txt: bool,
 ) -> Iterator[tuple[SourceFile, tuple[int, int]]]:
     visited: set[tuple[int, int]] = set()
     prefix = os.path.join(root, "")
@@ -217,18 +226,22 @@ def _walk_dir(
             except OSError as e:
                 problems.append(Problem(entry.path, f"cannot stat: {e.strerror or e}", "error"))
                 continue
+            maybe = False
             if suffix in MAYBE_SUFFIXES:
                 seen = known.get(entry.path)
                 fresh = seen is not None and seen[0] == est.st_mtime_ns and seen[1] == est.st_size
-                if not fresh and not opens_with_front_matter(entry.path):
-                    continue
+                if not fresh:
+                    if not check_txt:
+                        maybe = True
+                    elif not opens_with_front_matter(entry.path):
+                        continue
             relative = (
                 entry.path[len(prefix) :]
                 if entry.path.startswith(prefix)
                 else os.path.relpath(entry.path, root)
             )
             yield (
-                SourceFile(entry.path, root, relative, est.st_mtime_ns, est.st_size),
+                SourceFile(entry.path, root, relative, est.st_mtime_ns, est.st_size, maybe),
                 (est.st_dev, est.st_ino),
             )
         stack.extend(subdirs)
@@ -361,20 +374,22 @@ PARALLEL_FROM = 3000
 """Uncached posts from which a scan uses every core (when the process has no other threads to fork)."""
 
 
-def _head_row(job: tuple[str, tzinfo | None]) -> list[object]:
-    return _pack(read_head(job[0], job[1]))
+def _head_row(job: tuple[str, tzinfo | None, bool]) -> list[object] | None:
+    meta = read_head_if_post(*job)
+    return None if meta is None else _pack(meta)
 
 
-def _read_many(paths: list[str], zone: tzinfo | None) -> list[Meta]:
-    """Read the heads of many files, on every core when there are enough of them and forking is safe."""
+def _read_many(sources: list[SourceFile], zone: tzinfo | None) -> list[Meta | None]:
+    """Read the heads of many files (None for a ``maybe`` file that is not a post), on every core when
+    there are enough of them and forking is safe."""
     workers = os.cpu_count() or 1
-    if len(paths) < PARALLEL_FROM or workers < 2 or threading.active_count() > 1 or sys.platform != "linux":
-        return [read_head(p, zone) for p in paths]
+    if len(sources) < PARALLEL_FROM or workers < 2 or threading.active_count() > 1 or sys.platform != "linux":
+        return [read_head_if_post(s.path, zone, s.maybe) for s in sources]
     import multiprocessing
 
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        rows = pool.map(_head_row, [(p, zone) for p in paths], chunksize=256)
-    return [_unpack(p, row) for p, row in zip(paths, rows, strict=True)]  # type: ignore[arg-type]
+        rows = pool.map(_head_row, [(s.path, zone, s.maybe) for s in sources], chunksize=256)
+    return [None if row is None else _unpack(s.path, row) for s, row in zip(sources, rows, strict=True)]
 
 
 def scan_library(
@@ -400,7 +415,7 @@ def _scan(
     problems: list[Problem] = []
     cache_path = cache_file(paths, zone_key) if use_cache else None
     cached = _load_cache(cache_path) if cache_path else {}
-    sources = walk(paths, problems, cached)
+    sources = walk(paths, problems, cached, check_txt=False)
     total = len(sources)
     metas: list[Meta | None] = [None] * total
     fresh: dict[str, list] = {}  # type: ignore[type-arg]
@@ -414,15 +429,19 @@ def _scan(
             misses.append(n)
         if progress is not None and n % 4096 == 0:
             progress(n // 2, total)
-    for n, meta in zip(misses, _read_many([sources[i].path for i in misses], zone), strict=True):
+    read = 0
+    for n, meta in zip(misses, _read_many([sources[i] for i in misses], zone), strict=True):
+        if meta is None:
+            continue  # a .txt file without front matter: not a post
         metas[n] = compact(meta)
         fresh[sources[n].path] = [sources[n].mtime_ns, sources[n].size, _pack(meta)]
-    changed = bool(misses) or len(cached) != total
+        read += 1
+    changed = read > 0 or len(cached) != len(fresh)
     if cache_path is not None and changed:
         del cached
         _save_cache(cache_path, fresh)
     del fresh
-    posts: list[Meta] = metas  # type: ignore[assignment]
+    posts = [meta for meta in metas if meta is not None]
     for meta in posts:
         problems.extend(meta.problems)
     posts.sort(key=sort_key)

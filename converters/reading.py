@@ -517,6 +517,16 @@ def read_post(path: str | os.PathLike[str], zone: tzinfo | None = None) -> Post:
 def read_head(path: str, zone: tzinfo | None = None) -> Meta:
     """Metadata only, from the head of a file: the front matter and enough of the body to tell its kind and
     language. Gives the same Meta as :func:`read_post` for every fixture (the tests check it)."""
+    meta = read_head_if_post(path, zone, require_front_matter=False)
+    assert meta is not None
+    return meta
+
+
+def read_head_if_post(
+    path: str, zone: tzinfo | None = None, require_front_matter: bool = True
+) -> Meta | None:
+    """:func:`read_head`, or None for a file without front matter when one is required (a ``.txt`` file
+    is a post only when it has front matter): a scan then opens each such file once, not twice."""
     try:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
@@ -531,6 +541,8 @@ def read_head(path: str, zone: tzinfo | None = None) -> Meta:
     if text is None:
         return unreadable(path, problems).meta
     part = split(text)
+    if require_front_matter and part.format is None:
+        return None
     fm, fm_problems = parse_front_matter(part, path)
     return build_meta(path, fm, part.body, problems + fm_problems, zone, part)
 

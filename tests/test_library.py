@@ -96,24 +96,25 @@ def test_bad_posts_are_reported_and_the_rest_loads(shelf: Path, fixtures: Path) 
 
 def test_second_scan_reads_only_what_changed(shelf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    real = library_module.read_head
+    real = library_module.read_head_if_post
 
-    def counting(path: str, zone: object = None):  # type: ignore[no-untyped-def]
+    def counting(path: str, zone: object = None, require: bool = True):  # type: ignore[no-untyped-def]
         calls.append(os.path.basename(path))
-        return real(path, zone)  # type: ignore[arg-type]
+        return real(path, zone, require)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(library_module, "read_head", counting)
+    monkeypatch.setattr(library_module, "read_head_if_post", counting)
     first = scan_library([str(shelf)])
-    assert len(calls) == 4
+    assert sorted(calls) == ["archive.txt", "notes.txt", "one.md", "three.html", "two.markdown"]
     calls.clear()
     second = scan_library([str(shelf)])
-    assert calls == []
+    assert calls == ["notes.txt"]  # not a post, so never cached: looked at again, and only it
     assert [(m.title, m.date, m.categories, m.problems) for m in second.posts] == [
         (m.title, m.date, m.categories, m.problems) for m in first.posts
     ]
+    calls.clear()
     write(shelf, "one.md", "One, edited", "2021-01-01")
     scan_library([str(shelf)])
-    assert calls == ["one.md"]
+    assert sorted(calls) == ["notes.txt", "one.md"]
 
 
 def test_a_corrupt_cache_is_ignored(shelf: Path) -> None:
