@@ -692,18 +692,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     conv.add_argument("--fail-fast", action="store_true", help="stop at the first post with an error")
     conv.set_defaults(func=cmd_convert)
-    lst = sub.add_parser("list", help="one line per post: date, category path, title, path")
-    lst.add_argument("paths", nargs="+", metavar="PATH")
-    lst.add_argument("--json", action="store_true", help="JSON Lines instead of tab-separated columns")
-    _common(lst)
-    lst.add_argument("--no-cache", action="store_true", help="scan without reading or writing the cache")
-    lst.set_defaults(func=cmd_list)
-    cats = sub.add_parser("categories", help="the category tree with post counts")
-    cats.add_argument("paths", nargs="+", metavar="PATH")
-    cats.add_argument("--json", action="store_true", help="the tree as JSON")
-    _common(cats)
-    cats.add_argument("--no-cache", action="store_true", help="scan without reading or writing the cache")
-    cats.set_defaults(func=cmd_categories)
+    for name, text, json_text, func in (
+        (
+            "list",
+            "one line per post: date, category path, title, path",
+            "JSON Lines instead of columns",
+            cmd_list,
+        ),
+        ("categories", "the category tree with post counts", "the tree as JSON", cmd_categories),
+    ):
+        scan = sub.add_parser(name, help=text)
+        scan.add_argument("paths", nargs="+", metavar="PATH")
+        scan.add_argument("--json", action="store_true", help=json_text)
+        _common(scan)
+        scan.add_argument("--no-cache", action="store_true", help="scan without reading or writing the cache")
+        scan.set_defaults(func=func)
     return parser
 
 

@@ -26,6 +26,7 @@ from textual.widgets import Footer, Header, Input, Label, Tree
 
 from converters.document import Rendered
 from converters.library import Library, load_cached, scan_library, sort_key
+from converters.post import Post
 from converters.reading import read_post
 
 from .screens.export import ExportRequest, ExportScreen
@@ -338,10 +339,8 @@ class PostshelfApp(App[None]):
         self.query_one(ArticleView).show(message.content, message_text)
         self._close_find()
 
-    def _links_of(self, post: object, links: list[str]) -> list[str]:
-        from converters.post import Post
-
-        assert isinstance(post, Post)
+    def _links_of(self, post: Post, links: list[str]) -> list[str]:
+        """Links worth opening: the original article's, the cover, then every link in the text."""
         found: list[str] = []
         for key in LINK_KEYS:
             value = post.front_matter.get(key)
