@@ -452,6 +452,27 @@ def _scan(
     return library
 
 
+def cache_is_current(paths: list[str], zone_key: str = "local") -> bool:
+    """Whether the cache still describes every post file: the same files with the same (mtime, size).
+    Costs a walk and a stat per file, no reading: what a reader checks after showing :func:`load_cached`."""
+    cached = _load_cache(cache_file(paths, zone_key))
+    if not cached:
+        return False
+    problems: list[Problem] = []
+    sources = walk(paths, problems, cached, check_txt=False)
+    if problems:
+        return False
+    seen = 0
+    for source in sources:
+        hit = cached.get(source.path)
+        if hit is None and source.maybe and not opens_with_front_matter(source.path):
+            continue  # a .txt file that is not a post, as before
+        if hit is None or hit[0] != source.mtime_ns or hit[1] != source.size:
+            return False
+        seen += 1
+    return seen == len(cached)
+
+
 def load_cached(paths: list[str], zone_key: str = "local") -> Library | None:
     """The library as the cache last saw it, without touching the posts: what a reader can show at once
     while :func:`scan_library` checks every file in the background. None when there is no cache."""

@@ -145,5 +145,12 @@ def test_load_cached_shows_what_the_last_scan_saw(shelf: Path) -> None:
     ]
     assert cached.categories.total == scanned.categories.total
     assert not scan_library([str(shelf)]).changed  # nothing new on disk
+    from converters.library import cache_is_current
+
+    assert cache_is_current([str(shelf)])
     write(shelf, "new.md", "New")
+    assert not cache_is_current([str(shelf)])
     assert scan_library([str(shelf)]).changed
+    assert cache_is_current([str(shelf)])
+    (shelf / "new.md").unlink()
+    assert not cache_is_current([str(shelf)])

@@ -25,7 +25,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, Tree
 
 from converters.document import Rendered
-from converters.library import Library, load_cached, scan_library, sort_key
+from converters.library import Library, cache_is_current, load_cached, scan_library, sort_key
 from converters.post import Post
 from converters.reading import read_post
 
@@ -193,8 +193,11 @@ class PostshelfApp(App[None]):
 
         if self.library is None and self.use_cache:
             cached = load_cached(self.paths, self.zone_key)
-            if cached is not None:  # show what the cache knows at once; the full check follows
+            if cached is not None:  # show what the cache knows at once, then check it
                 self.post_message(LoadedLibrary(cached, provisional=True))
+                del cached
+                if cache_is_current(self.paths, self.zone_key):
+                    return
         missing = [p for p in self.paths if not os.path.exists(p)]
         library = scan_library(
             self.paths, self.zone, self.zone_key, use_cache=self.use_cache, progress=progress
