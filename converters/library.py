@@ -96,6 +96,8 @@ class Library:
 
     changed: bool = True
     """Whether this scan found anything the cache did not know (new, edited or removed posts)."""
+    stamps: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """(mtime, size) of each file when the library comes from :func:`load_cached`."""
 
     def __len__(self) -> int:
         return len(self.posts)
@@ -452,25 +454,26 @@ def _scan(
     return library
 
 
-def cache_is_current(paths: list[str], zone_key: str = "local") -> bool:
-    """Whether the cache still describes every post file: the same files with the same (mtime, size).
-    Costs a walk and a stat per file, no reading: what a reader checks after showing :func:`load_cached`."""
-    cached = _load_cache(cache_file(paths, zone_key))
-    if not cached:
+def cache_is_current(library: Library) -> bool:
+    """Whether the files still match what :func:`load_cached` read: the same files with the same
+    (mtime, size). Costs a walk and a stat per file, no reading."""
+    stamps = library.stamps
+    if not stamps:
         return False
     problems: list[Problem] = []
-    sources = walk(paths, problems, cached, check_txt=False)
+    known = {path: list(stamp) for path, stamp in stamps.items()}
+    sources = walk(library.roots, problems, known, check_txt=False)
     if problems:
         return False
     seen = 0
     for source in sources:
-        hit = cached.get(source.path)
-        if hit is None and source.maybe and not opens_with_front_matter(source.path):
+        stamp = stamps.get(source.path)
+        if stamp is None and source.maybe and not opens_with_front_matter(source.path):
             continue  # a .txt file that is not a post, as before
-        if hit is None or hit[0] != source.mtime_ns or hit[1] != source.size:
+        if stamp != (source.mtime_ns, source.size):
             return False
         seen += 1
-    return seen == len(cached)
+    return seen == len(stamps)
 
 
 def load_cached(paths: list[str], zone_key: str = "local") -> Library | None:
@@ -483,9 +486,11 @@ def load_cached(paths: list[str], zone_key: str = "local") -> Library | None:
         if not cached:
             return None
         posts = [_unpack(path, row[2]) for path, row in cached.items()]
+        stamps = {path: (row[0], row[1]) for path, row in cached.items()}
+        del cached
         problems = [p for meta in posts for p in meta.problems]
         posts.sort(key=sort_key)
-        library = Library(roots=list(paths), posts=posts, problems=problems, changed=False)
+        library = Library(roots=list(paths), posts=posts, problems=problems, changed=False, stamps=stamps)
         library.build_indexes()
         return library
     finally:

@@ -147,10 +147,14 @@ def test_load_cached_shows_what_the_last_scan_saw(shelf: Path) -> None:
     assert not scan_library([str(shelf)]).changed  # nothing new on disk
     from converters.library import cache_is_current
 
-    assert cache_is_current([str(shelf)])
+    def current() -> bool:
+        cached = load_cached([str(shelf)])
+        return cached is not None and cache_is_current(cached)
+
+    assert current()
     write(shelf, "new.md", "New")
-    assert not cache_is_current([str(shelf)])
+    assert not current()
     assert scan_library([str(shelf)]).changed
-    assert cache_is_current([str(shelf)])
+    assert current()
     (shelf / "new.md").unlink()
-    assert not cache_is_current([str(shelf)])
+    assert not current()

@@ -195,8 +195,9 @@ class PostshelfApp(App[None]):
             cached = load_cached(self.paths, self.zone_key)
             if cached is not None:  # show what the cache knows at once, then check it
                 self.post_message(LoadedLibrary(cached, provisional=True))
-                del cached
-                if cache_is_current(self.paths, self.zone_key):
+                current = cache_is_current(cached)
+                cached.stamps = {}
+                if current:
                     return
         missing = [p for p in self.paths if not os.path.exists(p)]
         library = scan_library(
