@@ -10,31 +10,22 @@ The small public API; everything else is an implementation detail of the modules
     library = scan_library(["source/_posts"])           # metadata of a folder, cached
 """
 
-from .document import Rendered, RenderOptions
-from .html import clean, unwrap_url
-from .jsonout import record
-from .library import Library, load_cached, scan_library
-from .markdown import html_to_markdown
-from .post import Meta, Post, Problem
-from .reading import read_head, read_post, read_text
-from .xhtml import document, fragment_markup
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "Library",
-    "Meta",
-    "Post",
-    "Problem",
-    "RenderOptions",
-    "Rendered",
-    "clean",
-    "document",
-    "fragment_markup",
-    "html_to_markdown",
-    "load_cached",
-    "read_head",
-    "read_post",
-    "read_text",
-    "record",
-    "scan_library",
-    "unwrap_url",
-]
+_EXPORTS = {
+    "Rendered": "document", "RenderOptions": "document", "clean": "html", "unwrap_url": "html",
+    "record": "jsonout", "Library": "library", "load_cached": "library", "scan_library": "library",
+    "html_to_markdown": "markdown", "Meta": "post", "Post": "post", "Problem": "post",
+    "read_head": "reading", "read_post": "reading", "read_text": "reading",
+    "document": "xhtml", "fragment_markup": "xhtml",
+}  # fmt: skip
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    """Import on first use (PEP 562): ``import converters.cli`` must not pay for lxml and html2text."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'converters' has no attribute {name!r}")
+    return getattr(import_module(f".{module}", __name__), name)

@@ -11,8 +11,6 @@ import re
 import shlex
 from pathlib import PurePosixPath
 
-from .markdown import code_fence
-
 _FENCE = re.compile(r"^([ ]{0,3})(`{3,}|~{3,})")
 _BLOCK_TAG = re.compile(
     r"\{%-?\s*(codeblock|code|blockquote|quote)\b(.*?)-?%\}\n?(.*?)\{%-?\s*end\1\s*-?%\}\n?", re.S
@@ -71,6 +69,8 @@ def _args(text: str) -> list[str]:
 
 
 def _block(m: re.Match[str], asset_dir: str) -> str:
+    from .markdown import code_fence  # here, not at the top: the reader imports this module at start-up
+
     name, args, body = m.group(1), _args(m.group(2)), m.group(3).rstrip("\n")
     if name in ("codeblock", "code"):
         lang = next((a[5:] for a in args if a.startswith("lang:")), None)

@@ -24,12 +24,10 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, Tree
 
-from converters.document import Rendered
 from converters.library import Library, cache_is_current, load_cached, scan_library, sort_key
 from converters.post import Post
 from converters.reading import read_post
 
-from .screens.export import ExportRequest, ExportScreen
 from .screens.help import HelpScreen
 from .screens.pick import PickScreen
 from .screens.prompt import PromptScreen
@@ -320,6 +318,8 @@ class PostshelfApp(App[None]):
 
     @work(thread=True, exclusive=True, group="article")
     def convert_post(self, index: int, opened: bool, scroll: float) -> None:
+        from converters.document import Rendered  # lxml and html2text load with the first article
+
         assert self.library is not None
         meta = self.library.posts[index]
         post = read_post(meta.path, self.zone)
@@ -519,6 +519,8 @@ class PostshelfApp(App[None]):
         self.push_screen(PickScreen("Copy to clipboard", items), copy)
 
     def action_export(self) -> None:
+        from .screens.export import ExportRequest, ExportScreen
+
         if self.library is None:
             return
         rows = self.query_one(PostList).rows
