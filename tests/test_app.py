@@ -421,3 +421,22 @@ async def test_tab_cycles_the_panes(library: Path) -> None:
         assert isinstance(app.focused, ArticleView)
         await pilot.press("shift+tab", "shift+tab")
         assert isinstance(app.focused, CategoryTree)
+
+
+async def test_a_post_that_breaks_the_converter_does_not_close_the_reader(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import converters.document
+
+    def broken(self):  # type: ignore[no-untyped-def]
+        raise ValueError("simulated converter bug")
+
+    monkeypatch.setattr(converters.document.Rendered, "markdown", property(broken))
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = "".join(line.strip(" │") for line in app.query_one(ArticleView)._plain)
+        assert "could not convert: ValueError" in shown
+        assert app.is_running

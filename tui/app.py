@@ -25,7 +25,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, Tree
 
 from converters.library import Library, cache_is_current, load_cached, scan_library, sort_key
-from converters.post import Post
+from converters.post import Post, Problem
 from converters.reading import read_post
 
 from .screens.help import HelpScreen
@@ -328,8 +328,9 @@ class PostshelfApp(App[None]):
             markdown = rendered.markdown
             links = list(rendered.clean.links)
             problems = rendered.problems
-        except RecursionError:
-            markdown, links, problems = "", [], [*post.problems]
+        except Exception as e:  # one post that breaks the converter must not close the reader
+            reason = Problem(post.path, f"could not convert: {type(e).__name__}: {e}", "error")
+            markdown, links, problems = "", [], [*post.problems, reason]
         content = ArticleContent(post.meta, markdown, post.body, problems, self._links_of(post, links))
         self.post_message(ArticleReady(index, content, opened))
         if scroll:
