@@ -198,10 +198,14 @@ class PostshelfApp(App[None]):
                 if current:
                     return
         missing = [p for p in self.paths if not os.path.exists(p)]
-        library = scan_library(
-            self.paths, self.zone, self.zone_key, use_cache=self.use_cache, progress=progress
-        )
         error = f"{', '.join(missing)}: no longer exists" if missing else None
+        try:
+            library = scan_library(
+                self.paths, self.zone, self.zone_key, use_cache=self.use_cache, progress=progress
+            )
+        except Exception as e:  # a scan bug must leave the reader usable, with the reason shown
+            library = Library(roots=list(self.paths), posts=[], problems=[])
+            error = f"could not scan the library: {type(e).__name__}: {e}"
         self.post_message(LoadedLibrary(library, error))
 
     def on_loaded_library(self, message: LoadedLibrary) -> None:
