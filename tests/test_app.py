@@ -440,3 +440,19 @@ async def test_a_post_that_breaks_the_converter_does_not_close_the_reader(
         shown = "".join(line.strip(" │") for line in app.query_one(ArticleView)._plain)
         assert "could not convert: ValueError" in shown
         assert app.is_running
+
+
+async def test_html_emphasis_fallbacks_show_as_emphasis_not_tags(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        posts = app.query_one(PostList)
+        posts.cursor = titles(app).index("盘点2022丨滨海城市新增口袋公园_市民家门口的绿色客厅_")
+        await pilot.press("enter")
+        await settle(pilot)
+        article = app.query_one(ArticleView)
+        assert "<strong>" in article.content.markdown  # type: ignore[union-attr]  # the pipeline had to fall back
+        shown = "\n".join(article._plain)
+        assert "<strong>" not in shown and "**" not in shown and "晚饭后终于有地方散步了" in shown
+        bold = [seg for strip in article.lines for seg in strip if "晚饭后" in seg.text]
+        assert bold and all(seg.style is not None and seg.style.bold for seg in bold)
