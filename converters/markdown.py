@@ -28,7 +28,11 @@ from .html import drop_tag, text_content
 # never collide with post text.
 ESCAPABLE = "*_`[]<#>\\&~"
 _SENTINEL = {ch: chr(0xFDD0 + i) for i, ch in enumerate(ESCAPABLE)}
-_FROM_SENTINEL = {v: k for k, v in _SENTINEL.items()}
+# "-", "+" and the "." of "1." where a text chunk starts: list markers only if they end up at a line start.
+LINE_DASH, LINE_PLUS, LINE_DOT = "\ufdec", "\ufded", "\ufdee"
+_FROM_SENTINEL = {v: k for k, v in _SENTINEL.items()} | {LINE_DASH: "-", LINE_PLUS: "+", LINE_DOT: "."}
+_ANY_SENTINEL = re.compile("[" + "".join(_FROM_SENTINEL) + "]")
+_CHUNK_MARKER = re.compile(r"(\s*)(?:([-+])(?=\s|[-+]|$)|(\d{1,9})\.(?=\s|$))")
 IDEO_SPACE, NBSP = "\ufddb", "\ufddc"
 STRONG_OPEN, STRONG_CLOSE, EM_OPEN, EM_CLOSE, DEL_OPEN, DEL_CLOSE = (chr(c) for c in range(0xFDDD, 0xFDE3))
 SUB_OPEN, SUB_CLOSE, SUP_OPEN, SUP_CLOSE = (chr(c) for c in range(0xFDE3, 0xFDE7))
@@ -55,9 +59,18 @@ _HOLD = re.compile(f"{HOLD_OPEN}(\\d+){HOLD_CLOSE}")
 _ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
+class _HTML2Text(html2text.HTML2Text):
+    """html2text without its own Markdown escaping: our markers already protect every character that
+    needs it, escaped afterwards where the final text needs it (html2text's regexes ran four times on
+    every text chunk)."""
+
+    def handle_data(self, data: str, entity_char: bool = False) -> None:
+        super().handle_data(data, True)
+
+
 def _html2text() -> html2text.HTML2Text:
     """The one html2text configuration postshelf uses."""
-    h = html2text.HTML2Text(bodywidth=0)
+    h = _HTML2Text(bodywidth=0)
     h.unicode_snob = True
     h.body_width = 0
     h.ul_item_mark = "-"
@@ -127,14 +140,14 @@ def _prepare(root: etree._Element, holds: _Holds) -> None:
             _hold_code_span(code, holds)
     in_cells = {br for cell in root.iter("td", "th") for br in cell.iter("br")}
     inline_only = {br for el in root.iter("a", "h1", "h2", "h3", "h4", "h5", "h6") for br in el.iter("br")}
-    needs_map = _NEEDS_MAP.search
+    needs_map, marker_at = _NEEDS_MAP.search, _CHUNK_MARKER.match
     for el in list(root.iter()):
         text = el.text
-        if text and needs_map(text):  # assigning text to lxml is costly: only when something changes
-            el.text = text.translate(_TEXT_MAP)
+        if text and (needs_map(text) or marker_at(text)):  # assigning text to lxml is costly: only if needed
+            el.text = _protect(text)
         tail = el.tail
-        if tail and el is not root and needs_map(tail):
-            el.tail = tail.translate(_TEXT_MAP)
+        if tail and el is not root and (needs_map(tail) or marker_at(tail)):
+            el.tail = _protect(tail)
         tag = el.tag
         if tag == "br":
             _replace_with_text(el, CELL_BREAK if el in in_cells else " " if el in inline_only else BREAK)
@@ -175,6 +188,16 @@ def _mark_continuations(li: etree._Element) -> None:
         seen_content = seen_content or bool((el.text or "").strip()) or el.tag in ("img", "br")
         if (el.tail or "").strip():
             seen_content = True
+
+
+def _protect(text: str) -> str:
+    text = text.translate(_TEXT_MAP)
+    m = _CHUNK_MARKER.match(text)
+    if m is None:
+        return text
+    if m.group(2):
+        return m.group(1) + (LINE_DASH if m.group(2) == "-" else LINE_PLUS) + text[m.end() :]
+    return m.group(1) + m.group(3) + LINE_DOT + text[m.end() :]
 
 
 def _has_ancestor(el: etree._Element, tag: str) -> bool:
@@ -442,24 +465,31 @@ def _is_punct(ch: str) -> bool:
 
 def _resolve_escapes(md: str) -> str:
     """Turn each protected character back into itself, escaped only where the final text would misread it."""
-    if not any(ch in md for ch in _FROM_SENTINEL):
+    if not _ANY_SENTINEL.search(md):
         return md
     out_lines = []
     for line in md.split("\n"):
-        if not any(ch in line for ch in _FROM_SENTINEL):
+        found = list(_ANY_SENTINEL.finditer(line))
+        if not found:
             out_lines.append(line)
             continue
         start = _PREFIX.match(line).end()
         heading = bool(re.match(r"[ ]{0,3}#{1,6}(?:[ ]|$)", line[start:] if start else line))
-        chars = list(line)
-        for i, ch in enumerate(chars):
-            real = _FROM_SENTINEL.get(ch)
-            if real is None:
-                continue
+        pieces = []
+        pos = 0
+        for m in found:
+            i = m.start()
             prev = _plain_char(line[i - 1]) if i else ""
             nxt = _plain_char(line[i + 1]) if i + 1 < len(line) else ""
-            chars[i] = _escape(real, i == start, prev, nxt, line[i + 1 :], heading)
-        out_lines.append("".join(chars))
+            pieces.append(line[pos:i])
+            pieces.append(
+                _escape(
+                    _FROM_SENTINEL[m.group()], i == start, prev, nxt, line[i + 1 :], heading, line[start:i]
+                )
+            )
+            pos = i + 1
+        pieces.append(line[pos:])
+        out_lines.append("".join(pieces))
     return "\n".join(out_lines)
 
 
@@ -467,7 +497,7 @@ def _plain_char(ch: str) -> str:
     return _FROM_SENTINEL.get(ch, ch)
 
 
-def _escape(ch: str, at_start: bool, prev: str, nxt: str, rest: str, heading: bool) -> str:
+def _escape(ch: str, at_start: bool, prev: str, nxt: str, rest: str, heading: bool, lead: str = "") -> str:
     if ch in "*`[]":
         return "\\" + ch
     if ch == "_":
@@ -487,6 +517,10 @@ def _escape(ch: str, at_start: bool, prev: str, nxt: str, rest: str, heading: bo
         return "\\&" if re.match(r"#?[A-Za-z0-9]+;", rest) else "&"
     if ch == "~":
         return "\\~" if "~" in (prev, nxt) else "~"
+    if ch in "-+":  # a text chunk's leading -/+ is a list marker only at the start of a line
+        return "\\" + ch if at_start else ch
+    if ch == ".":
+        return "\\." if lead.isdigit() and len(lead) <= 9 and (nxt == "" or _is_space(nxt)) else "."
     return ch
 
 
@@ -495,7 +529,8 @@ def _resolve_emphasis(md: str) -> str:
     if not _ANY_MARK.search(md):
         return md
     lines = _balance_lines(md.split("\n"))
-    return "\n".join(_emphasis_line(line) if _ANY_MARK.search(line) else line for line in lines)
+    has_mark = _ANY_MARK.search
+    return "\n".join([_emphasis_line(line) if has_mark(line) else line for line in lines])
 
 
 _ANY_MARK = re.compile(f"[{STRONG_OPEN}-{SUP_CLOSE}]")
@@ -514,10 +549,10 @@ def _balance_lines(lines: list[str]) -> list[str]:
             line = line[:start] + "".join(carry) + line[start:]
             carry = []
         stack: list[str] = []
-        for ch in line:
+        for ch in _PAIR_MARK.findall(line):  # only the markers, not every character
             if ch in _OPENERS:
                 stack.append(ch)
-            elif ch in _CLOSERS and _CLOSERS[ch] in stack:
+            elif _CLOSERS[ch] in stack:
                 idx = len(stack) - 1 - stack[::-1].index(_CLOSERS[ch])
                 del stack[idx]
         if stack:

@@ -193,10 +193,19 @@ _plain = st.text(
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(_plain)
-def test_plain_text_survives_the_round_trip(text: str) -> None:
-    """Any text, however Markdown-like, comes back character for character after CommonMark rendering."""
-    md = convert("<p>" + html_lib.escape(text) + "</p>")
+_CONTEXTS = [
+    "<p>{}</p>", "<ul><li>{}</li></ul>", "<blockquote>{}</blockquote>", "<h2>{}</h2>", "<p>x<br>{}</p>",
+    "<div><b>a</b>{}</div>", "<table><tr><td>h</td><td>i</td></tr><tr><td>{}</td><td>z</td></tr></table>",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(_plain, st.sampled_from(_CONTEXTS))
+def test_plain_text_survives_the_round_trip(text: str, context: str) -> None:
+    """Any text, however Markdown-like, in a paragraph, list, quote, heading, after a break or bold, or in
+    a table cell, comes back character for character after CommonMark rendering."""
+    html = context.format(html_lib.escape(text))
+    md = convert(html)
     shown = html_lib.unescape(re.sub(r"<[^>]+>", "", CM.render(md)))
-    assert " ".join(shown.split()) == " ".join(text.split())
+    expected = html_lib.unescape(re.sub(r"<[^>]+>", "", html))
+    assert "".join(shown.split()) == "".join(expected.split())
