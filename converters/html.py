@@ -11,6 +11,7 @@ The tree is lxml's; writers must not change it (they work on a copy when they ne
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -83,7 +84,16 @@ _TAG_IN_CODE = re.compile(r"<(?=(/?)([A-Za-z][\w:.-]*|!DOCTYPE))")
 _RAW_DOCUMENT = re.compile(r"<(?:!DOCTYPE|html|head|body|script)\b", re.I)
 # lxml's plain elements, not lxml.html's: its per-element class lookup runs Python code for every node
 # touched, which cost a sixth of the whole conversion.
-_PARSER = etree.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
+_LOCAL = threading.local()
+
+
+def _parser() -> etree.HTMLParser:
+    """One parser per thread: lxml parsers must not be shared between threads (the reader converts an
+    article while an export runs)."""
+    parser = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = _LOCAL.parser = etree.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
+    return parser
 
 
 def drop_tag(el: etree._Element) -> None:
@@ -250,12 +260,14 @@ def parse(html: str) -> etree._Element:
     html = sanitize_text(html)
     html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
     html = _escape_code_tags(html)
-    html = _limit_depth(html)
     container = etree.Element("div")
     if not html.strip():
         return container
+    parser = _parser()
     try:
-        doc = etree.fromstring(html, _PARSER)
+        doc = etree.fromstring(html, parser)
+        if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
+            doc = etree.fromstring(_limit_depth(html), parser)  # libxml2 dropped what lay too deep
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         doc = None
     if doc is None:  # nothing the parser could make a tree of
