@@ -59,7 +59,7 @@ async def main():
         await app.workers.wait_for_complete()
         view = app.query_one(ArticleView)
         out = {}
-        for kb in (10, 60):
+        for kb in (10, 60, 10):
             text = post(kb)
             t = time.perf_counter()
             p = read_text(text, "bench.md")
@@ -67,7 +67,7 @@ async def main():
             content = ArticleContent(p.meta, r.markdown, p.body, r.problems, r.clean.links)
             view.show(content)
             await pilot.pause()
-            out[f"{kb}KB"] = time.perf_counter() - t
+            out[f"{kb}KB" if f"{kb}KB" not in out else f"{kb}KB again"] = time.perf_counter() - t
         print(json.dumps(out))
 
 asyncio.run(main())

@@ -174,6 +174,15 @@ class PostshelfApp(App[None]):
         for warning in self.store.warnings + self._keymap_warnings:
             self.notify(warning, severity="warning", timeout=8)
         self.load_library()
+        self.warm_up()
+
+    @work(thread=True, group="warm-up")
+    def warm_up(self) -> None:
+        """Import the converters (lxml, html2text, markdown-it) while the user looks at the list, so the
+        first article opens as fast as the others without slowing the first screen."""
+        import rich.markdown  # noqa: F401
+
+        import converters.document  # noqa: F401
 
     def on_resize(self) -> None:
         self._update_layout()
