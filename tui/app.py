@@ -134,6 +134,7 @@ class PostshelfApp(App[None]):
         self.base_rows: list[int] = []
         self.list_title = "All posts"
         self.opened: int | None = None
+        self._wanted: int | None = None  # the post whose conversion should reach the screen
         self._shown_count = 0
         self.shown: int | None = None
         self._preview_timer: Timer | None = None
@@ -327,6 +328,7 @@ class PostshelfApp(App[None]):
                 self.marks.read.add(self._key_of(index))
                 self.query_one(PostList).refresh()
             self._save_state()
+        self._wanted = index
         self.convert_post(index, mark, scroll)
 
     @work(thread=True, exclusive=True, group="article")
@@ -350,6 +352,8 @@ class PostshelfApp(App[None]):
             self.call_from_thread(self.query_one(ArticleView).scroll_to, y=scroll, animate=False)
 
     def on_article_ready(self, message: ArticleReady) -> None:
+        if message.index != self._wanted:
+            return  # a slower conversion of a post the user has already moved away from
         self.shown = message.index
         message_text = (
             None if message.content.markdown.strip() else "This post has no text that could be read."
