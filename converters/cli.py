@@ -64,9 +64,6 @@ class Filters:
     since: datetime | None = None
     until: datetime | None = None
 
-    def active(self) -> bool:
-        return bool(self.category or self.tags or self.since or self.until)
-
     def accepts(self, meta: Meta) -> bool:
         if self.category and not any(p[: len(self.category)] == self.category for p in meta.categories):
             return False

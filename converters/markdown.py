@@ -200,15 +200,6 @@ def _protect(text: str) -> str:
     return m.group(1) + m.group(3) + LINE_DOT + text[m.end() :]
 
 
-def _has_ancestor(el: etree._Element, tag: str) -> bool:
-    parent = el.getparent()
-    while parent is not None:
-        if parent.tag == tag:
-            return True
-        parent = parent.getparent()
-    return False
-
-
 def _encode_url(el: etree._Element, attr: str) -> None:
     url = el.get(attr)
     if url and re.search(r"[\s()<>]", url):

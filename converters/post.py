@@ -54,11 +54,6 @@ class Meta:
     def has_errors(self) -> bool:
         return any(p.severity == "error" for p in self.problems)
 
-    @property
-    def category_paths(self) -> list[str]:
-        """Each category hierarchy as ``a > b > c``, for display."""
-        return [" > ".join(path) for path in self.categories]
-
 
 @dataclass(slots=True)
 class Post:
