@@ -223,6 +223,10 @@ async def test_export_the_list_through_the_converters(library: Path) -> None:
         screen.query_one("#export-format").value = "jsonl"  # type: ignore[attr-defined]
         await pilot.pause()
         assert destination.value.endswith("All posts.jsonl")
+        assert screen.paths() == [str(library / "tech" / "2024-11-02-env-vars.md")]  # the post on screen
+        await pilot.click("#scope-list")
+        await pilot.pause()
+        assert len(screen.paths()) == 21
         await pilot.click("#export-run")
         await settle(pilot)
         out = Path(destination.value)

@@ -542,7 +542,8 @@ class PostshelfApp(App[None]):
         if self.library is None:
             return
         rows = self.query_one(PostList).rows
-        current = self.library.posts[self.opened].path if self.opened is not None else None
+        shown = self.opened if self.opened is not None else self.shown  # opened, or previewed
+        current = self.library.posts[shown].path if shown is not None else None
         request = ExportRequest(current, [self.library.posts[i].path for i in rows], self.list_title)
         self.push_screen(ExportScreen(request, self.export_base))
 
