@@ -209,3 +209,21 @@ def test_plain_text_survives_the_round_trip(text: str, context: str) -> None:
     shown = html_lib.unescape(re.sub(r"<[^>]+>", "", CM.render(md)))
     expected = html_lib.unescape(re.sub(r"<[^>]+>", "", html))
     assert "".join(shown.split()) == "".join(expected.split())
+
+
+def test_an_html_page_pasted_unescaped_into_code_stays_code() -> None:
+    """Scrapers paste sample pages into <pre> without escaping them; a reader wants the listing, tags and all."""
+    html = (
+        '<pre><code class="copyable"><!DOCTYPE html>\n<html>\n<head>\n<script>\nfunction f(){ return 1 }\n'
+        '</script>\n</head>\n<body>\n<button onclick="f()">定位<button>\n<div id="box">\n  <div>找到了</div>\n'
+        "</div>\n</body>\n</html></code></pre>"
+    )
+    md = convert(html)
+    assert md.startswith(
+        "```\n<!DOCTYPE html>\n<html>\n<head>\n<script>\nfunction f(){ return 1 }\n</script>"
+    )
+    assert (
+        '<button onclick="f()">定位<button>' in md
+        and "  <div>找到了</div>" in md
+        and md.endswith("</html>\n```\n")
+    )
