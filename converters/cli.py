@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 import frontmatter
 import yaml
@@ -155,11 +155,23 @@ def convert_post(post: Post, relative: str, settings: Settings) -> Result:
     return Result(post.path, relative, text, rendered.problems, meta)
 
 
-def _work(job: tuple[str, str, bytes | None, Settings]) -> Result:
+class Job(NamedTuple):
+    """One post to convert: where it is (or its bytes, for stdin) and how."""
+
+    path: str
+    relative: str
+    data: bytes | None
+    settings: Settings
+    maybe: bool = False  # a .txt file: a post only if it has front matter
+
+
+def _work(job: Job) -> Result:
     """Worker entry point: read and convert one post. Runs in a pool process, so it must not raise."""
-    path, relative, data, settings = job
+    path, relative, data, settings, maybe = job
     try:
         post = read_bytes(data, path, settings.zone) if data is not None else read_post(path, settings.zone)
+        if maybe and post.front_matter_format is None:
+            return Result(path, relative, None, [])  # a .txt file that is not a post
         return convert_post(post, relative, settings)
     except Exception as e:  # a bug must cost one post, not the run: report it with its path
         return Result(
@@ -167,7 +179,7 @@ def _work(job: tuple[str, str, bytes | None, Settings]) -> Result:
         )
 
 
-def _results(jobs: list[tuple[str, str, bytes | None, Settings]], workers: int) -> Iterator[Result]:
+def _results(jobs: list[Job], workers: int) -> Iterator[Result]:
     """Convert in order, on ``workers`` processes when there is enough work to pay for them."""
     if workers <= 1 or len(jobs) < 16:
         yield from map(_work, jobs)
@@ -315,7 +327,7 @@ def _collect(paths: list[str], reporter: Reporter) -> tuple[list[SourceFile], by
         else:
             real_paths.append(p)
     problems: list[Problem] = []
-    sources = walk(real_paths, problems)
+    sources = walk(real_paths, problems, check_txt=False)  # .txt files are checked as they are read
     for p in problems:
         reporter.problem(p)
     return sources, stdin_data
@@ -348,9 +360,9 @@ def cmd_convert(
         raise UsageError("--jobs must be at least 1")
     sources, stdin_data = _collect(args.paths, reporter)
     settings = Settings(fmt, zone, args.images, args.keep_proxies, not args.no_front_matter, filters)
-    jobs = [(s.path, s.relative, None, settings) for s in sources]
+    jobs = [Job(s.path, s.relative, None, settings, s.maybe) for s in sources]
     if stdin_data is not None:
-        jobs.insert(0, ("<stdin>", "-", stdin_data, settings))
+        jobs.insert(0, Job("<stdin>", "-", stdin_data, settings))
     input_files = {os.path.realpath(s.path) for s in sources}
     out = args.output
     to_stdout = out in (None, "-")
@@ -436,7 +448,7 @@ def _advance(progress: Any) -> None:
 
 
 def _converted(
-    jobs: list[tuple[str, str, bytes | None, Settings]],
+    jobs: list[Job],
     workers: int,
     reporter: Reporter,
     args: argparse.Namespace,
@@ -533,7 +545,7 @@ def _to_folder(
 
 def _convert_epub(
     args: argparse.Namespace,
-    jobs: list,
+    jobs: list[Job],
     settings: Settings,
     filters: Filters,
     reporter: Reporter,
@@ -541,15 +553,15 @@ def _convert_epub(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Chapters in date order (oldest first, undated last): metadata first, then bodies in that order."""
-    from .reading import read_head
+    from .reading import read_head_if_post
 
     dated = []
     for job in jobs:
-        path, _, data, _ = job
-        meta = (
-            read_bytes(data, path, settings.zone).meta if data is not None else read_head(path, settings.zone)
-        )
-        if filters.accepts(meta):
+        if job.data is not None:
+            meta: Meta | None = read_bytes(job.data, job.path, settings.zone).meta
+        else:
+            meta = read_head_if_post(job.path, settings.zone, require_front_matter=job.maybe)
+        if meta is not None and filters.accepts(meta):
             dated.append((meta, job))
     dated.sort(key=lambda mj: (mj[0].date is None, mj[0].date.timestamp() if mj[0].date else 0, mj[0].path))
     dated = [dated[i] for i in reading_order([m for m, _ in dated])]

@@ -291,3 +291,19 @@ def test_no_progress_output_when_stderr_is_not_a_terminal(many: Path, tmp_path: 
     result = run("convert", str(many), "-o", str(tmp_path / "out"), "-q")
     assert result.stderr.count("\n") == sum(1 for line in result.stderr.splitlines() if ": error: " in line)
     assert "\x1b" not in result.stderr and "%" not in result.stderr
+
+
+def test_txt_files_are_posts_only_with_front_matter(tmp_path: Path) -> None:
+    root = tmp_path / "mixed"
+    root.mkdir()
+    (root / "notes.txt").write_text("just notes, not a post\n")
+    shutil.copy(SAMPLES / "news" / "2022-01-11-city-parks.txt", root / "scraped.txt")
+    for fmt in ("jsonl", "epub"):
+        out = tmp_path / f"out.{fmt}"
+        result = run("convert", str(root), "--to", fmt, "-o", str(out))
+        assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert [
+        json.loads(line)["source_path"] for line in (tmp_path / "out.jsonl").read_text().splitlines()
+    ] == ["scraped.txt"]
+    with zipfile.ZipFile(tmp_path / "out.epub") as z:
+        assert sum(1 for n in z.namelist() if n.startswith("OEBPS/chapter-")) == 1
