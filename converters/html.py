@@ -606,11 +606,20 @@ def _remove_empty(root: etree._Element) -> None:
             _drop(el)
 
 
+_TEXT_WITH_NEWLINE = etree.XPath(".//text()[contains(., $nl)]")
+
+
 def _join_cjk_lines(root: etree._Element) -> None:
     """A source line break between two CJK characters is no space at all (CSS Text 3's segment-break rule).
     A clean tree's ``<pre>`` holds only its own text, which is left alone."""
-    for el in root.iter():
-        if el.text and "\n" in el.text and el.tag != "pre":
-            el.text = _CJK_BREAK.sub("", el.text)
-        if el.tail and "\n" in el.tail and el is not root:
-            el.tail = _CJK_BREAK.sub("", el.tail)
+    # Read every text node before changing any: lxml's smart strings find their parent through libxml2's
+    # text nodes, which setting .text or .tail replaces.
+    found = [(t.getparent(), t.is_tail, str(t)) for t in _TEXT_WITH_NEWLINE(root, nl="\n")]
+    for parent, is_tail, text in found:
+        joined = _CJK_BREAK.sub("", text)
+        if joined == text:
+            continue
+        if is_tail:
+            parent.tail = joined
+        elif parent.tag != "pre":
+            parent.text = joined

@@ -654,9 +654,11 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 def _tidy(md: str) -> str:
-    text = _BLANK_RUNS.sub("\n\n", _TRAILING_SPACE.sub("", md))
+    if " \n" in md or "\t\n" in md or md.endswith((" ", "\t")):  # the regex is slow; usually not needed
+        md = _TRAILING_SPACE.sub("", md)
+    text = _BLANK_RUNS.sub("\n\n", md) if "\n\n\n" in md else md
     # markers that lost their partner (malformed nesting) must not reach the reader
-    return _STRAY_MARKS.sub("", text)
+    return _STRAY_MARKS.sub("", text) if _STRAY_MARKS.search(text) else text
 
 
 _STRAY_MARKS = re.compile(f"[{''.join(_MARK_HTML)}]")
