@@ -47,15 +47,12 @@ NARROW = 100
 class LoadedLibrary(Message):
     library: Library
     error: str | None = None
-    provisional: bool = False
-    """From the cache, before every file was checked: a full scan follows."""
 
 
 @dataclass
 class ArticleReady(Message):
     index: int
     content: ArticleContent
-    opened: bool
 
 
 @dataclass
@@ -202,7 +199,7 @@ class PostshelfApp(App[None]):
         if self.library is None and self.use_cache:
             cached = load_cached(self.paths, self.zone_key)
             if cached is not None:  # show what the cache knows at once, then check it
-                self.post_message(LoadedLibrary(cached, provisional=True))
+                self.post_message(LoadedLibrary(cached))
                 current = cache_is_current(cached)
                 cached.stamps = {}
                 if current:
@@ -329,10 +326,10 @@ class PostshelfApp(App[None]):
                 self.query_one(PostList).refresh()
             self._save_state()
         self._wanted = index
-        self.convert_post(index, mark, scroll)
+        self.convert_post(index, scroll)
 
     @work(thread=True, exclusive=True, group="article")
-    def convert_post(self, index: int, opened: bool, scroll: float) -> None:
+    def convert_post(self, index: int, scroll: float) -> None:
         from converters.document import Rendered  # lxml and html2text load with the first article
 
         assert self.library is not None
@@ -347,7 +344,7 @@ class PostshelfApp(App[None]):
             reason = Problem(post.path, f"could not convert: {type(e).__name__}: {e}", "error")
             markdown, links, problems = "", [], [*post.problems, reason]
         content = ArticleContent(post.meta, markdown, post.body, problems, self._links_of(post, links))
-        self.post_message(ArticleReady(index, content, opened))
+        self.post_message(ArticleReady(index, content))
         if scroll:
             self.call_from_thread(self.query_one(ArticleView).scroll_to, y=scroll, animate=False)
 
