@@ -139,12 +139,11 @@ def text_content(el: etree._Element) -> str:
 
 @dataclass(slots=True)
 class CleanDocument:
-    """The cleaned body: an lxml ``<div>`` root, the images and links it shows, and what went wrong."""
+    """The cleaned body: an lxml ``<div>`` root and the images and links it shows."""
 
     root: etree._Element
     images: list[dict[str, str]] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
 
 def unwrap_url(url: str, keep_proxies: bool = False) -> str:
