@@ -214,7 +214,7 @@ async def test_export_the_list_through_the_converters(library: Path) -> None:
     app = make_app(library)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("e")
+        await pilot.press("enter", "e")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ExportScreen)

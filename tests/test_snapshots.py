@@ -22,6 +22,7 @@ def app(tmp_path: Path) -> PostshelfApp:
 
 
 async def _ready(pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.pause(0.3)  # past the list's preview delay, so what the article pane shows is settled
     for _ in range(3):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
