@@ -397,7 +397,7 @@ def _fix_image(el: etree._Element, doc: CleanDocument, keep_proxies: bool) -> No
     if not src:
         alt = (el.get("alt") or "").strip()
         if alt:
-            _replace_with_text(el, alt)
+            replace_with_text(el, alt)
         else:
             _drop(el)
         return
@@ -446,7 +446,8 @@ def _embed_to_link(el: etree._Element, keep_proxies: bool) -> None:
     el.getparent().replace(el, p)
 
 
-def _replace_with_text(el: etree._Element, text: str) -> None:
+def replace_with_text(el: etree._Element, text: str) -> None:
+    """Put ``text`` (and the element's tail) where the element was, and remove the element."""
     parent = el.getparent()
     if parent is None:
         return
@@ -532,7 +533,7 @@ def _unwrap_layout_tables(root: etree._Element) -> None:
     for table in list(root.iter("table")):
         if table.getparent() is None:
             continue
-        cells = [c for c in table.iter("td", "th") if _owner_table(c) is table]
+        cells = [c for c in table.iter("td", "th") if owner_table(c) is table]
         if len(cells) > 1:
             continue
         div = etree.Element("div")
@@ -545,7 +546,8 @@ def _unwrap_layout_tables(root: etree._Element) -> None:
         table.getparent().replace(table, div)
 
 
-def _owner_table(cell: etree._Element) -> etree._Element | None:
+def owner_table(cell: etree._Element) -> etree._Element | None:
+    """The table a cell or row belongs to (the nearest, for nested tables)."""
     parent = cell.getparent()
     while parent is not None and parent.tag != "table":
         parent = parent.getparent()

@@ -22,7 +22,7 @@ import html2text
 import lxml.html
 from lxml import etree
 
-from .html import drop_tag, text_content
+from .html import drop_tag, replace_with_text, text_content
 
 # Noncharacters are reserved for internal use and removed from input by html.sanitize_text, so they can
 # never collide with post text.
@@ -150,7 +150,7 @@ def _prepare(root: etree._Element, holds: _Holds) -> None:
             el.tail = _protect(tail)
         tag = el.tag
         if tag == "br":
-            _replace_with_text(el, CELL_BREAK if el in in_cells else " " if el in inline_only else BREAK)
+            replace_with_text(el, CELL_BREAK if el in in_cells else " " if el in inline_only else BREAK)
         elif tag in _EMPHASIS_TAGS:
             _mark_inline(el, *_EMPHASIS_TAGS[tag])
         elif tag in ("u", "ins", "mark"):
@@ -217,17 +217,6 @@ def _mark_inline(el: etree._Element, opener: str, closer: str) -> None:
     drop_tag(el)
 
 
-def _replace_with_text(el: etree._Element, text: str) -> None:
-    parent = el.getparent()
-    prev = el.getprevious()
-    joined = text + (el.tail or "")
-    if prev is not None:
-        prev.tail = (prev.tail or "") + joined
-    else:
-        parent.text = (parent.text or "") + joined
-    parent.remove(el)
-
-
 def code_fence(text: str, lang: str | None) -> str:
     """A fenced code block whose fence is longer than any backtick run inside."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
@@ -256,7 +245,7 @@ def _hold_code_block(pre: etree._Element, holds: _Holds) -> None:
 
 def _hold_code_span(code: etree._Element, holds: _Holds) -> None:
     span = code_span(text_content(code))
-    _replace_with_text(code, holds.add(span, "span") if span else "")
+    replace_with_text(code, holds.add(span, "span") if span else "")
 
 
 def _hold_table(table: etree._Element, holds: _Holds) -> None:

@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from .dates import html_datetime
-from .html import drop_tag, text_content
+from .html import drop_tag, drop_tree, owner_table, text_content
 from .post import Meta
 
 ImageMode = Literal["link", "remote", "drop"]
@@ -78,7 +78,7 @@ def _images(tree: etree._Element, mode: ImageMode) -> None:
             continue
         src = img.get("src", "")
         if mode == "drop":
-            _remove_keep_tail(img)
+            drop_tree(img)
         elif mode == "remote":
             img.set("src", safe_url(src))
             img.set("alt", img.get("alt", ""))
@@ -140,17 +140,6 @@ def _links(tree: etree._Element) -> None:
                 drop_tag(a)
             continue
         drop_tag(a)  # relative and fragment links point at nothing inside a book
-
-
-def _remove_keep_tail(el: etree._Element) -> None:
-    parent = el.getparent()
-    tail = el.tail or ""
-    prev = el.getprevious()
-    if prev is not None:
-        prev.tail = (prev.tail or "") + tail
-    else:
-        parent.text = (parent.text or "") + tail
-    parent.remove(el)
 
 
 # --- content models -------------------------------------------------------------------------------------
@@ -245,7 +234,7 @@ def _rebuild_table(table: etree._Element) -> None:
     """Rows in order, each with only cells, under ``thead``/``tbody``: whatever the scraped table was."""
     head_rows, body_rows = [], []
     for tr in table.iter("tr"):
-        if _owner(tr) is not table:
+        if owner_table(tr) is not table:
             continue
         cells = [c for c in tr if c.tag in ("td", "th")]
         if not cells:
@@ -273,14 +262,7 @@ def _rebuild_table(table: etree._Element) -> None:
         tbody = etree.SubElement(table, "tbody")
         tbody.extend(body_rows)
     if not head_rows and not body_rows:
-        _remove_keep_tail(table)
-
-
-def _owner(tr: etree._Element) -> etree._Element | None:
-    for parent in tr.iterancestors():
-        if parent.tag == "table":
-            return parent
-    return None
+        drop_tree(table)
 
 
 # --- the whole document ---------------------------------------------------------------------------------
