@@ -124,6 +124,9 @@ class PostshelfApp(App[None]):
         self.export_base = export_base
         self.store = state or StateStore()
         self.library_key = "\0".join(os.path.abspath(p) for p in paths)
+        # Marks are kept by path relative to the library folder (so a moved library keeps them); decided
+        # once here, not per drawn row.
+        self._marks_root = paths[0] if len(paths) == 1 and os.path.isdir(paths[0]) else None
         self.marks: LibraryState = self.store.library(self.library_key)
         self.library: Library | None = None
         self.sort = self.store.sort if self.store.sort in SORTS else "date"
@@ -375,13 +378,13 @@ class PostshelfApp(App[None]):
     def _key_of(self, index: int) -> str:
         assert self.library is not None
         path = self.library.posts[index].path
-        root = self.paths[0] if len(self.paths) == 1 and os.path.isdir(self.paths[0]) else None
+        root = self._marks_root
         return os.path.relpath(path, root) if root else os.path.abspath(path)
 
     def _path_of_key(self, key: str | None) -> str | None:
         if key is None:
             return None
-        root = self.paths[0] if len(self.paths) == 1 and os.path.isdir(self.paths[0]) else None
+        root = self._marks_root
         return os.path.join(root, key) if root and not os.path.isabs(key) else key
 
     def _is_read(self, index: int) -> bool:
