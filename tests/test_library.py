@@ -158,3 +158,66 @@ def test_load_cached_shows_what_the_last_scan_saw(shelf: Path) -> None:
     assert current()
     (shelf / "new.md").unlink()
     assert not current()
+
+
+def _fields(lib: library_module.Library) -> list[tuple[object, ...]]:
+    return [
+        (m.path, m.title, m.date, m.date and m.date.utcoffset(), m.updated, m.categories, m.tags, m.authors,
+         m.cover, m.language, m.body_kind, m.problems)
+        for m in lib.posts
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        "2021-06-01 08:30:15.123457+08:00",  # microseconds a float timestamp must give back exactly
+        "0001-01-01T00:00:00+00:00",  # outside what a POSIX timestamp holds: kept as text
+        "9999-12-31 23:59:59.999999-05:30",
+        "1969-07-20T20:17:40Z",
+        "Tue, 11 Jan 2022 04:39:04 GMT",
+        "2022-01-11 12:00",  # naive: takes the scan's zone
+        "Invalid Date",
+    ],
+)
+def test_the_cache_gives_back_exactly_what_was_read(tmp_path: Path, date: str) -> None:
+    (tmp_path / "p.md").write_text(
+        f"---\ntitle: P\ndate: {date}\nupdated: 2023-03-03T03:03:03.5+01:00\nheadimg: //x/c.png\n"
+        "categories: [[A, B], [C]]\ntags: a, b\nauthor: {name: Ann}\n---\n<p>正文</p>\n"
+    )
+    first = scan_library([str(tmp_path)])
+    again = scan_library([str(tmp_path)])
+    cached = library_module.load_cached([str(tmp_path)])
+    assert first.changed and not again.changed and cached is not None
+    assert _fields(again) == _fields(first) == _fields(cached)
+    assert cached.problems == first.problems
+
+
+def test_a_scan_reports_progress_up_to_the_total(shelf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(30):
+        write(shelf, f"many/{i:02}.md", f"Post {i}")
+    monkeypatch.setattr(library_module, "PARALLEL_FROM", 10)  # the forked readers report too
+    seen: list[tuple[int, int]] = []
+    lib = scan_library([str(shelf)], progress=lambda done, total: seen.append((done, total)))
+    assert len(lib.posts) == 34
+    assert seen[0] == (0, 35) and seen[-1] == (35, 35)  # 35 candidates: both .txt files may be posts
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_forked_readers_give_what_one_process_gives(shelf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(30):
+        write(shelf, f"many/{i:02}.md", f"Post {i}", f"2020-01-{i % 28 + 1:02} 10:00")
+    alone = scan_library([str(shelf)], use_cache=False)
+    monkeypatch.setattr(library_module, "PARALLEL_FROM", 10)
+    forked = scan_library([str(shelf)], use_cache=False)
+    assert _fields(forked) == _fields(alone)
+
+
+def test_a_file_linked_twice_is_one_post_whichever_scan(shelf: Path) -> None:
+    os.link(shelf / "one.md", shelf / "sub" / "one-again.md")
+    os.symlink(shelf / "sub" / "two.markdown", shelf / "two-link.md")
+    cold = scan_library([str(shelf)])
+    warm = scan_library([str(shelf)])
+    for lib in (cold, warm):
+        assert len(lib.posts) == 4
+        assert {Path(m.path).name for m in lib.posts} >= {"one.md", "two.markdown"}  # the first in path order

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import webbrowser
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -195,8 +196,12 @@ class PostshelfApp(App[None]):
 
     @work(thread=True, exclusive=True, group="scan")
     def load_library(self) -> None:
+        shown = [0.0]
+
         def progress(done: int, total: int) -> None:
-            if total > 2000 and done % 2048 == 0:
+            now = time.monotonic()
+            if total > 2000 and now - shown[0] > 0.1:  # a few updates a second, whatever the pace
+                shown[0] = now
                 self.call_from_thread(self._set_list_title, f"Scanning… {done:,}/{total:,}")
 
         if self.library is None and self.use_cache:
