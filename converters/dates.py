@@ -23,6 +23,18 @@ _CJK_DATE = re.compile(
     r"^(?P<y>\d{4})年(?P<mo>\d{1,2})月(?P<d>\d{1,2})[日号]?(?:\s*(?P<h>\d{1,2})[:：时](?P<mi>\d{2})分?(?:[:：](?P<s>\d{2})秒?)?)?$"
 )
 _RFC2822 = re.compile(r"^(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\b")
+# The form scrapers write almost always (``Tue, 11 Jan 2022 04:39:04 GMT``), read without email.utils;
+# anything else RFC 2822 allows (two-digit years, named US zones, comments) goes through email.utils.
+_RFC2822_COMMON = re.compile(
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2})"
+    r" (?:(GMT|UTC|UT|Z)|([+-])(\d{2})(\d{2}))"
+)
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1
+    )
+}
 
 
 def resolve_zone(name: str | None) -> tzinfo | None:
@@ -117,6 +129,17 @@ def _parse_text(text: str) -> datetime | None:
             int(frac),
             tzinfo=_offset(g.get("tz")),
         )
+    m = _RFC2822_COMMON.fullmatch(text)
+    if m is not None and m.group(2) in _MONTHS:
+        day, month, year, hour, minute, second, utc, sign, oh, om = m.groups()
+        if utc or (oh == "00" and om == "00" and sign == "+"):
+            zone: tzinfo = timezone.utc
+        elif sign == "-" and oh == "00" and om == "00":
+            zone = timezone.utc  # "-0000": no zone information, which email.utils reads as UTC
+        else:
+            offset = timedelta(hours=int(oh), minutes=int(om))
+            zone = timezone(-offset if sign == "-" else offset)
+        return datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=zone)
     if _RFC2822.match(text):
         dt = email.utils.parsedate_to_datetime(text)
         if dt.tzinfo is None and not re.search(r"-0000\s*$", text):

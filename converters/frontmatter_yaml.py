@@ -102,6 +102,32 @@ def _scalar(text: str) -> tuple[bool, Any]:
 _MAYBE_TYPED = re.compile(r"[-+0-9.~nNtTfF<]|$")
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 
+# A library repeats the same keys and short values (categories, authors, ``false``) thousands of times:
+# each is judged once. Values are immutable (str, int, float, bool, None), so sharing them is safe.
+_MEMO_LIMIT = 8192
+_KEY_OK: dict[str, bool] = {}
+_SHORT: dict[str, tuple[bool, Any]] = {}
+
+
+def _plain_key(name: str) -> bool:
+    ok = _KEY_OK.get(name)
+    if ok is None:
+        ok = bool(_KEY.match(name)) and not _BOOL.match(name) and not _NULL.match(name)
+        if len(_KEY_OK) < _MEMO_LIMIT:
+            _KEY_OK[name] = ok
+    return ok
+
+
+def _scalar_memo(text: str) -> tuple[bool, Any]:
+    if len(text) > 24:
+        return _scalar(text)
+    found = _SHORT.get(text)
+    if found is None:
+        found = _scalar(text)
+        if len(_SHORT) < _MEMO_LIMIT:
+            _SHORT[text] = found
+    return found
+
 
 def parse_simple(text: str) -> dict[str, Any] | None:
     """Parse the simple front-matter shapes exactly as :func:`load_yaml` would, or return ``None``.
@@ -127,7 +153,7 @@ def parse_simple(text: str) -> dict[str, Any] | None:
                 items = result[key] = []
             elif depth != indent:
                 return None
-            ok, value = _scalar(stripped[2:].strip(" "))
+            ok, value = _scalar_memo(stripped[2:].strip(" "))
             if not ok:
                 return None
             items.append(value)
@@ -135,14 +161,12 @@ def parse_simple(text: str) -> dict[str, Any] | None:
         if not line:
             continue
         name, colon, rest = line.partition(":")
-        if not colon or not _KEY.match(name) or (rest and rest[0] != " "):
-            return None
-        if _BOOL.match(name) or _NULL.match(name):
+        if not colon or (rest and rest[0] != " ") or not _plain_key(name):
             return None
         key, items = name, None
         raw = rest.strip(" ")
         if raw:
-            ok, value = _scalar(raw)
+            ok, value = _scalar_memo(raw)
             if not ok:
                 return None
             result[name] = value

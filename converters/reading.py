@@ -74,7 +74,7 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         text, problems = _decode_legacy(data, path, e.start)
-    if "\x00" in text:
+    if b"\x00" in data and "\x00" in text:  # the bytes first: searching them is ~8x cheaper
         text = text.replace("\x00", "")
         problems.append(Problem(path, "NUL bytes removed", "warning"))
     return _newlines(text), problems
@@ -335,7 +335,8 @@ _HTML_SIGNS = re.compile(
     re.I,
 )
 _BLOCKY = re.compile(r"<(?:p|div|br)\b[^>]*>", re.I)
-_MD_SIGNS = re.compile(r"^(?: {0,3}#{1,6} |```|~~~| {0,3}[-*+] \S| {0,3}\d+\. |> |\{% )", re.M)
+_MD_LINE = re.compile(r"(?: {0,3}#{1,6} |```|~~~| {0,3}[-*+] \S| {0,3}\d+\. |> |\{% )")
+"""Markdown's signs at the start of a line."""
 
 
 KIND_SAMPLE = 1000
@@ -344,12 +345,11 @@ KIND_SAMPLE = 1000
 def body_kind(body: str) -> BodyKind:
     """Scraped HTML or Markdown: HTML when block tags outnumber Markdown's line-start signs."""
     head = body[:KIND_SAMPLE]
-    html = len(_HTML_SIGNS.findall(head))
-    if html == 0:
+    if _HTML_SIGNS.search(head) is None:
         return "markdown"
-    md = len(_MD_SIGNS.findall(head))
-    stripped = head.lstrip()
-    if stripped.startswith("<") and html >= md:
+    # Counted line by line, not with one multi-line findall: scraped HTML comes as a few very long lines.
+    md = sum(1 for line in head.split("\n") if _MD_LINE.match(line))
+    if head.lstrip().startswith("<") and (md == 0 or len(_HTML_SIGNS.findall(head)) >= md):
         return "html"
     return "html" if len(_BLOCKY.findall(head)) > 3 * md + 2 else "markdown"
 
@@ -527,24 +527,35 @@ def read_head_if_post(
 ) -> Meta | None:
     """:func:`read_head`, or None for a file without front matter when one is required (a ``.txt`` file
     is a post only when it has front matter): a scan then opens each such file once, not twice."""
+    return read_head_stamped(path, zone, require_front_matter)[0]
+
+
+def read_head_stamped(
+    path: str, zone: tzinfo | None = None, require_front_matter: bool = True
+) -> tuple[Meta | None, int, int]:
+    """:func:`read_head_if_post` with the file's (mtime in ns, size) as it was opened, for a scan's cache
+    (-1 for the size when the file could not be opened, so that the next scan tries it again)."""
     try:
         with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
+            st = os.fstat(f.fileno())
+            size = st.st_size
             if size > MAX_POST_BYTES:
-                return unreadable(path, [Problem(path, f"file too large ({size:,} bytes)", "error")]).meta
+                problem = Problem(path, f"file too large ({size:,} bytes)", "error")
+                return unreadable(path, [problem]).meta, st.st_mtime_ns, size
             data = f.read(HEAD_BYTES)
             if len(data) < size and not _front_matter_closed(data):
                 data += f.read()
     except OSError as e:
-        return unreadable(path, [Problem(path, f"cannot read: {e.strerror or e}", "error")]).meta
+        return unreadable(path, [Problem(path, f"cannot read: {e.strerror or e}", "error")]).meta, 0, -1
+    stamp = st.st_mtime_ns
     text, problems = decode(_trim_partial_utf8(data) if len(data) < size else data, path)
     if text is None:
-        return unreadable(path, problems).meta
+        return unreadable(path, problems).meta, stamp, size
     part = split(text)
     if require_front_matter and part.format is None:
-        return None
+        return None, stamp, size
     fm, fm_problems = parse_front_matter(part, path)
-    return build_meta(path, fm, part.body, problems + fm_problems, zone, part)
+    return build_meta(path, fm, part.body, problems + fm_problems, zone, part), stamp, size
 
 
 def _front_matter_closed(head: bytes) -> bool:

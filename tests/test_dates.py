@@ -1,6 +1,8 @@
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from converters.dates import html_datetime, parse_date, resolve_zone, rfc3339
 
@@ -71,3 +73,44 @@ def test_rfc3339_keeps_the_offset_and_precision() -> None:
     assert (
         html_datetime(datetime(2018, 1, 29, 9, 20, 29, 547123, tzinfo=UTC)) == "2018-01-29T09:20:29.547+00:00"
     )
+
+
+_DAYS = ["", "Mon, ", "Tue, ", "Sun, "]
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+_ZONES = ["GMT", "UTC", "UT", "Z", "+0000", "-0000", "+0800", "-0530", "+1400", "-1200", "+0099", "+2400"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(_DAYS), st.integers(1, 31), st.booleans(), st.sampled_from(_MONTHS), st.integers(1900, 2100),
+    st.integers(0, 23), st.integers(0, 59), st.integers(0, 59), st.sampled_from(_ZONES),
+)  # fmt: skip
+def test_the_common_rfc_2822_form_reads_as_email_utils_reads_it(
+    day: str, d: int, pad: bool, month: str, year: int, h: int, mi: int, s: int, zone: str
+) -> None:
+    import email.utils
+    import re as _re
+
+    from converters.dates import _parse_text
+
+    text = f"{day}{d:02d} {month} {year} {h:02d}:{mi:02d}:{s:02d} {zone}" if pad else (
+        f"{day}{d} {month} {year} {h:02d}:{mi:02d}:{s:02d} {zone}"
+    )  # fmt: skip
+
+    def reference() -> object:
+        dt = email.utils.parsedate_to_datetime(text)
+        if dt.tzinfo is None and not _re.search(r"-0000\s*$", text):
+            return dt
+        return dt if dt.tzinfo is not None else dt.replace(tzinfo=timezone.utc)
+
+    try:
+        expected: object = reference()
+    except ValueError:
+        expected = ValueError
+    try:
+        got: object = _parse_text(text)
+    except ValueError:
+        got = ValueError
+    assert got == expected
+    if isinstance(got, datetime):
+        assert got.utcoffset() == expected.utcoffset()  # type: ignore[union-attr]
