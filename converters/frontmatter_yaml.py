@@ -102,11 +102,10 @@ def _scalar(text: str) -> tuple[bool, Any]:
 _MAYBE_TYPED = re.compile(r"[-+0-9.~nNtTfF<]|$")
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 
-# A library repeats the same keys and short values (categories, authors, ``false``) thousands of times:
+# A library repeats the same keys and lines (categories, authors, ``comments: false``) thousands of times:
 # each is judged once. Values are immutable (str, int, float, bool, None), so sharing them is safe.
 _MEMO_LIMIT = 8192
 _KEY_OK: dict[str, bool] = {}
-_SHORT: dict[str, tuple[bool, Any]] = {}
 
 
 def _plain_key(name: str) -> bool:
@@ -118,61 +117,70 @@ def _plain_key(name: str) -> bool:
     return ok
 
 
-def _scalar_memo(text: str) -> tuple[bool, Any]:
-    if len(text) > 24:
-        return _scalar(text)
-    found = _SHORT.get(text)
-    if found is None:
-        found = _scalar(text)
-        if len(_SHORT) < _MEMO_LIMIT:
-            _SHORT[text] = found
-    return found
+_BLANK, _ITEM, _PAIR, _OPEN = 0, 1, 2, 3
+_LINES: dict[str, tuple[int, Any, Any] | None] = {}
+
+
+def _line(line: str) -> tuple[int, Any, Any] | None:
+    """One front-matter line → (_BLANK, …), (_ITEM, depth, value), (_PAIR, key, value), (_OPEN, key, None)
+    (a key whose block list may follow), or None when only the real parser can be sure."""
+    first = line[:1]
+    if first == " " or first == "-":
+        stripped = line.lstrip(" ")
+        if not stripped:
+            return (_BLANK, None, None)
+        if stripped[:2] != "- ":
+            return None
+        ok, value = _scalar(stripped[2:].strip(" "))
+        return (_ITEM, len(line) - len(stripped), value) if ok else None
+    if not line:
+        return (_BLANK, None, None)
+    name, colon, rest = line.partition(":")
+    if not colon or (rest and rest[0] != " ") or not _plain_key(name):
+        return None
+    raw = rest.strip(" ")
+    if not raw:
+        return (_OPEN, name, None)
+    ok, value = _scalar(raw)
+    return (_PAIR, name, value) if ok else None
 
 
 def parse_simple(text: str) -> dict[str, Any] | None:
     """Parse the simple front-matter shapes exactly as :func:`load_yaml` would, or return ``None``.
 
-    Plain string operations, no per-line regex: this runs for every post of a library scan."""
+    Plain string operations, no regex per line, and each distinct short line judged once (a library
+    repeats ``comments: false`` and `` - 新媒体`` thousands of times): this runs for every post of a scan."""
     if _NOT_YAML_PRINTABLE.search(text) or "\ufeff" in text or "\t" in text:
         return None
     result: dict[str, Any] = {}
     key: str | None = None  # the key whose block list may follow
     items: list[Any] | None = None
     indent = -1
+    memo = _LINES
     for line in text.split("\n"):
-        first = line[:1]
-        if first == " " or first == "-":
-            stripped = line.lstrip(" ")
-            if not stripped:
-                continue
-            if stripped[:2] != "- " or key is None:
+        parsed = memo.get(line, False)
+        if parsed is False:
+            parsed = _line(line)
+            if len(line) <= 48 and len(memo) < _MEMO_LIMIT:
+                memo[line] = parsed
+        if parsed is None:
+            return None
+        kind, name, value = parsed
+        if kind == _PAIR:
+            result[name] = value
+            key = items = None
+        elif kind == _ITEM:
+            if key is None:
                 return None
-            depth = len(line) - len(stripped)
             if items is None:
-                indent = depth
+                indent = name
                 items = result[key] = []
-            elif depth != indent:
-                return None
-            ok, value = _scalar_memo(stripped[2:].strip(" "))
-            if not ok:
+            elif name != indent:
                 return None
             items.append(value)
-            continue
-        if not line:
-            continue
-        name, colon, rest = line.partition(":")
-        if not colon or (rest and rest[0] != " ") or not _plain_key(name):
-            return None
-        key, items = name, None
-        raw = rest.strip(" ")
-        if raw:
-            ok, value = _scalar_memo(raw)
-            if not ok:
-                return None
-            result[name] = value
-            key = None
-        else:
+        elif kind == _OPEN:
             result[name] = None
+            key, items = name, None
     return result or None  # nothing but blank lines: let YAML say what that is
 
 

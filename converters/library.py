@@ -104,20 +104,26 @@ class Library:
     def build_indexes(self) -> None:
         root = self.categories = CategoryNode("All posts")
         self.tags, self.authors, self.archive, self.uncategorized = {}, {}, {}, []
+        tags, authors, archive, uncategorized = self.tags, self.authors, self.archive, self.uncategorized
+        nodes: dict[tuple[str, ...], list[int]] = {}  # a whole category path → its node's posts, in one look
         for i, meta in enumerate(self.posts):
             if not meta.categories:
-                self.uncategorized.append(i)
+                uncategorized.append(i)
             for path in meta.categories:
-                node = root
-                for name in path:
-                    node = node.child(name)
-                node.posts.append(i)
+                posts = nodes.get(path)
+                if posts is None:
+                    node = root
+                    for name in path:
+                        node = node.child(name)
+                    posts = nodes[path] = node.posts
+                posts.append(i)
             for tag in meta.tags:
-                self.tags.setdefault(tag, []).append(i)
+                tags.setdefault(tag, []).append(i)
             for author in meta.authors:
-                self.authors.setdefault(author, []).append(i)
-            if meta.date is not None:
-                self.archive.setdefault(meta.date.year, {}).setdefault(meta.date.month, []).append(i)
+                authors.setdefault(author, []).append(i)
+            date = meta.date
+            if date is not None:
+                archive.setdefault(date.year, {}).setdefault(date.month, []).append(i)
         _count(root)
         root.total = len(self.posts)
 
@@ -325,7 +331,9 @@ def _pack_date(dt: datetime | None) -> tuple[float | str | None, int]:
     seconds = int(offset.total_seconds()) if offset is not None else 0
     try:
         stamp = dt.timestamp()
-        if datetime.fromtimestamp(stamp, _zone_of(seconds)) == dt:
+        if (not dt.microsecond and -(2**40) < stamp < 2**40) or datetime.fromtimestamp(
+            stamp, _zone_of(seconds)
+        ) == dt:  # whole seconds of these years are exact as floats; other values are checked
             return stamp, seconds
     except (OverflowError, OSError, ValueError):
         pass
@@ -350,12 +358,17 @@ def _row(meta: Meta, mtime_ns: int, size: int) -> Row:
     )  # fmt: skip
 
 
-def _meta(row: Row) -> Meta:
+def _meta(row: Row, fromtimestamp: Callable[..., datetime] = datetime.fromtimestamp) -> Meta:
     path, _, _, title, date, date_offset, updated, updated_offset, cats, tags, authors, cover, lang, kind, problems = row  # fmt: skip
+    if date.__class__ is float:  # the usual case, inline: this runs for every post of a cached library
+        zone = _SHARED.get(("zone", date_offset)) or _zone_of(date_offset)
+        when = fromtimestamp(date, zone)
+    else:
+        when = _unpack_date(date, date_offset)
     return Meta(
         path,
         title,
-        _unpack_date(date, date_offset),
+        when,
         _unpack_date(updated, updated_offset) if updated is not None else None,
         cats,
         tags,

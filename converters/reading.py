@@ -193,6 +193,8 @@ def _split_common(text: str) -> Split | None:
 
 
 def _looks_like_mapping(fm: str) -> bool:
+    if _KEYLIKE.match(fm):
+        return True  # the usual case, without splitting the front matter into lines
     for line in fm.split("\n"):
         if line.strip() and not line.lstrip().startswith("#"):
             return bool(_KEYLIKE.match(line))
@@ -250,10 +252,14 @@ def parse_front_matter(part: Split, path: str) -> tuple[dict[str, Any], list[Pro
 # --- normalising -------------------------------------------------------------------------------------------
 
 
+_EMPTY = (None, "", [], {})
+"""Values that mean "not given". A constant: written inline, the list and dict are built at every test."""
+
+
 def _first(fm: dict[str, Any], keys: tuple[str, ...]) -> Any:
     for key in keys:
         value = fm.get(key)
-        if value not in (None, "", [], {}):
+        if value not in _EMPTY:
             return value
     return None
 
@@ -266,7 +272,7 @@ def _text(value: Any) -> str:
 
 def normalise_categories(value: Any) -> tuple[tuple[str, ...], ...]:
     """Hexo's rules: a list is one hierarchy, nested lists are separate hierarchies, a string is one category."""
-    if value in (None, "", [], {}):
+    if value in _EMPTY:
         return ()
     if not isinstance(value, list):
         name = _text(value)
@@ -286,7 +292,7 @@ def normalise_categories(value: Any) -> tuple[tuple[str, ...], ...]:
 
 
 def normalise_tags(value: Any) -> tuple[str, ...]:
-    if value in (None, "", [], {}):
+    if value in _EMPTY:
         return ()
     items = value if isinstance(value, list) else re.split(r"[,，]", _text(value))
     seen: dict[str, None] = {}
@@ -300,7 +306,7 @@ def normalise_tags(value: Any) -> tuple[str, ...]:
 
 
 def normalise_authors(value: Any) -> tuple[str, ...]:
-    if value in (None, "", [], {}):
+    if value in _EMPTY:
         return ()
     items = value if isinstance(value, list) else [value]
     names = []
@@ -429,7 +435,7 @@ def build_meta(
     """Normalise a front-matter mapping into :class:`Meta`, recording every value that could not be used."""
     kind = body_kind(body)
     raw_title = fm.get("title")
-    title = _text(raw_title) if raw_title not in (None, "", []) else ""
+    title = _text(raw_title) if raw_title not in _EMPTY else ""
     if not title:
         title = title_from_body(body, kind) or Path(path).stem
     dates = []
@@ -459,7 +465,7 @@ def _key_line(part: Split | None, fm: dict[str, Any], keys: tuple[str, ...]) -> 
     """The line of the first of ``keys`` present, so a warning points where the user must look."""
     if part is None or part.front_matter is None:
         return None
-    key = next((k for k in keys if fm.get(k) not in (None, "", [], {})), None)
+    key = next((k for k in keys if fm.get(k) not in _EMPTY), None)
     if key is None:
         return None
     m = re.search(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*[:=]", part.front_matter, re.M)
