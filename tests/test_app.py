@@ -412,9 +412,22 @@ async def test_cached_library_is_shown_then_confirmed(library: Path) -> None:
     scan_library([str(library)], timezone.utc, "local")  # a previous session left a cache
     app = PostshelfApp([str(library)], zone=timezone.utc, use_cache=True)
     async with app.run_test(size=SIZE) as pilot:
+        assert len(titles(app)) == 21  # in the very first frame: no worker had to run
         await settle(pilot)
         assert len(titles(app)) == 21
         assert "Scanning" not in str(app.query_one("#list-title").render())
+
+
+async def test_a_cache_gone_stale_is_corrected_after_the_first_frame(library: Path) -> None:
+    from converters.library import scan_library
+
+    scan_library([str(library)], timezone.utc, "local")
+    (library / "added-since.md").write_text("---\ntitle: Added since\ndate: 2030-01-01\n---\nNew.\n")
+    app = PostshelfApp([str(library)], zone=timezone.utc, use_cache=True)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "Added since" not in titles(app)  # what the cache knew
+        await settle(pilot)
+        assert titles(app)[0] == "Added since"  # what the check then found
 
 
 async def test_tab_cycles_the_panes(library: Path) -> None:

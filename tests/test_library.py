@@ -96,13 +96,15 @@ def test_bad_posts_are_reported_and_the_rest_loads(shelf: Path, fixtures: Path) 
 
 def test_second_scan_reads_only_what_changed(shelf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    real = library_module.read_head_stamped
+    from converters import reading
+
+    real = reading.read_head_stamped
 
     def counting(path: str, zone: object = None, require: bool = True):  # type: ignore[no-untyped-def]
         calls.append(os.path.basename(path))
         return real(path, zone, require)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(library_module, "read_head_stamped", counting)
+    monkeypatch.setattr(reading, "read_head_stamped", counting)
     first = scan_library([str(shelf)])
     assert sorted(calls) == ["archive.txt", "notes.txt", "one.md", "three.html", "two.markdown"]
     calls.clear()

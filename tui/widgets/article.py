@@ -11,10 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from rich.console import Console, Group, RenderableType
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.segment import Segment
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
@@ -136,6 +134,9 @@ class ArticleView(ScrollView, can_focus=True):
     def renderables(self) -> list[RenderableType]:
         if self.content is None:
             return [Text(self.message or "", style="dim italic")]
+        from rich.markdown import Markdown  # with markdown-it: ~30 ms the first screen need not wait for
+        from rich.syntax import Syntax
+
         c = self.content
         parts: list[RenderableType] = [header_renderable(c.meta, c.problems)]
         if self.show_source:
