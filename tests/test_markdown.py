@@ -184,6 +184,23 @@ def test_random_html_never_raises(html: str) -> None:
     assert isinstance(convert(html), str)
 
 
+_MORE_PIECES = [*_PIECES, "<!-- note -->", "<hr>", "<input disabled>", "<wbr>", "<ol start=3><li>", "<h3>", "</h3>",
+                "<blockquote>", "&amp;", "&lt;", "&nbsp;", "\u3000", "<span class=x>", "</span>", "<del>", "<sup>"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_MORE_PIECES), max_size=60).map("".join))
+def test_html2text_fed_from_the_tree_reads_as_it_reads_the_serialized_tree(html: str) -> None:
+    import copy
+
+    from converters import markdown as m
+    from converters.html import clean
+
+    tree = copy.deepcopy(clean(html).root)
+    m._prepare(tree, m._Holds())
+    assert m._run_html2text(copy.deepcopy(tree)) == m._run_html2text_on_html(copy.deepcopy(tree))
+
+
 _plain = st.text(
     alphabet=st.characters(
         whitelist_categories=("L", "N", "P", "S", "Zs"), blacklist_characters="\u3000\u00a0"
