@@ -17,13 +17,13 @@ import re
 import sys
 import tempfile
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
-import frontmatter
 import yaml
 
 from .dates import parse_date, resolve_zone, rfc3339
@@ -34,6 +34,7 @@ from .library import Library, SourceFile, scan_library, sort_key, walk
 from .post import Meta, Post, Problem
 from .reading import read_bytes, read_post
 from .xhtml import IMAGE_MODES, document, fragment_markup
+from .yaml_out import dump_mapping
 
 FORMATS = ("markdown", "html", "json", "jsonl", "jsonfeed", "epub")
 SUFFIX = {"markdown": ".md", "html": ".xhtml", "json": ".json"}
@@ -95,6 +96,10 @@ class Result:
     text: str | None
     problems: list[Problem]
     meta: Meta | None = None
+    written: bool = False
+    """The worker wrote the output to its job's ``target`` itself (``text`` is then None)."""
+    fatal: str | None = None
+    """Why writing failed, when no later post can escape it either (disk full, read-only file system)."""
 
 
 # --- converting one post -------------------------------------------------------------------------------------
@@ -122,10 +127,17 @@ def render_markdown(rendered: Rendered, with_front_matter: bool = True) -> str:
     for key, value in fm.items():
         if key not in NORMALISED_KEYS and key not in head:
             head[key] = value
-    post = frontmatter.Post(body, **head)
-    return (
-        frontmatter.dumps(post, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=1_000_000) + "\n"
-    )
+    yaml_text = dump_mapping(head)  # PyYAML's output for the usual shapes, without its Python-side cost
+    if yaml_text is None:
+        yaml_text = yaml.dump(
+            head,
+            Dumper=_DUMPER,
+            default_flow_style=False,
+            sort_keys=False,
+            allow_unicode=True,
+            width=1_000_000,
+        ).rstrip("\n")  # only the newlines: a title's trailing no-break space is still the title's
+    return f"---\n{yaml_text}\n---\n\n{body}".rstrip("\n") + "\n"
 
 
 def convert_post(post: Post, relative: str, settings: Settings) -> Result:
@@ -163,20 +175,37 @@ class Job(NamedTuple):
     data: bytes | None
     settings: Settings
     maybe: bool = False  # a .txt file: a post only if it has front matter
+    target: str | None = None
+    """Where the worker writes the output itself (a folder of outputs): the text then never travels
+    back to the parent process, which is left with only the bookkeeping."""
+
+
+_FATAL_WRITE_ERRORS = (errno.ENOSPC, errno.EROFS, errno.EDQUOT)
 
 
 def _work(job: Job) -> Result:
     """Worker entry point: read and convert one post. Runs in a pool process, so it must not raise."""
-    path, relative, data, settings, maybe = job
+    path, relative, data, settings, maybe, target = job
     try:
         post = read_bytes(data, path, settings.zone) if data is not None else read_post(path, settings.zone)
         if maybe and post.front_matter_format is None:
             return Result(path, relative, None, [])  # a .txt file that is not a post
-        return convert_post(post, relative, settings)
+        result = convert_post(post, relative, settings)
     except Exception as e:  # a bug must cost one post, not the run: report it with its path
         return Result(
             path, relative, None, [Problem(path, f"internal error: {type(e).__name__}: {e}", "error")]
         )
+    if target is not None and result.text is not None:
+        try:
+            write_atomic(Path(target), result.text)
+            result.text, result.written = None, True
+        except OSError as e:
+            result.text, message = None, f"cannot write {target}: {e.strerror or e}"
+            if e.errno in _FATAL_WRITE_ERRORS:
+                result.fatal = message
+            else:
+                result.problems.append(Problem(path, message, "error"))
+    return result
 
 
 def _results(jobs: list[Job], workers: int) -> Iterator[Result]:
@@ -194,9 +223,27 @@ def _results(jobs: list[Job], workers: int) -> Iterator[Result]:
 # --- writing ------------------------------------------------------------------------------------------------------
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+"""A name that :func:`safe_component` would give back as it is, when it also has no ``..`` or ``__`` and
+does not end with a dot: most file names, checked without looking at each character's category."""
+
+
 def safe_component(name: str, limit: int = 200) -> str:
     """A file-name component that is safe whatever a title says: no separators, dots-only, control
     characters or reserved device names, at most ``limit`` bytes of UTF-8."""
+    if (
+        len(name) <= limit
+        and _PLAIN_NAME.fullmatch(name)
+        and ".." not in name
+        and "__" not in name
+        and name[-1] != "."
+        and not _RESERVED_NAMES.match(name)
+    ):
+        return name
+    return _sanitize_component(name, limit)
+
+
+def _sanitize_component(name: str, limit: int) -> str:
     name = unicodedata.normalize("NFC", name)
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
     name = re.sub(r'[\\/:*?"<>|]+', "_", name)
@@ -224,9 +271,15 @@ def output_path(out_dir: Path, relative: str, fmt: str) -> Path:
     return out_dir.joinpath(*parts)
 
 
+_MADE_DIRS: set[Path] = set()
+"""Folders this process has made or found: a folder of 10k outputs asks for each one once."""
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write through a temporary file in the same folder and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.parent not in _MADE_DIRS:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _MADE_DIRS.add(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".postshelf-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
@@ -513,8 +566,12 @@ def _to_folder(
     input_files: set[str], progress: Any,
 ) -> None:  # fmt: skip
     written: dict[Path, str] = {}
+    if not args.dry_run and not args.fail_fast:  # (--fail-fast: nothing past the first error is written)
+        jobs = _with_targets(jobs, out_dir, args, input_files)
     for result in _converted(jobs, workers, reporter, args, progress):
-        if result.text is None:
+        if result.fatal:
+            raise OutputError(result.fatal)
+        if result.text is None:  # filtered out, unreadable, or already written by its worker
             continue
         if result.relative == "-":  # stdin: named after its title, made safe whatever the title says
             relative = safe_component((result.meta.title if result.meta else "") or "stdin")
@@ -522,7 +579,7 @@ def _to_folder(
             relative = result.relative
         target = output_path(out_dir, relative, args.to)
         problem = None
-        if os.path.realpath(target) in input_files:
+        if os.path.lexists(target) and os.path.realpath(target) in input_files:
             problem = f"refusing to overwrite the input file {target}"
         elif target in written:
             problem = f"{target} is already the output of {written[target]}"
@@ -538,9 +595,27 @@ def _to_folder(
         try:
             write_atomic(target, result.text)
         except OSError as e:
-            if e.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
+            if e.errno in _FATAL_WRITE_ERRORS:
                 raise OutputError(f"cannot write {target}: {e.strerror}") from e
             reporter.problem(Problem(result.source, f"cannot write {target}: {e.strerror or e}", "error"))
+
+
+def _with_targets(
+    jobs: list[Job], out_dir: Path, args: argparse.Namespace, input_files: set[str]
+) -> list[Job]:
+    """The jobs, each with the output its worker may write itself: a target that no other post maps to
+    and that is free to write (absent, or --overwrite and not an input). Any other job is left to
+    :func:`_to_folder`, which decides once the post is converted, as it does for stdin."""
+    targets = [None if job.relative == "-" else output_path(out_dir, job.relative, args.to) for job in jobs]
+    shared = {t for t, n in Counter(targets).items() if n > 1}
+    planned = []
+    for job, target in zip(jobs, targets, strict=True):
+        free = target is not None and target not in shared and not (
+            os.path.lexists(target)
+            and (not args.overwrite or os.path.realpath(target) in input_files or os.path.isdir(target))
+        )  # fmt: skip
+        planned.append(job._replace(target=str(target)) if free else job)
+    return planned
 
 
 def _convert_epub(

@@ -550,12 +550,31 @@ def _resolve_emphasis(md: str) -> str:
     """Write each emphasis as ``**``/``*``/``~~`` where CommonMark renders it, else as inline HTML."""
     if not _ANY_MARK.search(md):
         return md
+    if all(_balanced(line) for line in _MARKED_LINE.findall(md)):
+        # The usual case: no emphasis runs on past its line, so only the lines with markers need a look.
+        return _MARKED_LINE.sub(lambda m: _emphasis_line(m.group()), md)
     lines = _balance_lines(md.split("\n"))
     has_mark = _ANY_MARK.search
     return "\n".join([_emphasis_line(line) if has_mark(line) else line for line in lines])
 
 
 _ANY_MARK = re.compile(f"[{STRONG_OPEN}-{SUP_CLOSE}]")
+_MARKED_LINE = re.compile(f"^.*[{STRONG_OPEN}-{SUP_CLOSE}].*$", re.M)
+
+
+def _balanced(line: str) -> bool:
+    return not _left_open(line)
+
+
+def _left_open(line: str) -> list[str]:
+    """The emphasis markers a line opens and does not close, innermost last."""
+    stack: list[str] = []
+    for ch in _PAIR_MARK.findall(line):  # only the markers, not every character
+        if ch in _OPENERS:
+            stack.append(ch)
+        elif _CLOSERS[ch] in stack:
+            del stack[len(stack) - 1 - stack[::-1].index(_CLOSERS[ch])]
+    return stack
 
 
 def _balance_lines(lines: list[str]) -> list[str]:
@@ -570,13 +589,7 @@ def _balance_lines(lines: list[str]) -> list[str]:
             start = _PREFIX.match(line).end()
             line = line[:start] + "".join(carry) + line[start:]
             carry = []
-        stack: list[str] = []
-        for ch in _PAIR_MARK.findall(line):  # only the markers, not every character
-            if ch in _OPENERS:
-                stack.append(ch)
-            elif _CLOSERS[ch] in stack:
-                idx = len(stack) - 1 - stack[::-1].index(_CLOSERS[ch])
-                del stack[idx]
+        stack = _left_open(line)
         if stack:
             line = line + "".join(_OPENERS[o] for o in reversed(stack))
             carry = stack

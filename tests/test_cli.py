@@ -11,6 +11,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from converters import cli
 
@@ -230,6 +232,14 @@ def test_disk_full_is_a_clean_message(
     status = cli.main(["convert", str(posts), "-o", str(tmp_path / "out"), "--jobs", "1"])
     err = capsys.readouterr().err
     assert status == 1 and "No space left on device" in err and "Traceback" not in err
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet="aZ09_.- ~", min_size=1, max_size=12) | st.sampled_from(["con", "LPT1.md", "a" * 201])
+)
+def test_safe_component_skips_only_what_it_would_not_change(name: str) -> None:
+    assert cli.safe_component(name) == cli._sanitize_component(name, 200)
 
 
 def test_safe_component() -> None:

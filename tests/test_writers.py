@@ -12,6 +12,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from converters.document import Rendered, plain_text
 from converters.epub import EpubWriter, reading_order
@@ -226,3 +228,14 @@ def test_epubcheck_accepts_a_book_of_the_shared_corpus(corpus: Path, tmp_path: P
     )
     report = result.stdout + result.stderr
     assert result.returncode == 0 and "0 fatals / 0 errors / 0 warnings" in report, report
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="ab中文かな한글-'’.,1 \n_é\u4e00\uf900", max_size=60))
+def test_word_counts_by_runs_count_what_one_match_per_word_counts(text: str) -> None:
+    from converters.document import _CJK_CHAR, _LATIN_WORD, word_counts
+
+    assert word_counts(text) == {
+        "cjk_chars": len(_CJK_CHAR.findall(text)),
+        "latin_words": len(_LATIN_WORD.findall(text)),
+    }
