@@ -72,7 +72,7 @@ def main() -> None:
     print(
         f"postshelf pipeline:            {r_ours:7.0f} posts/s  = {r_ours / r_bare:.0%} of bare html2text (target >= 75%)"
     )
-    if shutil.which("pandoc"):
+    if shutil.which("pandoc") and args.pandoc > 0:
         sample = items[: args.pandoc]
         t = time.perf_counter()
         for body in sample:
@@ -88,7 +88,7 @@ def main() -> None:
             f"pandoc, one process per post:  {r_pandoc:7.1f} posts/s  -> postshelf is {r_ours / r_pandoc:.0f}x faster (target >= 10x)"
         )
     else:
-        print("pandoc not installed (apt-get install pandoc): comparison skipped")
+        print("pandoc comparison skipped (not installed: apt-get install pandoc; or --pandoc 0)")
     all_bodies = bodies(args.memory_posts)
     marks = []
     for n, body in enumerate(all_bodies, 1):

@@ -548,18 +548,39 @@ def _escape(ch: str, at_start: bool, prev: str, nxt: str, rest: str, heading: bo
 
 def _resolve_emphasis(md: str) -> str:
     """Write each emphasis as ``**``/``*``/``~~`` where CommonMark renders it, else as inline HTML."""
-    if not _ANY_MARK.search(md):
+    spans = _marked_lines(md)
+    if not spans:
         return md
-    if all(_balanced(line) for line in _MARKED_LINE.findall(md)):
+    lines = [md[start:end] for start, end in spans]
+    if all(_balanced(line) for line in lines):
         # The usual case: no emphasis runs on past its line, so only the lines with markers need a look.
-        return _MARKED_LINE.sub(lambda m: _emphasis_line(m.group()), md)
+        out, done = [], 0
+        for (start, end), line in zip(spans, lines, strict=True):
+            out += (md[done:start], _emphasis_line(line))
+            done = end
+        out.append(md[done:])
+        return "".join(out)
     lines = _balance_lines(md.split("\n"))
     has_mark = _ANY_MARK.search
     return "\n".join([_emphasis_line(line) if has_mark(line) else line for line in lines])
 
 
 _ANY_MARK = re.compile(f"[{STRONG_OPEN}-{SUP_CLOSE}]")
-_MARKED_LINE = re.compile(f"^.*[{STRONG_OPEN}-{SUP_CLOSE}].*$", re.M)
+
+
+def _marked_lines(md: str) -> list[tuple[int, int]]:
+    """(start, end) of each line holding a marker, found from the markers (a few) rather than the lines."""
+    spans: list[tuple[int, int]] = []
+    end = -1
+    for m in _ANY_MARK.finditer(md):
+        at = m.start()
+        if at < end:
+            continue  # on the line already found
+        end = md.find("\n", at)
+        if end < 0:
+            end = len(md)
+        spans.append((md.rfind("\n", 0, at) + 1, end))
+    return spans
 
 
 def _balanced(line: str) -> bool:
