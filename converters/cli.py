@@ -107,7 +107,7 @@ class Result:
 
 def render_markdown(rendered: Rendered, with_front_matter: bool = True) -> str:
     """The post as Markdown with normalised YAML front matter (or the bare body)."""
-    body = rendered.markdown
+    body = rendered.markdown_only()
     if not with_front_matter:
         return body
     meta, fm = rendered.post.meta, rendered.post.front_matter

@@ -71,6 +71,14 @@ class Rendered:
             return html_to_markdown(self.clean.root)
         return convert_html_blocks(self._source_markdown[0], self.options)
 
+    def markdown_only(self) -> str:
+        """:attr:`markdown`, for a caller that wants nothing else: the clean tree is converted in place,
+        without a copy, and forgotten (anything asked of it afterwards cleans the body again)."""
+        if "markdown" not in self.__dict__ and self.post.meta.body_kind == "html":
+            self.__dict__["markdown"] = html_to_markdown(self.clean.root, in_place=True)
+            del self.__dict__["clean"]
+        return self.markdown
+
     @property
     def problems(self) -> list[Problem]:
         found = list(self.post.problems)

@@ -77,6 +77,7 @@ _LANG_PATTERNS = (
 _NOT_LANGS = {"hljs", "copyable", "prettyprint", "highlight", "linenums", "notranslate", "code", "source"}
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0-\ufdef\ufffe\uffff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_UNFIT = re.compile(f"{_CONTROL.pattern[:-1]}\ud800-\udfff]")
 _CJK = "\u2e80-\u2fff\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
 _CODE_REGION = re.compile(r"(<(pre|code)\b[^>]*>)(.*?)(</\2\s*>)", re.S | re.I)
@@ -249,6 +250,8 @@ def _limit_depth(html: str, limit: int = MAX_DEPTH) -> str:
 
 def sanitize_text(text: str) -> str:
     """Drop what no document may hold: control characters, lone surrogates, internal-use noncharacters."""
+    if _UNFIT.search(text) is None:
+        return text  # the usual case, in one pass over the text instead of two
     if _SURROGATE.search(text):
         text = _SURROGATE.sub("\ufffd", text)
     return _CONTROL.sub("", text)

@@ -104,9 +104,10 @@ class _Holds:
         return f"{HOLD_OPEN}{len(self.items) - 1}{HOLD_CLOSE}"
 
 
-def html_to_markdown(root: etree._Element) -> str:
-    """Convert a clean tree (from :func:`converters.html.clean`) to CommonMark. The tree is not modified."""
-    tree = copy.deepcopy(root)
+def html_to_markdown(root: etree._Element, *, in_place: bool = False) -> str:
+    """Convert a clean tree (from :func:`converters.html.clean`) to CommonMark. The tree is not modified,
+    unless ``in_place`` says the caller has no further use for it (which spares copying it)."""
+    tree = root if in_place else copy.deepcopy(root)
     holds = _Holds()
     _prepare(tree, holds)
     markdown = _run_html2text(tree)

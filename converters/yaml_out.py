@@ -37,7 +37,21 @@ def _scalar(value: Any) -> str | None:
     return _text(value)
 
 
+_MEMO: dict[str, str | None] = {}
+"""Keys and short values repeat across a library (``title``, category names, ``false``): each is judged once."""
+
+
 def _text(s: str) -> str | None:
+    found = _MEMO.get(s, False)
+    if found is not False:
+        return found  # type: ignore[return-value]
+    written = _judge(s)
+    if len(s) <= 32 and len(_MEMO) < 4096:
+        _MEMO[s] = written
+    return written
+
+
+def _judge(s: str) -> str | None:
     if len(s) > _LONGEST or not _SIMPLE.fullmatch(s) or s[0] == " " or s[-1] == " ":
         return None  # (empty strings fail the match: PyYAML writes '')
     plain = (

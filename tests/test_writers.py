@@ -239,3 +239,14 @@ def test_word_counts_by_runs_count_what_one_match_per_word_counts(text: str) -> 
         "cjk_chars": len(_CJK_CHAR.findall(text)),
         "latin_words": len(_LATIN_WORD.findall(text)),
     }
+
+
+def test_markdown_only_spares_the_copy_and_leaves_nothing_changed_behind(fixtures: Path) -> None:
+    post = read_text(
+        "---\ntitle: t\n---\n<p>一<strong>二</strong><br>三</p><table><tr><td>a</td></tr></table>", "p.md"
+    )
+    reference = Rendered(post)
+    expected = (reference.markdown, reference.text, fragment_markup(reference.clean.root, "link"))
+    consumed = Rendered(post)
+    assert consumed.markdown_only() == expected[0]
+    assert (consumed.markdown, consumed.text, fragment_markup(consumed.clean.root, "link")) == expected
