@@ -44,6 +44,8 @@ class SourceFile:
     size: int = 0
     maybe: bool = False
     """A ``.txt`` file not yet known to open with front matter (the scan decides when it reads it)."""
+    key: tuple[int, int] = (0, 0)
+    """(device, inode): the file itself, however it is reached (a link, a symbolic link)."""
 
 
 @dataclass
@@ -186,10 +188,11 @@ def walk(
         if stat.S_ISDIR(st.st_mode):
             _walk_dir(arg, problems, known or {}, check_txt, stat_files, found)
         else:
+            key = (st.st_dev, st.st_ino)
             source = SourceFile(
-                arg, os.path.dirname(arg) or ".", os.path.basename(arg), st.st_mtime_ns, st.st_size
+                arg, os.path.dirname(arg) or ".", os.path.basename(arg), st.st_mtime_ns, st.st_size, key=key
             )
-            found.setdefault((st.st_dev, st.st_ino), source)
+            found.setdefault(key, source)
     sources = list(found.values())
     if ordered:
         sources.sort(key=_path_order)
@@ -270,7 +273,7 @@ def _walk_dir(
             relative = path[cut:] if path.startswith(prefix) else os.path.relpath(path, root)
             other = found.get(key)
             if other is None or (root, relative) < (other.root, other.relative):  # the same one every time
-                found[key] = SourceFile(path, root, relative, mtime, size, maybe)
+                found[key] = SourceFile(path, root, relative, mtime, size, maybe, key)
 
 
 def opens_with_front_matter(path: str) -> bool:

@@ -317,3 +317,26 @@ def test_txt_files_are_posts_only_with_front_matter(tmp_path: Path) -> None:
     ] == ["scraped.txt"]
     with zipfile.ZipFile(tmp_path / "out.epub") as z:
         assert sum(1 for n in z.namelist() if n.startswith("OEBPS/chapter-")) == 1
+
+
+def test_outputs_never_replace_an_input(posts: Path) -> None:
+    original = (posts / "kyoto.md").read_bytes()
+    # A single output named as an input, even through a symbolic link.
+    os.symlink(posts / "kyoto.md", posts.parent / "alias.md")
+    result = run("convert", str(posts / "kyoto.md"), "-o", str(posts.parent / "alias.md"), "--overwrite")
+    assert result.returncode == 2 and "refusing" in result.stderr
+    # A folder of outputs whose target is an input: --to markdown into the folder it reads.
+    result = run("convert", str(posts / "kyoto.md"), str(posts / "unit.md"), "-o", str(posts), "--overwrite")
+    no_traceback(result)
+    assert result.returncode == 1 and "refusing to overwrite the input file" in result.stderr
+    assert (posts / "kyoto.md").read_bytes() == original
+
+
+def test_output_paths_mirror_the_tree_with_safe_names(tmp_path: Path) -> None:
+    folders: dict[str, str] = {}
+    out = str(tmp_path)
+    assert cli.output_path(out, "news/2022/a.txt", "markdown", folders) == f"{out}/news/2022/a.md"
+    assert cli.output_path(out, "news/2022/b.md", "html", folders) == f"{out}/news/2022/b.xhtml"
+    assert cli.output_path(out, "../up/CON.md", "markdown") == f"{out}/up/_CON.md"
+    assert cli.output_path(out, "a<b>/x:y.md", "json") == f"{out}/a_b_/x_y.json"
+    assert folders == {"news/2022": f"{out}/news/2022"}
