@@ -145,15 +145,21 @@ def _links(tree: etree._Element) -> None:
 # --- content models -------------------------------------------------------------------------------------
 
 
+_REPAIRED_EVEN_EMPTY = {"ul", "ol", "li", "dl", "dt", "dd", "figure", "a"}
+"""Elements :func:`_content_models` may change whether or not they have children."""
+
+
 def _content_models(tree: etree._Element) -> None:
     for el in list(tree.iter("strike")):
         el.tag = "del"
     for table in reversed(list(tree.iter("table"))):
         _rebuild_table(table)
     for el in reversed(list(tree.iter())):
+        tag = el.tag
+        if not len(el) and tag not in _REPAIRED_EVEN_EMPTY:
+            continue  # a leaf (most of a post: paragraphs of text, images) has nothing to repair below
         if el is tree or el.getparent() is None:
             continue
-        tag = el.tag
         has_block = any(c.tag in BLOCK for c in el)
         if tag in ("ul", "ol"):
             _list_children(el)

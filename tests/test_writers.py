@@ -250,3 +250,29 @@ def test_markdown_only_spares_the_copy_and_leaves_nothing_changed_behind(fixture
     consumed = Rendered(post)
     assert consumed.markdown_only() == expected[0]
     assert (consumed.markdown, consumed.text, fragment_markup(consumed.clean.root, "link")) == expected
+
+
+_HTML_PIECES = ["<p>", "</p>", "<ul>", "</ul>", "<ol start=x>", "<li>", "</li>", "<a href='x'>", "</a>", "<div>",
+                "</div>", "<strong>", "</strong>", "<dl>", "<dt>", "<dd>", "<figure>", "<figcaption>", "<img src=y>",
+                "<h2>", "</h2>", "<table><tr><td>", "text", "文字", " "]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_HTML_PIECES), max_size=40).map("".join))
+def test_xhtml_repairs_skip_only_leaves_that_need_none(html: str) -> None:
+    import converters.xhtml as xhtml
+
+    root = clean(html).root
+    fast = fragment_markup(root)
+
+    class Everything:
+        def __contains__(self, item: object) -> bool:
+            return True
+
+    saved = xhtml._REPAIRED_EVEN_EMPTY
+    xhtml._REPAIRED_EVEN_EMPTY = Everything()  # type: ignore[assignment]
+    try:
+        assert fragment_markup(root) == fast
+    finally:
+        xhtml._REPAIRED_EVEN_EMPTY = saved
+    ET.fromstring(f"<div>{fast}</div>")  # well-formed
