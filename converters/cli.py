@@ -16,7 +16,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -270,6 +269,20 @@ def output_path(out_dir: str, relative: str, fmt: str, folders: dict[str, str] |
 _TMP_NAMES = itertools.count()
 
 
+def temporary_beside(folder: str | Path) -> tuple[int, str]:
+    """A new file in ``folder`` to write an output into before renaming it into place: (fd, path).
+    Unlike mkstemp's 0600 it gets the permissions the user's umask gives any new file, as the output
+    will have; pid and counter make its name unique, O_EXCL steps over a leftover of a crashed run."""
+    while True:
+        tmp = os.path.join(folder, f".postshelf-{os.getpid()}-{next(_TMP_NAMES)}.tmp")
+        try:
+            return os.open(
+                tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666
+            ), tmp
+        except FileExistsError:
+            continue
+
+
 def write_atomic(path: Path | str, text: str, made: set[str] | None = None) -> None:
     """Write through a temporary file in the same folder and rename it into place: five system calls
     (some file systems here charge ~0.1 ms of kernel time for each). ``made``: folders this run has made
@@ -281,14 +294,7 @@ def write_atomic(path: Path | str, text: str, made: set[str] | None = None) -> N
         if made is not None:
             made.add(folder)
     data = text.encode("utf-8")
-    while True:
-        # pid and counter make the name unique to this write; O_EXCL skips a leftover of a crashed run
-        tmp = os.path.join(folder, f".postshelf-{os.getpid()}-{next(_TMP_NAMES)}.tmp")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
-            break
-        except FileExistsError:
-            continue
+    fd, tmp = temporary_beside(folder)
     try:
         try:
             view = memoryview(data)
@@ -309,7 +315,7 @@ class AtomicFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self.tmp = tempfile.mkstemp(dir=path.parent, prefix=".postshelf-", suffix=".tmp")
+        fd, self.tmp = temporary_beside(path.parent)
         self.file: TextIO = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
 
     def write(self, text: str) -> None:
@@ -681,7 +687,7 @@ def _convert_epub(
         return 0
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".postshelf-", suffix=".tmp")
+    fd, tmp = temporary_beside(out.parent)
     os.close(fd)
     book = EpubWriter(tmp, _book_title(args, filters))
     progress = _progress(len(dated), reporter, on_progress)

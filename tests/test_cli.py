@@ -340,3 +340,17 @@ def test_output_paths_mirror_the_tree_with_safe_names(tmp_path: Path) -> None:
     assert cli.output_path(out, "../up/CON.md", "markdown") == f"{out}/up/_CON.md"
     assert cli.output_path(out, "a<b>/x:y.md", "json") == f"{out}/a_b_/x_y.json"
     assert folders == {"news/2022": f"{out}/news/2022"}
+
+
+def test_outputs_take_the_usual_permissions(posts: Path, tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        for args in (["-o", str(tmp_path / "md")], ["--to", "jsonl", "-o", str(tmp_path / "all.jsonl")],
+                     ["--to", "epub", "-o", str(tmp_path / "book.epub")]):  # fmt: skip
+            run("convert", str(posts), *args)
+    finally:
+        os.umask(old)
+    outputs = [tmp_path / "all.jsonl", tmp_path / "book.epub", *(tmp_path / "md").rglob("*.md")]
+    assert len(outputs) > 3
+    assert {oct(p.stat().st_mode & 0o777) for p in outputs} == {"0o644"}
+    assert not list(tmp_path.rglob(".postshelf-*"))  # no temporary file left behind
