@@ -244,3 +244,17 @@ def test_an_html_page_pasted_unescaped_into_code_stays_code() -> None:
         and "  <div>找到了</div>" in md
         and md.endswith("</html>\n```\n")
     )
+
+
+_ATTRIBUTE_PIECES = ["<div class=a>", "<div>", "</div>", "<p id=x>", "<p>", "</p>", "<span style='x'>", "</span>",
+                     "<input type=hidden>", "<b hidden>", "</b>", "<img src=y alt=z>", "<!-- c -->", "t"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_ATTRIBUTE_PIECES), max_size=30).map("".join))
+def test_the_python_walks_select_what_the_xpaths_select(html: str) -> None:
+    from converters.html import _maybe_hidden, _with_attributes, parse
+
+    root = parse(html)
+    assert _maybe_hidden(root) == root.xpath(".//*[@hidden or @type or @style or @class or @id]")
+    assert _with_attributes(root) == root.xpath(".//*[@*]")
