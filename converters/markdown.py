@@ -622,14 +622,21 @@ def _balance_lines(lines: list[str]) -> list[str]:
 _EMPTY_PAIRS = {o: re.compile(f"{o}(\\s*){c}") for o, c in _OPENERS.items()}
 
 
+_SUB_SUP = re.compile(f"[{SUB_OPEN}-{SUP_CLOSE}]")
+_TOUCHING = re.compile("|".join(f"{c}{o}|{o}{c}|{o} " for o, c in _OPENERS.items()))
+"""What the merge below acts on; one search tells whether it has anything to do (the usual answer: no)."""
+
+
 def _emphasis_line(line: str) -> str:
-    line = line.replace(SUB_OPEN, "<sub>").replace(SUB_CLOSE, "</sub>")
-    line = line.replace(SUP_OPEN, "<sup>").replace(SUP_CLOSE, "</sup>")
+    if _SUB_SUP.search(line):
+        line = line.replace(SUB_OPEN, "<sub>").replace(SUB_CLOSE, "</sub>")
+        line = line.replace(SUP_OPEN, "<sup>").replace(SUP_CLOSE, "</sup>")
     # Merge a closing marker immediately reopened (<b>a</b><b>b</b>) and drop empty pairs.
-    for opener, closer in _OPENERS.items():
-        line = line.replace(closer + opener, "")
-        if opener + closer in line or opener + " " in line:
-            line = _EMPTY_PAIRS[opener].sub(r"\1", line)
+    if _TOUCHING.search(line):
+        for opener, closer in _OPENERS.items():
+            line = line.replace(closer + opener, "")
+            if opener + closer in line or opener + " " in line:
+                line = _EMPTY_PAIRS[opener].sub(r"\1", line)
     while True:
         pair = _innermost_pair(line)
         if pair is None:
