@@ -553,11 +553,12 @@ def _resolve_emphasis(md: str) -> str:
     if not spans:
         return md
     lines = [md[start:end] for start, end in spans]
-    if all(_balanced(line) for line in lines):
+    marks = [_PAIR_MARK.findall(line) for line in lines]
+    if not any(_open_of(found) for found in marks):
         # The usual case: no emphasis runs on past its line, so only the lines with markers need a look.
         out, done = [], 0
-        for (start, end), line in zip(spans, lines, strict=True):
-            out += (md[done:start], _emphasis_line(line))
+        for (start, end), line, found in zip(spans, lines, marks, strict=True):
+            out += (md[done:start], _emphasis_line(line, len(found)))
             done = end
         out.append(md[done:])
         return "".join(out)
@@ -584,14 +585,14 @@ def _marked_lines(md: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _balanced(line: str) -> bool:
-    return not _left_open(line)
-
-
 def _left_open(line: str) -> list[str]:
     """The emphasis markers a line opens and does not close, innermost last."""
+    return _open_of(_PAIR_MARK.findall(line))  # only the markers, not every character
+
+
+def _open_of(marks: list[str]) -> list[str]:
     stack: list[str] = []
-    for ch in _PAIR_MARK.findall(line):  # only the markers, not every character
+    for ch in marks:
         if ch in _OPENERS:
             stack.append(ch)
         elif _CLOSERS[ch] in stack:
@@ -627,24 +628,30 @@ _TOUCHING = re.compile("|".join(f"{c}{o}|{o}{c}|{o} " for o, c in _OPENERS.items
 """What the merge below acts on; one search tells whether it has anything to do (the usual answer: no)."""
 
 
-def _emphasis_line(line: str) -> str:
+def _emphasis_line(line: str, pair_marks: int | None = None) -> str:
+    """``pair_marks``: how many emphasis markers the line holds, when the caller has counted them (the
+    loop then stops when none is left instead of searching the line once more)."""
     if _SUB_SUP.search(line):
         line = line.replace(SUB_OPEN, "<sub>").replace(SUB_CLOSE, "</sub>")
         line = line.replace(SUP_OPEN, "<sup>").replace(SUP_CLOSE, "</sup>")
     # Merge a closing marker immediately reopened (<b>a</b><b>b</b>) and drop empty pairs.
     if _TOUCHING.search(line):
+        pair_marks = None  # (the merge removes markers)
         for opener, closer in _OPENERS.items():
             line = line.replace(closer + opener, "")
             if opener + closer in line or opener + " " in line:
                 line = _EMPTY_PAIRS[opener].sub(r"\1", line)
-    while True:
+    left = len(_PAIR_MARK.findall(line)) if pair_marks is None else pair_marks
+    while left:
         pair = _innermost_pair(line)
         if pair is None:
             return line
         i, j = pair
         if i < 0:  # a closer with no opener: drop it
             line = line[:j] + line[j + 1 :]
+            left -= 1
             continue
+        left -= 2
         opener = line[i]
         inner = line[i + 1 : j]
         core = inner.strip()
@@ -664,6 +671,7 @@ def _emphasis_line(line: str) -> str:
             line = before + mark + core + mark + after
         else:
             line = before + html_open + core + html_close + after
+    return line
 
 
 def _touches_marker(prev: str, nxt: str, mark: str) -> bool:
