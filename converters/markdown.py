@@ -15,6 +15,7 @@ tree in which everything it gets wrong is protected:
 from __future__ import annotations
 
 import copy
+import functools
 import re
 import unicodedata
 
@@ -150,19 +151,22 @@ def _run_html2text(tree: etree._Element) -> str:
     (a quarter of the pipeline's time). Text reaches it with ``&``, ``<`` and ``>`` already protected
     (see :func:`_prepare`), so HTMLParser would have passed every text node as one piece, as here."""
     h = _html2text()
-    handle_tag, handle_data = h.handle_tag, h.handle_data
+    handle_tag = h.handle_tag
+    # html2text's own handle_data, told the text needs no escaping (what the override below does for
+    # HTMLParser's calls), without the extra call per text node
+    handle_data = functools.partial(html2text.HTML2Text.handle_data, h)
     for event, el in etree.iterwalk(tree, events=("start", "end")):
         tag = el.tag
         if event == "start":
             if tag.__class__ is str:  # not a comment or processing instruction: their text is not text
                 handle_tag(tag, dict(el.attrib), True)
                 if el.text:
-                    handle_data(el.text)
+                    handle_data(el.text, True)
         else:
             if tag.__class__ is str and tag not in _VOID:
                 handle_tag(tag, {}, False)
             if el.tail:
-                handle_data(el.tail)
+                handle_data(el.tail, True)
     return h.optwrap(h.finish())
 
 
