@@ -146,20 +146,8 @@ def plain_text(root: etree._Element) -> str:
                 parts.append("\n")
             if el is not root:
                 parts.append(el.tail or "")
-    return squeeze_lines("".join(parts))
-
-
-_SPACE_RUN = re.compile(r"[^\S\n]+")
-_LINE_EDGE = re.compile(r" ?\n ?")
-_NEWLINE_RUN = re.compile(r"\n{2,}")
-
-
-def squeeze_lines(text: str) -> str:
-    """Each line's whitespace collapsed to single spaces and trimmed, blank lines dropped: what
-    ``"\\n".join(" ".join(line.split()) for line in text.split("\\n"))`` gives without blanks, in three
-    regex passes rather than a Python step per line."""
-    text = _LINE_EDGE.sub("\n", _SPACE_RUN.sub(" ", text))
-    return _NEWLINE_RUN.sub("\n", text).strip("\n ")
+    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
 
 
 def convert_html_blocks(markdown: str, options: RenderOptions) -> str:

@@ -276,12 +276,3 @@ def test_xhtml_repairs_skip_only_leaves_that_need_none(html: str) -> None:
     finally:
         xhtml._REPAIRED_EVEN_EMPTY = saved
     ET.fromstring(f"<div>{fast}</div>")  # well-formed
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.text(alphabet=" \t\n\r\x0b\x0c\x85\u2028\u3000\u00a0ab中", max_size=40))
-def test_squeeze_lines_is_split_and_join_per_line(text: str) -> None:
-    from converters.document import squeeze_lines
-
-    lines = (" ".join(line.split()) for line in text.split("\n"))
-    assert squeeze_lines(text) == "\n".join(line for line in lines if line)
