@@ -474,3 +474,27 @@ async def test_html_emphasis_fallbacks_show_as_emphasis_not_tags(library: Path) 
         assert "<strong>" not in shown and "**" not in shown and "晚饭后终于有地方散步了" in shown
         bold = [seg for strip in article.lines for seg in strip if "晚饭后" in seg.text]
         assert bold and all(seg.style is not None and seg.style.bold for seg in bold)
+
+
+async def test_a_proxied_cover_shows_and_opens_as_the_image_itself(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.query_one(PostList).cursor = titles(app).index(
+            "盘点2022丨滨海城市新增口袋公园_市民家门口的绿色客厅_"
+        )
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = "".join(app.query_one(ArticleView)._plain)
+        assert "cover: http://static.example-news.cn/img/2022/01/11/park-cover.jpeg" in shown
+        assert "workers.dev" not in shown
+        await pilot.press("o")
+        await pilot.pause()
+        links = app.screen.query_one(OptionList)
+        prompts = [str(links.get_option_at_index(i).prompt) for i in range(links.option_count)]
+        assert "http://static.example-news.cn/img/2022/01/11/park-cover.jpeg" in prompts
+        assert not any("workers.dev" in p for p in prompts)

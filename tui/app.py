@@ -402,7 +402,9 @@ class PostshelfApp(App[None]):
             if isinstance(value, str) and re.match(r"https?://", value.strip()):
                 found.append(value.strip())
         if post.meta.cover:
-            found.append(post.meta.cover)
+            from converters.html import unwrap_url
+
+            found.append(unwrap_url(post.meta.cover))  # the image itself, not a proxy's wrapper around it
         found.extend(links)
         return list(dict.fromkeys(found))
 

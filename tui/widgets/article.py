@@ -70,7 +70,9 @@ def header_renderable(meta: Meta, problems: list[Problem]) -> RenderableType:
     if meta.tags:
         parts.append(Text(safe("  ".join("#" + t for t in meta.tags)), style="cyan"))
     if meta.cover:
-        parts.append(Text("cover: " + safe(meta.cover), style="dim"))
+        from converters.html import unwrap_url  # loaded with the converters by the time an article shows
+
+        parts.append(Text("cover: " + safe(unwrap_url(meta.cover)), style="dim"))  # as in the body
     parts.append(Text(""))
     if problems:
         lines = Text()
