@@ -59,6 +59,11 @@ def record(rendered: Rendered, source_path: str, images: ImageMode = "remote") -
     fm = post.front_matter
     slug_source = fm.get("slug") or fm.get("abbrlink") or PurePath(source_path).stem
     keep = rendered.options.keep_proxies
+    # Everything read from the clean tree first; the Markdown last, converting the tree in place (no copy).
+    text, html = rendered.text, fragment_markup(rendered.clean.root, images)
+    found_images, found_links = rendered.clean.images, rendered.clean.links
+    summary, counts, minutes = rendered.summary, rendered.counts, rendered.reading_minutes
+    markdown = rendered.markdown_only()
     return {
         "schema": SCHEMA,
         "id": post_id(source_path, rendered),
@@ -72,14 +77,14 @@ def record(rendered: Rendered, source_path: str, images: ImageMode = "remote") -
         "tags": list(meta.tags),
         "image": unwrap_url(meta.cover, keep) if meta.cover else None,
         "language": meta.language,
-        "summary": rendered.summary,
-        "content_markdown": rendered.markdown,
-        "content_html": fragment_markup(rendered.clean.root, images),
-        "content_text": rendered.text,
-        "images": rendered.clean.images,
-        "links": rendered.clean.links,
-        "counts": rendered.counts,
-        "reading_minutes": rendered.reading_minutes,
+        "summary": summary,
+        "content_markdown": markdown,
+        "content_html": html,
+        "content_text": text,
+        "images": found_images,
+        "links": found_links,
+        "counts": counts,
+        "reading_minutes": minutes,
         "front_matter": json_safe(fm),
         "problems": [p.to_dict() for p in rendered.problems],
     }
