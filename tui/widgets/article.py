@@ -21,7 +21,10 @@ from textual.strip import Strip
 
 from converters.post import Meta, Problem
 
+from .. import wrap
 from ..text import display_markdown, safe
+
+wrap.install()  # CJK text wraps between characters, not only at the few spaces it has
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
