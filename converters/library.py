@@ -574,3 +574,68 @@ def load_cached(paths: list[str], zone_key: str = "local") -> Library | None:
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+# --- filling the cache from a process of its own ----------------------------------------------------------------
+
+
+def fill_cache_in_subprocess(
+    paths: list[str],
+    zone_key: str,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> bool:
+    """Scan ``paths`` into the cache in a new Python process, on every core, reporting its progress.
+
+    A process with threads (the reader, whose scan runs beside Textual's loop) cannot fork reader
+    processes safely, so a large first scan would use one core; a fresh process can. Whether it filled
+    the cache: on False (it failed, or ``cancelled`` said stop) the caller simply scans by itself."""
+    import subprocess
+
+    command = [sys.executable, "-m", "converters.library", "--zone-key", zone_key, "--", *paths]
+    try:
+        child = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True
+        )
+    except OSError:
+        return False
+    try:
+        assert child.stdout is not None
+        for line in child.stdout:
+            if cancelled():
+                child.kill()
+                return False
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "progress" and progress is not None:
+                progress(int(parts[1]), int(parts[2]))
+        return child.wait() == 0
+    except (OSError, ValueError):
+        return False
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
+def _main(argv: list[str] | None = None) -> int:
+    """``python -m converters.library --zone-key KEY -- PATH...``: what :func:`fill_cache_in_subprocess`
+    runs. Prints ``progress DONE TOTAL`` lines; exits 0 once the cache is written."""
+    import argparse
+
+    from .dates import resolve_zone
+
+    parser = argparse.ArgumentParser(prog="python -m converters.library")
+    parser.add_argument("--zone-key", default="local")
+    parser.add_argument("paths", nargs="+")
+    args = parser.parse_args(argv)
+    zone = resolve_zone(None if args.zone_key == "local" else args.zone_key)
+
+    def progress(done: int, total: int) -> None:
+        print(f"progress {done} {total}", flush=True)
+
+    scan_library(args.paths, zone, args.zone_key, use_cache=True, progress=progress)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())

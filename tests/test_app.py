@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import timezone
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -498,3 +498,31 @@ async def test_a_proxied_cover_shows_and_opens_as_the_image_itself(
         prompts = [str(links.get_option_at_index(i).prompt) for i in range(links.option_count)]
         assert "http://static.example-news.cn/img/2022/01/11/park-cover.jpeg" in prompts
         assert not any("workers.dev" in p for p in prompts)
+
+
+async def test_a_large_first_scan_runs_in_a_process_of_its_own(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tui.app as app_module
+
+    calls: list[list[str]] = []
+    real = app_module.fill_cache_in_subprocess
+
+    def spy(paths: list[str], *args: object) -> bool:
+        calls.append(paths)
+        return real(paths, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app_module, "fill_cache_in_subprocess", spy)
+    monkeypatch.setattr(app_module, "SCAN_ELSEWHERE_FROM", 5)
+    app = PostshelfApp([str(library)], zone=None, zone_key="local", use_cache=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert calls == [[str(library)]]
+        assert len(titles(app)) == 21
+    # A library whose dates are read in another zone than its key names is scanned here, by this process.
+    calls.clear()
+    other = shutil.copytree(library, library.parent / "other")
+    app = PostshelfApp([str(other)], zone=timezone(timedelta(hours=5)), zone_key="local", use_cache=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert calls == [] and len(titles(app)) == 21

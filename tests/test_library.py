@@ -223,3 +223,24 @@ def test_a_file_linked_twice_is_one_post_whichever_scan(shelf: Path) -> None:
     for lib in (cold, warm):
         assert len(lib.posts) == 4
         assert {Path(m.path).name for m in lib.posts} >= {"one.md", "two.markdown"}  # the first in path order
+
+
+def test_a_process_of_its_own_fills_the_cache(shelf: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    assert library_module.fill_cache_in_subprocess([str(shelf)], "local", lambda d, t: seen.append((d, t)))
+    assert seen and seen[-1] == (5, 5)  # the three posts, archive.txt and notes.txt (a maybe)
+    cached = library_module.load_cached([str(shelf)])
+    assert cached is not None
+    assert [m.title for m in cached.posts] == [
+        m.title for m in scan_library([str(shelf)], use_cache=False).posts
+    ]
+
+
+def test_a_failing_or_cancelled_fill_says_so(shelf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not library_module.fill_cache_in_subprocess([str(shelf)], "local", cancelled=lambda: True)
+    assert not library_module.fill_cache_in_subprocess(
+        [str(shelf)], "Not/AZone"
+    )  # the child exits with an error
+    monkeypatch.setattr(library_module.sys, "executable", "/nonexistent/python")
+    assert not library_module.fill_cache_in_subprocess([str(shelf)], "local")
+    assert library_module.load_cached([str(shelf)]) is None
