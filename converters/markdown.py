@@ -125,6 +125,8 @@ def html_to_markdown(root: etree._Element, *, in_place: bool = False) -> str:
     return markdown.strip("\n") + "\n" if markdown.strip() else ""
 
 
+_READS_ATTRIBUTES = frozenset(("a", "img", "ol", "abbr"))
+"""The tags whose attributes html2text looks at (with its Google Docs mode and tag callback off)."""
 _VOID = frozenset(
     [
         "area",
@@ -159,7 +161,7 @@ def _run_html2text(tree: etree._Element) -> str:
         tag = el.tag
         if event == "start":
             if tag.__class__ is str:  # not a comment or processing instruction: their text is not text
-                handle_tag(tag, dict(el.attrib), True)
+                handle_tag(tag, dict(el.attrib) if tag in _READS_ATTRIBUTES else {}, True)
                 if el.text:
                     handle_data(el.text, True)
         else:
