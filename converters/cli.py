@@ -175,6 +175,21 @@ class Job(NamedTuple):
 _FATAL_WRITE_ERRORS = (errno.ENOSPC, errno.EROFS, errno.EDQUOT)
 
 
+def _already_there(path: str, present: dict[str, frozenset[str]]) -> bool:
+    """``os.path.lexists(path)`` for an output, from one listing of its folder rather than a system call
+    per output (an ``lstat`` costs ~30 µs on some file systems here). Our own outputs are tracked apart."""
+    folder, name = os.path.split(path)
+    names = present.get(folder)
+    if names is None:
+        try:
+            with os.scandir(folder or ".") as entries:
+                names = frozenset(entry.name for entry in entries)
+        except OSError:
+            names = frozenset()  # (no such folder yet: nothing is in the way)
+        present[folder] = names
+    return name in names
+
+
 def _file_key(path: str | Path) -> tuple[int, int] | None:
     """(device, inode) of what ``path`` names (through symbolic links), None when nothing is there."""
     try:
@@ -585,6 +600,7 @@ def _to_folder(
 ) -> None:  # fmt: skip
     written: dict[str, str] = {}
     folders: dict[str, str] = {}
+    present: dict[str, frozenset[str]] = {}  # output folder → the names in it before this run wrote any
     with _Writer(reporter) as writer:
         for result in _converted(jobs, workers, reporter, args, progress):
             if result.text is None:
@@ -597,7 +613,7 @@ def _to_folder(
             problem = None
             if target in written:
                 problem = f"{target} is already the output of {written[target]}"
-            elif os.path.lexists(target):  # (only then can it be an input, or in the way)
+            elif _already_there(target, present):  # (only then can it be an input, or in the way)
                 if _file_key(target) in input_files:
                     problem = f"refusing to overwrite the input file {target}"
                 elif not args.overwrite:
