@@ -221,8 +221,34 @@ def _results(jobs: list[Job], workers: int) -> Iterator[Result]:
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with ctx.Pool(workers) as pool:
-        yield from pool.imap(_work, jobs, chunksize=max(1, min(64, len(jobs) // (workers * 8) or 1)))
+    chunksize = max(1, min(64, len(jobs) // (workers * 8) or 1))
+    settings = jobs[0].settings
+    if any(job.settings is not settings for job in jobs):
+        with ctx.Pool(workers) as pool:
+            yield from pool.imap(_work, jobs, chunksize=chunksize)
+        return
+    # The usual case: one Settings for every job, given to each worker once instead of with every job.
+    light = [(job.path, job.relative, job.data, job.maybe) for job in jobs]
+    with ctx.Pool(workers, initializer=_install_settings, initargs=(settings,)) as pool:
+        yield from pool.imap(_work_in_worker, light, chunksize=chunksize)
+
+
+_WORKER_SETTINGS: Settings | None = None
+
+
+def _install_settings(settings: Settings) -> None:
+    global _WORKER_SETTINGS
+    _WORKER_SETTINGS = settings
+
+
+def _work_in_worker(job: tuple[str, str, bytes | None, bool]) -> Result:
+    path, relative, data, maybe = job
+    settings = _WORKER_SETTINGS
+    assert settings is not None
+    result = _work(Job(path, relative, data, settings, maybe))
+    if settings.fmt != "epub" and relative != "-":
+        result.meta = None  # only a book's chapters and stdin's file name need it back: spare the pickling
+    return result
 
 
 # --- writing ------------------------------------------------------------------------------------------------------
