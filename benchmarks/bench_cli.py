@@ -74,6 +74,7 @@ def main() -> None:
     ap.add_argument("--posts", type=int, default=10_000)
     ap.add_argument("--pandoc", type=int, default=100)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=1, help="runs of each format; the best is reported")
     ap.add_argument("--out", help="where outputs go (default: /dev/shm, else the temporary folder)")
     args = ap.parse_args()
     folder = library(args.posts)
@@ -106,11 +107,19 @@ def main() -> None:
         }
         results = {}
         for name, cmd in runs.items():
-            seconds, rss = timed([*cmd, "--jobs", str(args.jobs)])
+            times = []
+            for _ in range(args.runs):
+                shutil.rmtree(out, ignore_errors=True)
+                out.mkdir()
+                seconds, rss = timed([*cmd, "--jobs", str(args.jobs)])
+                times.append(seconds)
+            seconds = min(times)
             results[name] = seconds
-            print(
-                f"{name:9s} {n:,} posts, --jobs {args.jobs}: {seconds:6.2f} s ({n / seconds:,.0f} posts/s; peak child RSS so far {rss:.0f} MB)"
+            spread = (
+                f", median {sorted(times)[len(times) // 2]:.2f} s of {len(times)}" if len(times) > 1 else ""
             )
+            print(f"{name:9s} {n:,} posts, --jobs {args.jobs}: {seconds:6.2f} s{spread} "
+                  f"({n / seconds:,.0f} posts/s; peak child RSS so far {rss:.0f} MB)")  # fmt: skip
         if shutil.which("pandoc"):
             files = sorted(folder.rglob("*.txt"))[: args.pandoc]
             t = time.perf_counter()
