@@ -244,3 +244,20 @@ def test_a_failing_or_cancelled_fill_says_so(shelf: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(library_module.sys, "executable", "/nonexistent/python")
     assert not library_module.fill_cache_in_subprocess([str(shelf)], "local")
     assert library_module.load_cached([str(shelf)]) is None
+
+
+def test_a_kept_library_can_be_put_out_of_the_collectors_reach(shelf: Path) -> None:
+    import gc
+
+    scan_library([str(shelf)])
+    gc.unfreeze()
+    try:
+        assert library_module.load_cached([str(shelf)]) is not None
+        assert gc.get_freeze_count() == 0 and gc.isenabled()
+        lib = library_module.load_cached([str(shelf)], freeze=True)
+        assert lib is not None and gc.get_freeze_count() > 0 and gc.isenabled()
+        gc.unfreeze()
+        scan_library([str(shelf)], freeze=True)
+        assert gc.get_freeze_count() > 0 and gc.isenabled()
+    finally:
+        gc.unfreeze()

@@ -204,7 +204,7 @@ class PostshelfApp(App[None]):
             size = cache_file(self.paths, self.zone_key).stat().st_size
         except OSError:
             return None
-        return load_cached(self.paths, self.zone_key) if size <= SYNC_CACHE_BYTES else None
+        return load_cached(self.paths, self.zone_key, freeze=True) if size <= SYNC_CACHE_BYTES else None
 
     @work(thread=True, group="warm-up", exit_on_error=False)  # only a speed-up: never worth a crash
     def warm_up(self) -> None:
@@ -243,7 +243,7 @@ class PostshelfApp(App[None]):
 
         cached = shown_from_cache
         if cached is None and self.library is None and self.use_cache:
-            cached = load_cached(self.paths, self.zone_key)
+            cached = load_cached(self.paths, self.zone_key, freeze=True)
             if cached is not None:  # show what the cache knows at once, then check it
                 self.post_message(LoadedLibrary(cached))
         if cached is not None:
@@ -258,7 +258,7 @@ class PostshelfApp(App[None]):
             fill_cache_in_subprocess(self.paths, self.zone_key, progress, lambda: worker.is_cancelled)
         try:
             library = scan_library(
-                self.paths, self.zone, self.zone_key, use_cache=self.use_cache, progress=progress
+                self.paths, self.zone, self.zone_key, use_cache=self.use_cache, progress=progress, freeze=True
             )
         except Exception as e:  # a scan bug must leave the reader usable, with the reason shown
             library = Library(roots=list(self.paths), posts=[], problems=[])
