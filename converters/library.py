@@ -602,11 +602,16 @@ def fill_cache_in_subprocess(
     the cache: on False (it failed, or ``cancelled`` said stop) the caller simply scans by itself."""
     import subprocess
 
-    command = [sys.executable, "-m", "converters.library", "--zone-key", zone_key, "--", *paths]
+    # Run from the folder that holds this package, so that `-m` imports this very package and not a
+    # `converters` folder that happens to be in the user's current directory; paths made absolute to match.
+    home = Path(__file__).resolve().parent.parent
+    command = [sys.executable, "-m", "converters.library", "--zone-key", zone_key, "--"]
+    command += [os.path.abspath(p) for p in paths]
     try:
         child = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True
-        )
+            command, cwd=home, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
     except OSError:
         return False
     try:

@@ -261,3 +261,15 @@ def test_a_kept_library_can_be_put_out_of_the_collectors_reach(shelf: Path) -> N
         assert gc.get_freeze_count() > 0 and gc.isenabled()
     finally:
         gc.unfreeze()
+
+
+def test_the_filling_process_imports_postshelf_whatever_the_current_folder(
+    shelf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoy = tmp_path / "elsewhere" / "converters"
+    decoy.mkdir(parents=True)
+    (decoy / "__init__.py").write_text("raise SystemExit('the wrong package')\n")
+    monkeypatch.chdir(decoy.parent)
+    relative = os.path.relpath(shelf, decoy.parent)
+    assert library_module.fill_cache_in_subprocess([relative], "local")
+    assert library_module.load_cached([str(shelf)]) is not None  # the same cache as the absolute path's
