@@ -27,6 +27,7 @@ from textual.worker import get_current_worker
 
 from converters.library import (
     Library,
+    Progress,
     cache_file,
     cache_is_current,
     fill_cache_in_subprocess,
@@ -235,11 +236,13 @@ class PostshelfApp(App[None]):
         """Scan the library in the background: from the cache when it is current, else file by file."""
         shown = [0.0]
 
-        def progress(done: int, total: int) -> None:
+        def show_progress(done: int, total: int) -> None:
             now = time.monotonic()
             if total > 2000 and now - shown[0] > 0.1:  # a few updates a second, whatever the pace
                 shown[0] = now
                 self.call_from_thread(self._set_list_title, f"Scanning… {done:,}/{total:,}")
+
+        progress: Progress | None = show_progress
 
         cached = shown_from_cache
         if cached is None and self.library is None and self.use_cache:
@@ -255,7 +258,10 @@ class PostshelfApp(App[None]):
         error = f"{', '.join(missing)}: no longer exists" if missing else None
         if cached is None and not missing and self._scan_elsewhere():
             worker = get_current_worker()
-            fill_cache_in_subprocess(self.paths, self.zone_key, progress, lambda: worker.is_cancelled)
+            if fill_cache_in_subprocess(
+                self.paths, self.zone_key, show_progress, lambda: worker.is_cancelled
+            ):
+                progress = None  # what is left is reading that cache: the count must not start again at 0
         try:
             library = scan_library(
                 self.paths, self.zone, self.zone_key, use_cache=self.use_cache, progress=progress, freeze=True
