@@ -88,6 +88,8 @@ def parse_date(value: object, zone: tzinfo | None = None) -> tuple[datetime | No
     """
     if value is None or value == "" or value == []:
         return None, None
+    if value.__class__ is str:  # the usual case first: the type tests below cost as much as the parsing
+        return _parse_string(value, zone)
     if isinstance(value, datetime):
         return _aware(value, zone), None
     if isinstance(value, date):
@@ -102,6 +104,10 @@ def parse_date(value: object, zone: tzinfo | None = None) -> tuple[datetime | No
             return None, f"date is out of range: {value!r}"
     if not isinstance(value, str):
         return None, f"date is not a date: {type(value).__name__}"
+    return _parse_string(value, zone)
+
+
+def _parse_string(value: str, zone: tzinfo | None) -> tuple[datetime | None, str | None]:
     text = value.strip().strip("'\"").strip()
     if not text:
         return None, None
@@ -115,7 +121,9 @@ def parse_date(value: object, zone: tzinfo | None = None) -> tuple[datetime | No
 
 
 def _parse_text(text: str) -> datetime | None:
-    m = _ISO.match(text) or _CJK_DATE.match(text)
+    # Both of the first forms open with four digits: a date that opens with a letter (RFC 2822's weekday)
+    # skips them.
+    m = None if text[0].isalpha() else _ISO.match(text) or _CJK_DATE.match(text)
     if m:
         g = m.groupdict()
         frac = (g.get("frac") or "0")[:6].ljust(6, "0")

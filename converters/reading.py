@@ -387,6 +387,7 @@ _SCRIPTS = (
     ("zh", re.compile(r"[\u4e00-\u9fff]")),
     ("ru", re.compile(r"[\u0400-\u04ff]")),
 )
+_JA, _KO, _ZH = (rx for _, rx in _SCRIPTS[:3])
 _STOPWORDS = {
     "en": {"the", "and", "is", "of", "to", "in", "that", "it", "for", "with"},
     "es": {"el", "la", "de", "que", "y", "en", "los", "las", "una", "por"},
@@ -408,7 +409,7 @@ def detect_language(fm: dict[str, Any], title: str, body: str) -> str:
         r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*", declared.strip()
     ):
         return declared.strip().replace("_", "-")
-    ja, ko, zh, _ = (rx for _, rx in _SCRIPTS)
+    ja, ko, zh = _JA, _KO, _ZH
     if len(zh.findall(title)) >= 2 and not ja.search(title) and not ko.search(title):
         return "zh"  # a Chinese title settles it: the usual case, and much cheaper than the body
     text = title + " " + _TAGS.sub(" ", body[:LANGUAGE_SAMPLE])
