@@ -684,11 +684,11 @@ class _Writer:
                 continue
             if isinstance(error, OSError) and error.errno in _FATAL_WRITE_ERRORS:
                 raise OutputError(f"cannot write {target}: {error.strerror}")
-            if not isinstance(error, OSError):
-                raise error
-            self.reporter.problem(
-                Problem(source, f"cannot write {target}: {error.strerror or error}", "error")
+            # Anything else costs this one output, not the run.
+            reason = (
+                error.strerror or error if isinstance(error, OSError) else f"{type(error).__name__}: {error}"
             )
+            self.reporter.problem(Problem(source, f"cannot write {target}: {reason}", "error"))
 
     def __enter__(self) -> _Writer:
         return self

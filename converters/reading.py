@@ -246,7 +246,28 @@ def parse_front_matter(part: Split, path: str) -> tuple[dict[str, Any], list[Pro
         return {}, []
     if not isinstance(data, dict):
         return {}, [Problem(path, "front matter is not a mapping of keys", "error", part.fm_line)]
-    return {str(k): v for k, v in data.items()}, []
+    data = {str(k): v for k, v in data.items()}
+    if "\\u" in fm or "\\U" in fm:  # only an escape can make a lone surrogate: decoded text has none
+        cleaned = _without_surrogates(data)
+        if cleaned != data:
+            message = "front matter: lone surrogate escapes replaced with U+FFFD (no file can hold them)"
+            return cleaned, [Problem(path, message, "warning", part.fm_line)]
+    return data, []
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(value: Any) -> Any:
+    """The value with every lone surrogate in its text replaced: a title of ``"\\ud800"`` (legal JSON; YAML
+    and TOML refuse it) would otherwise make every writer fail to encode the post."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    return value
 
 
 # --- normalising -------------------------------------------------------------------------------------------

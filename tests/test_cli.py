@@ -354,3 +354,15 @@ def test_outputs_take_the_usual_permissions(posts: Path, tmp_path: Path) -> None
     assert len(outputs) > 3
     assert {oct(p.stat().st_mode & 0o777) for p in outputs} == {"0o644"}
     assert not list(tmp_path.rglob(".postshelf-*"))  # no temporary file left behind
+
+
+def test_a_lone_surrogate_escape_costs_no_run(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.md").write_text(';;;\n"title": "bad \\ud800 title"\n;;;\n<p>body</p>\n')
+    (src / "b.md").write_text("---\ntitle: ok\n---\n<p>fine</p>\n")
+    for fmt, out in (("markdown", "md"), ("html", "html"), ("json", "json"), ("jsonl", "all.jsonl")):
+        result = run("convert", str(src), "--to", fmt, "-o", str(tmp_path / out))
+        no_traceback(result)
+        assert result.returncode == 0 and "lone surrogate" in result.stderr, (fmt, result.stderr)
+    assert "bad \ufffd title" in (tmp_path / "md" / "a.md").read_text(encoding="utf-8")

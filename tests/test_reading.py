@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -306,3 +307,27 @@ def test_the_quick_split_agrees_with_the_general_rules(
             general.front_matter, general.format, general.body, general.fm_line, general.body_line,
         ), name  # fmt: skip
     assert used >= 20
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ';;;\n"title": "bad \\ud800 title", "tags": ["x\\udfff"]\n;;;\n<p>body</p>\n',
+        '{"title": "bad \\ud800 title", "tags": ["x\\udfff"]}\n<p>body</p>\n',
+    ],  # (YAML and TOML refuse such escapes: only JSON front matter can carry one)
+)
+def test_lone_surrogate_escapes_in_front_matter_are_replaced(text: str) -> None:
+    from converters.reading import read_text
+
+    post = read_text(text, "p.md")
+    assert post.meta.title == "bad \ufffd title"
+    assert all("\ud800" not in v and "\udfff" not in v for v in (post.meta.title, *post.meta.tags))
+    assert post.meta.tags == ("x\ufffd",) and post.problems[0].severity == "warning"
+    json.dumps(post.front_matter, ensure_ascii=False).encode("utf-8")  # every writer can encode it now
+
+
+def test_a_surrogate_pair_escape_is_a_character_not_a_problem() -> None:
+    from converters.reading import read_text
+
+    post = read_text(';;;\n"title": "party \\ud83c\\udf89"\n;;;\n', "p.md")
+    assert post.meta.title == "party 🎉" and not post.problems
