@@ -222,12 +222,8 @@ def _results(jobs: list[Job], workers: int) -> Iterator[Result]:
 
     ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     chunksize = max(1, min(64, len(jobs) // (workers * 8) or 1))
+    # A run's jobs share one Settings (cmd_convert makes them so): each worker gets it once, not per job.
     settings = jobs[0].settings
-    if any(job.settings is not settings for job in jobs):
-        with ctx.Pool(workers) as pool:
-            yield from pool.imap(_work, jobs, chunksize=chunksize)
-        return
-    # The usual case: one Settings for every job, given to each worker once instead of with every job.
     light = [(job.path, job.relative, job.data, job.maybe) for job in jobs]
     with ctx.Pool(workers, initializer=_install_settings, initargs=(settings,)) as pool:
         yield from pool.imap(_work_in_worker, light, chunksize=chunksize)
