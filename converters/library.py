@@ -367,8 +367,7 @@ def _row(meta: Meta, mtime_ns: int, size: int) -> Row:
 def _meta(row: Row, fromtimestamp: Callable[..., datetime] = datetime.fromtimestamp) -> Meta:
     path, _, _, title, date, date_offset, updated, updated_offset, cats, tags, authors, cover, lang, kind, problems = row  # fmt: skip
     if date.__class__ is float:  # the usual case, inline: this runs for every post of a cached library
-        zone = _SHARED.get(("zone", date_offset)) or _zone_of(date_offset)
-        when = fromtimestamp(date, zone)
+        when = fromtimestamp(date, _zone_of(date_offset))
     else:
         when = _unpack_date(date, date_offset)
     return Meta(
