@@ -258,3 +258,46 @@ def test_the_python_walks_select_what_the_xpaths_select(html: str) -> None:
     root = parse(html)
     assert _maybe_hidden(root) == root.xpath(".//*[@hidden or @type or @style or @class or @id]")
     assert _with_attributes(root) == root.xpath(".//*[@*]")
+
+
+# The line passes after html2text visit only the lines that can change; each must equal its plain regex form.
+_LINE_PIECES = [*" \t\n\n\n.)-+>1234567890a中", "1.", "2)", " - ", "> ", "\ufddd", "\ufdde", "   \n", "\t\n"]
+
+
+def _tidy_reference(md: str) -> str:
+    from converters import markdown as m
+
+    md = re.sub(r"[ \t]+$", "", md, flags=re.M)
+    md = re.sub(r"\n{3,}", "\n\n", md)
+    return m._STRAY_MARKS.sub("", md)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_LINE_PIECES), max_size=50).map("".join))
+def test_line_passes_equal_their_whole_text_regexes(md: str) -> None:
+    from converters import markdown as m
+
+    assert m._tidy(md) == _tidy_reference(md)
+    whole = m._BARE_MARKER.sub(
+        lambda mm: (
+            mm.group(1) + "\\" + mm.group(4)
+            if mm.group(4)
+            else mm.group(1) + (mm.group(2) or mm.group(5)) + "\\" + (mm.group(3) or mm.group(6))
+        ),
+        md,
+    )
+    assert m._escape_bare_markers(md) == whole
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*_LINE_PIECES, "\ufddf", "\ufde0", "\ufde1", "\ufde2", "\ufde3", "\ufde6"]),
+                max_size=40).map("".join))  # fmt: skip
+def test_emphasis_markers_are_found_as_a_regex_finds_them(line: str) -> None:
+    from converters import markdown as m
+
+    pattern = re.compile(f"[{m._PAIR_CHARS}]")
+    assert m._pair_marks(line) == pattern.findall(line)
+    assert m._positions(line, m._PAIR_CHARS) == [x.start() for x in pattern.finditer(line)]
+    touching = re.compile("|".join(f"{c}{o}|{o}{c}|{o} " for o, c in m._OPENERS.items()))
+    found = m._positions(line, m._PAIR_CHARS)
+    assert any(line[i : i + 2] in m._TOUCHING for i in found) == bool(touching.search(line))
