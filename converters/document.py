@@ -115,8 +115,22 @@ class Rendered:
                 (fm[k] for k in ("description", "excerpt", "summary") if isinstance(fm.get(k), str)), ""
             )
             text = described.strip() or self.text
-        text = " ".join(text.split())
-        return text if len(text) <= 200 else text[:199].rstrip() + "…"
+        return _shortened(text)
+
+
+SUMMARY_LENGTH = 200
+
+
+def _shortened(text: str, limit: int = SUMMARY_LENGTH) -> str:
+    """``text`` with its blank runs squeezed to one space, cut to ``limit`` characters with an ellipsis.
+    A long text is squeezed only as far as the cut: squeezing a prefix gives a prefix of the squeezed
+    whole, so a prefix that squeezes to more than ``limit`` characters decides the summary."""
+    if len(text) > 4 * limit:
+        head = " ".join(text[: 4 * limit].split())
+        if len(head) > limit:
+            return head[: limit - 1].rstrip() + "…"
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 _CJK_RUN = re.compile(_CJK_CHAR.pattern + "+")

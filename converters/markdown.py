@@ -69,6 +69,30 @@ class _HTML2Text(html2text.HTML2Text):
     def handle_data(self, data: str, entity_char: bool = False) -> None:
         super().handle_data(data, True)
 
+    def o(self, data: str, puredata: bool = False, force: bool | str = False) -> None:
+        # html2text squeezes each text chunk with ``re.sub(r"\s+", " ", data)``: a search that tries every
+        # character, ~6 % of the whole pipeline. Squeeze it here with str.split, then let it go on as for
+        # text already squeezed. (Its other steps before that one do nothing in our configuration.)
+        if puredata and not self.pre and not self.quiet and self.abbr_data is None and not self.google_doc:
+            data = squeeze_whitespace(data)
+            if data and data[0] == " ":
+                self.space = True
+                data = data[1:]
+            puredata = False
+        super().o(data, puredata, force)
+
+
+def squeeze_whitespace(text: str) -> str:
+    r"""``re.sub(r"\s+", " ", text)`` (the same whitespace: ``str.split``'s), without a regex search."""
+    if not text:
+        return text
+    squeezed = " ".join(text.split())
+    if text[0].isspace():
+        squeezed = " " + squeezed if squeezed else " "
+    if text[-1].isspace() and squeezed != " ":
+        squeezed += " "
+    return squeezed
+
 
 def _html2text() -> html2text.HTML2Text:
     """The one html2text configuration postshelf uses."""

@@ -301,3 +301,13 @@ def test_emphasis_markers_are_found_as_a_regex_finds_them(line: str) -> None:
     touching = re.compile("|".join(f"{c}{o}|{o}{c}|{o} " for o, c in m._OPENERS.items()))
     found = m._positions(line, m._PAIR_CHARS)
     assert any(line[i : i + 2] in m._TOUCHING for i in found) == bool(touching.search(line))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from([*" \t\n\r\f\v\x1c\x85\xa0\u2003\u3000\u200b\ufeffab中"]), max_size=30)
+)
+def test_whitespace_is_squeezed_as_html2texts_regex_squeezes_it(text: str) -> None:
+    from converters.markdown import squeeze_whitespace
+
+    assert squeeze_whitespace(text) == re.sub(r"\s+", " ", text)

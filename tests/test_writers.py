@@ -132,6 +132,15 @@ def test_summary_prefers_the_excerpt() -> None:
     assert Rendered(post).summary == "First part."
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" \t\n\u3000ab中。", max_size=1200), st.integers(min_value=1, max_value=300))
+def test_a_summary_squeezes_only_as_far_as_its_cut(text: str, limit: int) -> None:
+    from converters.document import _shortened
+
+    whole = " ".join(text.split())
+    assert _shortened(text, limit) == (whole if len(whole) <= limit else whole[: limit - 1].rstrip() + "…")
+
+
 def test_json_feed_document_is_valid_json_feed_11() -> None:
     recs = [record(Rendered(read_post(p, timezone.utc)), p.name) for p in sample_posts()[:3]]
     doc = json.loads("".join(feed_chunks((feed_item_text(r) for r in recs), "Feed")))
