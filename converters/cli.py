@@ -88,11 +88,12 @@ class Settings:
 
 @dataclass
 class Result:
-    """What converting one post gave: output text (None when filtered out or unreadable) and problems."""
+    """What converting one post gave: output text (None when filtered out or unreadable) and problems.
+    From a worker process the text comes as UTF-8 (see :func:`_work_in_worker`)."""
 
     source: str
     relative: str
-    text: str | None
+    text: str | bytes | None
     problems: list[Problem]
     meta: Meta | None = None
 
@@ -244,6 +245,11 @@ def _work_in_worker(job: tuple[str, str, bytes | None, bool]) -> Result:
     result = _work(Job(path, relative, data, settings, maybe))
     if settings.fmt != "epub" and relative != "-":
         result.meta = None  # only a book's chapters and stdin's file name need it back: spare the pickling
+        if settings.fmt != "jsonfeed" and isinstance(result.text, str):
+            # Sent as the bytes the output will hold: the parent (which shares the two cores with the
+            # workers) then neither decodes the pickled text nor encodes it again to write it.
+            with contextlib.suppress(UnicodeEncodeError):
+                result.text = result.text.encode("utf-8")
     return result
 
 
@@ -320,7 +326,7 @@ def temporary_beside(folder: str | Path) -> tuple[int, str]:
             continue
 
 
-def write_atomic(path: Path | str, text: str, made: set[str] | None = None) -> None:
+def write_atomic(path: Path | str, text: str | bytes, made: set[str] | None = None) -> None:
     """Write through a temporary file in the same folder and rename it into place: five system calls
     (some file systems here charge ~0.1 ms of kernel time for each). ``made``: folders this run has made
     already, so that 10k outputs in 100 folders ask the file system 100 times."""
@@ -330,7 +336,7 @@ def write_atomic(path: Path | str, text: str, made: set[str] | None = None) -> N
         os.makedirs(folder, exist_ok=True)
         if made is not None:
             made.add(folder)
-    data = text.encode("utf-8")
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
     fd, tmp = temporary_beside(folder)
     try:
         try:
@@ -353,10 +359,10 @@ class AtomicFile:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, self.tmp = temporary_beside(path.parent)
-        self.file: TextIO = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        self.file = os.fdopen(fd, "wb")
 
-    def write(self, text: str) -> None:
-        self.file.write(text)
+    def write(self, text: str | bytes) -> None:
+        self.file.write(text if isinstance(text, bytes) else text.encode("utf-8"))
 
     def commit(self) -> None:
         self.file.close()
@@ -574,20 +580,25 @@ def _converted(
 
 
 def _to_stream(
-    stream: TextIO, fmt: str, jobs: list, workers: int, reporter: Reporter, args: argparse.Namespace,  # type: ignore[type-arg]
+    stream: TextIO | AtomicFile, fmt: str, jobs: list, workers: int, reporter: Reporter, args: argparse.Namespace,  # type: ignore[type-arg]
     filters: Filters, progress: Any,
 ) -> None:  # fmt: skip
     texts = (r.text for r in _converted(jobs, workers, reporter, args, progress) if r.text is not None)
-    if fmt == "jsonfeed":
-        chunks: Iterable[str] = feed_chunks(texts, _book_title(args, filters))
+    chunks: Iterable[str | bytes]
+    if fmt == "jsonfeed":  # (its items come as text: see _work_in_worker)
+        chunks = feed_chunks((t for t in texts if isinstance(t, str)), _book_title(args, filters))
     else:
         chunks = texts
     if args.dry_run:
         for _ in chunks:
             pass
         return
-    for chunk in chunks:
-        stream.write(chunk)
+    if isinstance(stream, AtomicFile):
+        for chunk in chunks:
+            stream.write(chunk)
+        return
+    for chunk in chunks:  # a text stream (stdout) encodes as its locale says
+        stream.write(chunk.decode("utf-8") if isinstance(chunk, bytes) else chunk)
 
 
 def _to_file(
@@ -603,7 +614,7 @@ def _to_file(
     except OSError as e:
         raise OutputError(f"cannot write {path}: {e.strerror or e}") from e
     try:
-        _to_stream(target, fmt, jobs, workers, reporter, args, filters, progress)  # type: ignore[arg-type]
+        _to_stream(target, fmt, jobs, workers, reporter, args, filters, progress)
         if args.fail_fast and reporter.errors:
             target.discard()
             return
@@ -666,7 +677,7 @@ class _Writer:
         self.limit = limit
         self.made: set[str] = set()
 
-    def write(self, target: str, text: str, source: str) -> None:
+    def write(self, target: str, text: str | bytes, source: str) -> None:
         self.pending.append((self.pool.submit(write_atomic, target, text, self.made), target, source))
         if len(self.pending) >= self.limit:
             self._settle(self.limit // 2)
@@ -731,7 +742,7 @@ def _convert_epub(
     progress = _progress(len(dated), reporter, on_progress)
     try:
         for result in _converted([job for _, job in dated], workers, reporter, args, progress):
-            if result.text is not None and result.meta is not None:
+            if isinstance(result.text, str) and result.meta is not None:  # (a book's chapters come as text)
                 book.add(result.meta, result.text)
         if args.fail_fast and reporter.errors:
             raise OutputError("no book written")

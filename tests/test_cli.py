@@ -297,6 +297,18 @@ def test_worker_pool_gives_the_same_bytes_as_one_process(many: Path) -> None:
     assert one.returncode == two.returncode == 1  # the broken-tags sample is among them
 
 
+@pytest.mark.parametrize("fmt, out", [("jsonl", "all.jsonl"), ("jsonfeed", "feed.json"), ("markdown", "md"),
+                                      ("html", "xhtml")])  # fmt: skip
+def test_worker_pool_writes_the_same_files_as_one_process(many: Path, tmp_path: Path, fmt: str, out: str) -> None:
+    """Workers send their outputs as UTF-8 bytes; one process hands over text: the files must not differ."""
+    for jobs in ("1", "2"):
+        run("convert", str(many), "--to", fmt, "-o", str(tmp_path / jobs / out), "--jobs", jobs, "-q")
+    one = {p.relative_to(tmp_path / "1"): p.read_bytes() for p in (tmp_path / "1").rglob("*") if p.is_file()}
+    two = {p.relative_to(tmp_path / "2"): p.read_bytes() for p in (tmp_path / "2").rglob("*") if p.is_file()}
+    assert one == two and len(one) == (1 if "." in out else 60)
+    assert any("中".encode() in data for data in one.values())
+
+
 def test_no_progress_output_when_stderr_is_not_a_terminal(many: Path, tmp_path: Path) -> None:
     result = run("convert", str(many), "-o", str(tmp_path / "out"), "-q")
     assert result.stderr.count("\n") == sum(1 for line in result.stderr.splitlines() if ": error: " in line)
