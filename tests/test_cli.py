@@ -299,7 +299,9 @@ def test_worker_pool_gives_the_same_bytes_as_one_process(many: Path) -> None:
 
 @pytest.mark.parametrize("fmt, out", [("jsonl", "all.jsonl"), ("jsonfeed", "feed.json"), ("markdown", "md"),
                                       ("html", "xhtml")])  # fmt: skip
-def test_worker_pool_writes_the_same_files_as_one_process(many: Path, tmp_path: Path, fmt: str, out: str) -> None:
+def test_worker_pool_writes_the_same_files_as_one_process(
+    many: Path, tmp_path: Path, fmt: str, out: str
+) -> None:
     """Workers send their outputs as UTF-8 bytes; one process hands over text: the files must not differ."""
     for jobs in ("1", "2"):
         run("convert", str(many), "--to", fmt, "-o", str(tmp_path / jobs / out), "--jobs", jobs, "-q")

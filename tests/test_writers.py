@@ -285,3 +285,16 @@ def test_xhtml_repairs_skip_only_leaves_that_need_none(html: str) -> None:
     finally:
         xhtml._REPAIRED_EVEN_EMPTY = saved
     ET.fromstring(f"<div>{fast}</div>")  # well-formed
+
+
+_FRAGMENT_PIECES = [*"<>&\"'ab中 \n\r", "&amp;", "&lt;", "<p>", "</p>", "<b>x</b>", "<br>", "<img src='u.png'>",
+                    "<ul><li>", "<table><tr><td>", "<pre>", "</pre>", "<a href='https://e.org/?a=1&b=2'>", "</a>"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENT_PIECES), max_size=40).map("".join))
+def test_a_fragment_serialized_whole_equals_it_serialized_child_by_child(html: str) -> None:
+    from converters.xhtml import _children_xml, _each_child_xml, body_fragment
+
+    tree = body_fragment(clean(html).root, "remote")
+    assert _children_xml(tree) == _each_child_xml(tree)
