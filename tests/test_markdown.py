@@ -185,10 +185,11 @@ def test_random_html_never_raises(html: str) -> None:
 
 
 _MORE_PIECES = [*_PIECES, "<!-- note -->", "<hr>", "<input disabled>", "<wbr>", "<ol start=3><li>", "<h3>", "</h3>",
-                "<blockquote>", "&amp;", "&lt;", "&nbsp;", "\u3000", "<span class=x>", "</span>", "<del>", "<sup>"]  # fmt: skip
+                "<blockquote>", "&amp;", "&lt;", "&nbsp;", "\u3000", "<span class=x>", "</span>", "<del>", "<sup>",
+                "<div>", "</div>", "<p>", "</p>", "<th>", "</tr><tr>", "</a>", "</li>", "<ul>", "</td>"]  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(_MORE_PIECES), max_size=60).map("".join))
 def test_html2text_fed_from_the_tree_reads_as_it_reads_the_serialized_tree(html: str) -> None:
     import copy
