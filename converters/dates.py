@@ -8,7 +8,6 @@ given (default: the machine's local zone, DST-correct for that date).
 
 from __future__ import annotations
 
-import email.utils
 import re
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -149,6 +148,8 @@ def _parse_text(text: str) -> datetime | None:
             zone = timezone(-offset if sign == "-" else offset)
         return datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=zone)
     if _RFC2822.match(text):
+        import email.utils  # (~10 ms, for the rare forms the fast path above leaves)
+
         dt = email.utils.parsedate_to_datetime(text)
         if dt.tzinfo is None and not re.search(r"-0000\s*$", text):
             return dt

@@ -16,11 +16,8 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
-import frontmatter
-import yaml
-
 from .dates import parse_date
-from .frontmatter_yaml import HexoLoader, parse_lenient, parse_simple
+from .frontmatter_yaml import hexo_loader, parse_lenient, parse_simple
 from .post import BodyKind, Meta, Post, Problem
 
 if sys.version_info >= (3, 11):
@@ -38,8 +35,6 @@ MAX_POST_BYTES = 64 * 1024 * 1024
 COVER_KEYS = ("headimg", "thumbnail", "cover", "banner", "image", "featured_image", "cover_image")
 DATE_KEYS = ("date", "pubDate", "pub_date", "published", "created", "publishDate")
 UPDATED_KEYS = ("updated", "lastmod", "last_modified_at", "modified", "lastUpdated")
-
-_YAML = frontmatter.YAMLHandler()
 
 
 @dataclass(slots=True)
@@ -217,6 +212,25 @@ def _split_json_object(text: str, lines: list[str], start: int) -> Split:
 # --- front matter ----------------------------------------------------------------------------------------
 
 
+class _MalformedYAML(Exception):
+    def __init__(self, reason: str, line: int) -> None:
+        super().__init__(reason)
+        self.reason, self.line = reason, line  # (line: within the front matter, from 0)
+
+
+def _load_yaml(fm: str) -> Any:
+    """The full YAML reading, through python-frontmatter's handler: imported only when a post needs it."""
+    import frontmatter
+    import yaml
+
+    try:
+        return frontmatter.YAMLHandler().load(fm, Loader=hexo_loader())
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        reason = getattr(e, "problem", None) or str(e).split("\n")[0]
+        raise _MalformedYAML(reason, mark.line if mark is not None else 0) from e
+
+
 def parse_front_matter(part: Split, path: str) -> tuple[dict[str, Any], list[Problem]]:
     """The front matter as a mapping; malformed front matter is reported and salvaged line by line."""
     if part.front_matter is None or not part.front_matter.strip():
@@ -226,16 +240,14 @@ def parse_front_matter(part: Split, path: str) -> tuple[dict[str, Any], list[Pro
         if part.format == "yaml":
             data = parse_simple(fm)
             if data is None:
-                data = _YAML.load(fm, Loader=HexoLoader)
+                data = _load_yaml(fm)
         elif part.format == "toml":
             data = tomllib.loads(fm)
         else:
             data = json.loads(fm) if fm.lstrip().startswith("{") else json.loads("{" + fm + "}")
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = part.fm_line + mark.line if mark is not None else part.fm_line
-        reason = getattr(e, "problem", None) or str(e).split("\n")[0]
-        return parse_lenient(fm), [Problem(path, f"malformed YAML front matter: {reason}", "error", line)]
+    except _MalformedYAML as e:
+        line = part.fm_line + e.line
+        return parse_lenient(fm), [Problem(path, f"malformed YAML front matter: {e.reason}", "error", line)]
     except tomllib.TOMLDecodeError as e:
         return {}, [Problem(path, f"malformed TOML front matter: {e}", "error", part.fm_line)]
     except (json.JSONDecodeError, ValueError) as e:

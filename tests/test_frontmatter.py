@@ -173,3 +173,14 @@ def test_fast_path_never_disagrees_with_yaml(entries: list[tuple[str, object]]) 
     if fast is None:
         return
     assert fast == load_yaml(text)
+
+
+def test_the_not_printable_class_is_the_complement_of_yamls_printable_set() -> None:
+    import re
+
+    from converters.frontmatter_yaml import _NOT_YAML_PRINTABLE
+
+    printable = re.compile("[\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+    for code in [*range(0x10000), 0x10000, 0x1F600, 0x10FFFF]:
+        ch = chr(code)
+        assert bool(_NOT_YAML_PRINTABLE.match(ch)) != bool(printable.match(ch)), hex(code)
