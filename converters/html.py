@@ -103,19 +103,20 @@ def drop_tag(el: etree._Element) -> None:
     if parent is None:
         return
     previous = el.getprevious()
-    if el.text:
+    text, tail = el.text, el.tail  # (read once: each read decodes libxml2's UTF-8 again)
+    if text:
         if previous is None:
-            parent.text = (parent.text or "") + el.text
+            parent.text = (parent.text or "") + text
         else:
-            previous.tail = (previous.tail or "") + el.text
-    if el.tail:
+            previous.tail = (previous.tail or "") + text
+    if tail:
         if len(el):
             last = el[-1]
-            last.tail = (last.tail or "") + el.tail
+            last.tail = (last.tail or "") + tail
         elif previous is None:
-            parent.text = (parent.text or "") + el.tail
+            parent.text = (parent.text or "") + tail
         else:
-            previous.tail = (previous.tail or "") + el.tail
+            previous.tail = (previous.tail or "") + tail
     index = parent.index(el)
     parent[index : index + 1] = el[:]
 
@@ -125,12 +126,13 @@ def drop_tree(el: etree._Element) -> None:
     parent = el.getparent()
     if parent is None:
         return
-    if el.tail:
+    tail = el.tail
+    if tail:
         previous = el.getprevious()
         if previous is None:
-            parent.text = (parent.text or "") + el.tail
+            parent.text = (parent.text or "") + tail
         else:
-            previous.tail = (previous.tail or "") + el.tail
+            previous.tail = (previous.tail or "") + tail
     parent.remove(el)
 
 

@@ -197,8 +197,9 @@ def _run_html2text(tree: etree._Element) -> str:
                         h.p()
                 else:
                     handle_tag(tag, dict(el.attrib) if tag in _READS_ATTRIBUTES else {}, True)
-                if el.text:
-                    handle_data(el.text, True)
+                text = el.text  # (read once: each read decodes libxml2's UTF-8 again)
+                if text:
+                    handle_data(text, True)
         else:
             if tag in blocks:
                 h.current_tag = tag
@@ -206,8 +207,9 @@ def _run_html2text(tree: etree._Element) -> str:
                     h.p()
             elif tag.__class__ is str and tag not in _VOID:
                 handle_tag(tag, {}, False)
-            if el.tail:
-                handle_data(el.tail, True)
+            tail = el.tail
+            if tail:
+                handle_data(tail, True)
     return h.optwrap(h.finish())
 
 
