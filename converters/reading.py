@@ -576,15 +576,19 @@ def read_head_stamped(
     """:func:`read_head_if_post` with the file's (mtime in ns, size) as it was opened, for a scan's cache
     (-1 for the size when the file could not be opened, so that the next scan tries it again)."""
     try:
-        with open(path, "rb") as f:
-            st = os.fstat(f.fileno())
+        # (os.open, not open(): a scan opens thousands of files, and a Python file object costs ~5 µs)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            st = os.fstat(fd)
             size = st.st_size
             if size > MAX_POST_BYTES:
                 problem = Problem(path, f"file too large ({size:,} bytes)", "error")
                 return unreadable(path, [problem]).meta, st.st_mtime_ns, size
-            data = f.read(HEAD_BYTES)
+            data = _read_up_to(fd, HEAD_BYTES)
             if len(data) < size and not _front_matter_closed(data):
-                data += f.read()
+                data += _read_up_to(fd, MAX_POST_BYTES)
+        finally:
+            os.close(fd)
     except OSError as e:
         return unreadable(path, [Problem(path, f"cannot read: {e.strerror or e}", "error")]).meta, 0, -1
     stamp = st.st_mtime_ns
@@ -596,6 +600,18 @@ def read_head_stamped(
         return None, stamp, size
     fm, fm_problems = parse_front_matter(part, path)
     return build_meta(path, fm, part.body, problems + fm_problems, zone, part), stamp, size
+
+
+def _read_up_to(fd: int, limit: int) -> bytes:
+    """Up to ``limit`` bytes from ``fd``, or to its end: ``os.read`` may return less than asked."""
+    chunks = []
+    while limit > 0:
+        chunk = os.read(fd, min(limit, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        limit -= len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _front_matter_closed(head: bytes) -> bool:

@@ -193,8 +193,11 @@ def test_missing_and_unreadable_files(tmp_path: Path, monkeypatch: pytest.Monkey
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(reading, "open", denied, raising=False)  # root can read anything: simulate
-    for meta in (read_post(locked).meta, read_head(str(locked))):
-        assert meta.has_errors and "Permission denied" in meta.problems[0].message
+    assert "Permission denied" in read_post(locked).meta.problems[0].message
+    with monkeypatch.context() as scan:  # (a scan opens with os.open)
+        scan.setattr(reading.os, "open", denied)
+        meta = read_head(str(locked))
+    assert meta.has_errors and "Permission denied" in meta.problems[0].message
 
 
 def test_huge_post_is_refused_cleanly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
