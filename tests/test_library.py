@@ -273,3 +273,20 @@ def test_the_filling_process_imports_postshelf_whatever_the_current_folder(
     relative = os.path.relpath(shelf, decoy.parent)
     assert library_module.fill_cache_in_subprocess([relative], "local")
     assert library_module.load_cached([str(shelf)]) is not None  # the same cache as the absolute path's
+
+
+def test_an_unchanged_library_reopens_without_loading_the_post_readers(shelf: Path, tmp_path: Path) -> None:
+    """Nothing to read, nothing to import: the readers (YAML, dates, decoding) cost a reopen ~25 ms."""
+    import subprocess
+    import sys
+
+    (shelf / "notes.txt").unlink()  # (a .txt file that is no post is looked at again at every scan)
+
+    code = (
+        "import sys; from converters.library import scan_library; "
+        f"scan_library([{str(shelf)!r}]); print('converters.reading' in sys.modules)"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert (first.stdout.strip(), again.stdout.strip()) == ("True", "False")
