@@ -130,6 +130,10 @@ _LINES: dict[str, tuple[int, Any, Any] | None] = {}
 def _line(line: str) -> tuple[int, Any, Any] | None:
     """One front-matter line → (_BLANK, …), (_ITEM, depth, value), (_PAIR, key, value), (_OPEN, key, None)
     (a key whose block list may follow), or None when only the real parser can be sure."""
+    # What libyaml refuses to read goes to it for its error. Looked at here, once per distinct line (most
+    # lines repeat across a library), and through str.isprintable first: what it passes holds none of them.
+    if "\t" in line or "\ufeff" in line or (not line.isprintable() and _NOT_YAML_PRINTABLE.search(line)):
+        return None
     first = line[:1]
     if first == " " or first == "-":
         stripped = line.lstrip(" ")
@@ -156,8 +160,6 @@ def parse_simple(text: str) -> dict[str, Any] | None:
 
     Plain string operations, no regex per line, and each distinct short line judged once (a library
     repeats ``comments: false`` and `` - 新媒体`` thousands of times): this runs for every post of a scan."""
-    if _NOT_YAML_PRINTABLE.search(text) or "\ufeff" in text or "\t" in text:
-        return None
     result: dict[str, Any] = {}
     key: str | None = None  # the key whose block list may follow
     items: list[Any] | None = None

@@ -184,3 +184,15 @@ def test_the_not_printable_class_is_the_complement_of_yamls_printable_set() -> N
     for code in [*range(0x10000), 0x10000, 0x1F600, 0x10FFFF]:
         ch = chr(code)
         assert bool(_NOT_YAML_PRINTABLE.match(ch)) != bool(printable.match(ch)), hex(code)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["title: a", "- b", "k:", "\n", " ", "\t", "\ufeff", "\x07", "\x85", "\xa0", "\u200b",
+                                 "\ud800", "\ufffe", "\ufdd0", "中", "\u2028", "\r"]), max_size=12).map("".join))  # fmt: skip
+def test_text_libyaml_refuses_never_takes_the_fast_path(text: str) -> None:
+    """The check for characters YAML cannot hold runs line by line (once per distinct line): a text holding
+    any of them anywhere must still go to the real parser."""
+    from converters.frontmatter_yaml import _NOT_YAML_PRINTABLE
+
+    if _NOT_YAML_PRINTABLE.search(text) or "\ufeff" in text or "\t" in text:
+        assert parse_simple(text) is None
