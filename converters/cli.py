@@ -173,9 +173,6 @@ class Job(NamedTuple):
     maybe: bool = False  # a .txt file: a post only if it has front matter
 
 
-_FATAL_WRITE_ERRORS = (errno.ENOSPC, errno.EROFS, errno.EDQUOT)
-
-
 def _already_there(path: str, present: dict[str, frozenset[str]]) -> bool:
     """``os.path.lexists(path)`` for an output, from one listing of its folder rather than a system call
     per output (an ``lstat`` costs ~30 µs on some file systems here). Our own outputs are tracked apart."""
@@ -584,11 +581,9 @@ def _to_stream(
     filters: Filters, progress: Any,
 ) -> None:  # fmt: skip
     texts = (r.text for r in _converted(jobs, workers, reporter, args, progress) if r.text is not None)
-    chunks: Iterable[str | bytes]
-    if fmt == "jsonfeed":  # (its items come as text: see _work_in_worker)
-        chunks = feed_chunks((t for t in texts if isinstance(t, str)), _book_title(args, filters))
-    else:
-        chunks = texts
+    chunks: Iterable[str | bytes] = (
+        feed_chunks(map(_as_text, texts), _book_title(args, filters)) if fmt == "jsonfeed" else texts
+    )
     if args.dry_run:
         for _ in chunks:
             pass
@@ -598,7 +593,12 @@ def _to_stream(
             stream.write(chunk)
         return
     for chunk in chunks:  # a text stream (stdout) encodes as its locale says
-        stream.write(chunk.decode("utf-8") if isinstance(chunk, bytes) else chunk)
+        stream.write(_as_text(chunk))
+
+
+def _as_text(text: str | bytes) -> str:
+    """An output as text, whether it came from this process or as UTF-8 from a worker."""
+    return text.decode("utf-8") if isinstance(text, bytes) else text
 
 
 def _to_file(
@@ -742,8 +742,8 @@ def _convert_epub(
     progress = _progress(len(dated), reporter, on_progress)
     try:
         for result in _converted([job for _, job in dated], workers, reporter, args, progress):
-            if isinstance(result.text, str) and result.meta is not None:  # (a book's chapters come as text)
-                book.add(result.meta, result.text)
+            if result.text is not None and result.meta is not None:
+                book.add(result.meta, _as_text(result.text))
         if args.fail_fast and reporter.errors:
             raise OutputError("no book written")
         book.close()

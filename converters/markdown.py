@@ -299,22 +299,11 @@ def _encode_url(el: etree._Element, attr: str) -> None:
 def _mark_inline(el: etree._Element, opener: str, closer: str) -> None:
     """Replace an inline element by its content between two markers."""
     if not len(el):  # the usual ``<strong>text</strong>``: its text joins its neighbour's, in one step
-        parent = el.getparent()
-        if parent is not None:
-            merged = opener + (el.text or "") + closer + (el.tail or "")
-            previous = el.getprevious()
-            if previous is None:
-                parent.text = (parent.text or "") + merged
-            else:
-                previous.tail = (previous.tail or "") + merged
-            parent.remove(el)  # (and its tail with it: it is in ``merged``)
-            return
+        replace_with_text(el, opener + (el.text or "") + closer)
+        return
     el.text = opener + (el.text or "")
-    if len(el):
-        last = el[-1]
-        last.tail = (last.tail or "") + closer
-    else:
-        el.text += closer
+    last = el[-1]
+    last.tail = (last.tail or "") + closer
     drop_tag(el)
 
 

@@ -23,8 +23,7 @@ _WORD = re.compile(rf"\s*(?:[{_OPENING}]*[{_CJK}][{_CLOSING}]*|[^\s{_CJK}]+)\s*"
 
 def words(text: str) -> Iterable[tuple[int, int, str]]:
     """Rich's ``words``, with a break allowed between CJK characters."""
-    position = 0
-    match = _WORD.match(text, position)
+    match = _WORD.match(text)
     while match is not None:
         start, end = match.span()
         yield start, end, match.group(0)
