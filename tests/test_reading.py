@@ -152,6 +152,22 @@ def test_malformed_yaml_is_an_error_with_a_line_and_still_salvaged(fixtures: Pat
     assert "Body of a post with broken YAML." in post.body
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ('+++\ntitle = "unclosed\n+++\nBody.\n', "TOML"),
+        (';;;\n"title": "a",,\n;;;\nBody.\n', "JSON"),
+    ],
+)
+def test_malformed_toml_and_json_are_errors_named_for_their_format(text: str, kind: str) -> None:
+    from converters.reading import read_text
+
+    post = read_text(text, "p.md")
+    (error,) = post.problems
+    assert error.severity == "error" and error.message.startswith(f"malformed {kind} front matter: ")
+    assert post.meta.title == "p"
+
+
 def test_broken_dates_warn_with_the_key_line(fixtures: Path) -> None:
     post = read(fixtures, "dates.md")
     assert post.meta.date is None
@@ -310,6 +326,23 @@ def test_the_quick_split_agrees_with_the_general_rules(
             general.front_matter, general.format, general.body, general.fm_line, general.body_line,
         ), name  # fmt: skip
     assert used >= 20
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet="-.\n \tab", max_size=40),
+    st.text(alphabet="-.\n \tab", max_size=40),
+)
+def test_the_closing_fence_is_the_first_line_the_pattern_finds(before: str, after: str) -> None:
+    import re
+
+    from converters.reading import closing_fence
+
+    text = before + "\n" + after  # the search starts where a line opens, as after an opening ---
+    start = len(before) + 1
+    expected = re.compile(r"^(?:-{3,}|\.\.\.)[ \t]*$", re.M).search(text, start)
+    found = closing_fence(text, start)
+    assert (found and found.span()) == (expected and expected.span())
 
 
 @pytest.mark.parametrize(
