@@ -120,6 +120,18 @@ def _parse_string(value: str, zone: tzinfo | None) -> tuple[datetime | None, str
 
 
 def _parse_text(text: str) -> datetime | None:
+    if len(text) == 19 and text[10] in " T" and text[11:13] < "24" and text.isascii():
+        # ``2021-10-28 14:08:07``, the form scrapers write: fromisoformat reads it ~20x faster than the
+        # forms below. Whatever of this shape it accepts, they read alike (the tests check it); what it
+        # refuses, they read. (Hours from 24 up: a newer Python may read 24:00 as the next day; not we.)
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass
+    return _parse_forms(text)
+
+
+def _parse_forms(text: str) -> datetime | None:
     # Both of the first forms open with four digits: a date that opens with a letter (RFC 2822's weekday)
     # skips them.
     m = None if text[0].isalpha() else _ISO.match(text) or _CJK_DATE.match(text)

@@ -114,3 +114,27 @@ def test_the_common_rfc_2822_form_reads_as_email_utils_reads_it(
     assert got == expected
     if isinstance(got, datetime):
         assert got.utcoffset() == expected.utcoffset()  # type: ignore[union-attr]
+
+
+def _outcome(parse: object, text: str) -> object:
+    try:
+        return parse(text)  # type: ignore[operator]
+    except (ValueError, OverflowError) as e:  # what parse_date turns into "unreadable date"
+        return type(e)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.one_of(
+        st.builds(
+            "{:04d}-{:02d}-{:02d}{}{:02d}:{:02d}:{:02d}".format,
+            st.integers(0, 9999), st.integers(0, 13), st.integers(0, 32), st.sampled_from(" Tt_"),
+            st.integers(0, 25), st.integers(0, 61), st.integers(0, 61),
+        ),
+        st.text(alphabet="0123456789-: T+Z./t", min_size=19, max_size=19),
+    )
+)  # fmt: skip
+def test_the_iso_fast_path_reads_as_the_general_forms(text: str) -> None:
+    from converters.dates import _parse_forms, _parse_text
+
+    assert _outcome(_parse_text, text) == _outcome(_parse_forms, text)
