@@ -388,6 +388,16 @@ def _meta(row: Row, fromtimestamp: Callable[..., datetime] = datetime.fromtimest
 _CACHE_HEADER = ("postshelf-scan", 4, sys.version_info[:2])
 
 
+def _row_order(row: Row) -> tuple[int, float, str]:
+    """:func:`sort_key` of the row's post, from the row: no datetime to make for most posts."""
+    date = row[4]
+    if date is None:
+        return (1, 0.0, row[0])
+    if date.__class__ is not float:
+        date = _unpack_date(date, row[5]).timestamp()  # type: ignore[union-attr]
+    return (0, -date, row[0])
+
+
 def _load_cache(file: Path) -> list[Row]:
     """The rows of the last scan in library order, or [] when there is no usable cache.
 
@@ -531,13 +541,11 @@ def _scan(
     # Unchanged, the cached rows are already in library order.
     rows = [row for row in cached_rows if row[0] in hits] + fresh if changed else cached_rows
     del cached, hits, sources
-    posts = [_meta(row) for row in rows]
     if changed:
-        order = sorted(range(len(posts)), key=lambda i: sort_key(posts[i]))
-        posts = [posts[i] for i in order]
-        rows = [rows[i] for i in order]
+        rows.sort(key=_row_order)
         if cache_path is not None:
             _save_cache(cache_path, rows)
+    posts = [_meta(row) for row in rows]
     del rows, cached_rows
     for meta in posts:
         if meta.problems:

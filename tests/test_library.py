@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import converters.library as library_module
-from converters.library import scan_library
+from converters.library import scan_library, sort_key
+from converters.post import Meta
 
 POST = "---\ntitle: {title}\ndate: {date}\ncategories:\n- {a}\n- {b}\ntags: [{tag}]\nauthor: {author}\n---\nBody of {title}.\n"
 
@@ -193,6 +197,23 @@ def test_the_cache_gives_back_exactly_what_was_read(tmp_path: Path, date: str) -
     assert first.changed and not again.changed and cached is not None
     assert _fields(again) == _fields(first) == _fields(cached)
     assert cached.problems == first.problems
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.none(),
+        st.datetimes(
+            min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
+            timezones=st.builds(timezone, st.integers(-50_000, 50_000).map(lambda s: timedelta(seconds=s))),
+        ),
+    ),
+    st.sampled_from(["a.md", "b.md"]),
+)  # fmt: skip
+def test_a_row_sorts_where_its_post_sorts(date: datetime | None, path: str) -> None:
+    meta = Meta(path, "t", date)
+    row = library_module._row(meta, 0, 0)
+    assert library_module._row_order(row) == sort_key(library_module._meta(row)) == sort_key(meta)
 
 
 def test_a_scan_reports_progress_up_to_the_total(shelf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
