@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from compiled import byte_compile
+
 HERE = Path(__file__).resolve().parent
 POSTSHELF = Path(sys.executable).parent / "postshelf"
 
@@ -77,6 +79,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=1, help="runs of each format; the best is reported")
     ap.add_argument("--out", help="where outputs go (default: /dev/shm, else the temporary folder)")
     args = ap.parse_args()
+    byte_compile()
     folder = library(args.posts)
     n = sum(1 for _ in folder.rglob("*.txt"))
     rate = html2text_rate(folder)
@@ -126,7 +129,9 @@ def main() -> None:
                   f"({n / seconds:,.0f} posts/s)")  # fmt: skip
         print(f"jsonl / markdown {results['jsonl'] / results['markdown']:.2f}, html / markdown "
               f"{results['html'] / results['markdown']:.2f}; peak child RSS {rss:.0f} MB")  # fmt: skip
-        if shutil.which("pandoc"):
+        if args.pandoc <= 0:
+            pass
+        elif shutil.which("pandoc"):
             files = sorted(folder.rglob("*.txt"))[: args.pandoc]
             t = time.perf_counter()
             for f in files:

@@ -16,6 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from compiled import byte_compile
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 
@@ -80,6 +82,7 @@ def best_of(runs: int, folder: Path, use_cache: bool, cache_home: str) -> dict[s
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    byte_compile()
     lib10k, lib100k = ensure(10_000, "lib-10k"), ensure(100_000, "lib-100k")
     yardstick = reference(lib10k)
     print(f"python-frontmatter load: {yardstick:.0f} µs a post now (110 when the targets were set: "

@@ -15,6 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from compiled import byte_compile
+
 HERE = Path(__file__).resolve().parent
 
 FIRST_SCREEN = r"""
@@ -125,6 +127,7 @@ def best_of(runs: int, code: str, *args: str, env: dict[str, str]) -> dict[str, 
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    byte_compile()
     libs = {}
     for count, name in ((10_000, "lib-10k"), (100_000, "lib-100k")):
         folder = HERE / "data" / name
