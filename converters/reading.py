@@ -259,8 +259,9 @@ def parse_front_matter(part: Split, path: str) -> tuple[dict[str, Any], list[Pro
     try:
         if part.format == "yaml":
             data = parse_simple(fm)
-            if data is None:
-                data = _load_yaml(fm)
+            if data is not None:  # (text keys, and no escapes: nothing below to do)
+                return data, []
+            data = _load_yaml(fm)
         elif part.format == "toml":
             data = _load_toml(fm)
         else:
@@ -439,7 +440,8 @@ _SCRIPTS = (
     ("zh", re.compile(r"[\u4e00-\u9fff]")),
     ("ru", re.compile(r"[\u0400-\u04ff]")),
 )
-_JA, _KO, _ZH = (rx for _, rx in _SCRIPTS[:3])
+_TWO_HAN = re.compile(r"[\u4e00-\u9fff][^\u4e00-\u9fff]*[\u4e00-\u9fff]")
+_KANA_OR_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
 _STOPWORDS = {
     "en": {"the", "and", "is", "of", "to", "in", "that", "it", "for", "with"},
     "es": {"el", "la", "de", "que", "y", "en", "los", "las", "una", "por"},
@@ -461,8 +463,7 @@ def detect_language(fm: dict[str, Any], title: str, body: str) -> str:
         r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*", declared.strip()
     ):
         return declared.strip().replace("_", "-")
-    ja, ko, zh = _JA, _KO, _ZH
-    if len(zh.findall(title)) >= 2 and not ja.search(title) and not ko.search(title):
+    if _TWO_HAN.search(title) and not _KANA_OR_HANGUL.search(title):
         return "zh"  # a Chinese title settles it: the usual case, and much cheaper than the body
     text = title + " " + _TAGS.sub(" ", body[:LANGUAGE_SAMPLE])
     counts = {lang: len(rx.findall(text)) for lang, rx in _SCRIPTS}

@@ -367,3 +367,17 @@ def test_a_surrogate_pair_escape_is_a_character_not_a_problem() -> None:
 
     post = read_text(';;;\n"title": "party \\ud83c\\udf89"\n;;;\n', "p.md")
     assert post.meta.title == "party 🎉" and not post.problems
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="中文题あア한글 aZ1\n\u9fff\u4e00\u3040\u30ff\uac00\ud7af\u3000", max_size=12))
+def test_a_title_settles_chinese_exactly_when_it_has_two_han_and_no_kana_or_hangul(title: str) -> None:
+    import re
+
+    from converters.reading import detect_language
+
+    han = len(re.findall(r"[\u4e00-\u9fff]", title))
+    kana_or_hangul = re.search(r"[\u3040-\u30ff\uac00-\ud7af]", title)
+    settled = han >= 2 and not kana_or_hangul
+    # A Korean body outweighs any title of 12 characters: only the title's word makes this Chinese.
+    assert (detect_language({}, title, "한국어" * 10) == "zh") == settled
