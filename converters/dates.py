@@ -36,6 +36,9 @@ _MONTHS = {
 }
 
 
+_WEEKDAY_COMMAS = {f"{day}, " for day in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+
+
 def resolve_zone(name: str | None) -> tzinfo | None:
     """A zone name (``Asia/Shanghai``, ``UTC``, ``+08:00``) → tzinfo; ``None`` or ``local`` means the machine's.
 
@@ -128,6 +131,21 @@ def _parse_text(text: str) -> datetime | None:
             return datetime.fromisoformat(text)
         except ValueError:
             pass
+    elif (
+        len(text) == 29
+        and text.endswith(" GMT")
+        and text[:5] in _WEEKDAY_COMMAS
+        and text[7] == text[11] == text[16] == " "
+        and text[19] == text[22] == ":"
+        and text[17:19] < "24"
+    ):
+        # ``Tue, 11 Jan 2022 04:39:04 GMT``, columns fixed: its ISO form is read ~3x faster than the regex.
+        month = _MONTHS.get(text[8:11])
+        if month is not None:
+            try:
+                return datetime.fromisoformat(f"{text[12:16]}-{month:02}-{text[5:7]} {text[17:25]}+00:00")
+            except ValueError:
+                pass
     return _parse_forms(text)
 
 

@@ -132,9 +132,16 @@ def _outcome(parse: object, text: str) -> object:
             st.integers(0, 25), st.integers(0, 61), st.integers(0, 61),
         ),
         st.text(alphabet="0123456789-: T+Z./t", min_size=19, max_size=19),
+        st.builds(
+            "{}, {:02d} {} {:04d} {:02d}:{:02d}:{:02d} GMT".format,
+            st.sampled_from(["Mon", "Tue", "Sun", "Tue,", "Xyz"]), st.integers(0, 32),
+            st.sampled_from(["Jan", "Feb", "Dec", "jan", "Foo"]), st.integers(0, 9999),
+            st.integers(0, 25), st.integers(0, 61), st.integers(0, 61),
+        ),
+        st.text(alphabet="0123456789: ,MonTueJanGMT.+-", min_size=29, max_size=29),
     )
 )  # fmt: skip
-def test_the_iso_fast_path_reads_as_the_general_forms(text: str) -> None:
+def test_the_fast_paths_read_as_the_general_forms(text: str) -> None:
     from converters.dates import _parse_forms, _parse_text
 
     assert _outcome(_parse_text, text) == _outcome(_parse_forms, text)
