@@ -83,13 +83,16 @@ def _scalar(text: str) -> tuple[bool, Any]:
         if first in _PLAIN_BAD_START or ": " in text or " #" in text or text.endswith(":") or "\t" in text:
             return False, None
         return True, text
-    if _BOOL.match(text):
-        return True, text.lower() == "true"
-    if _NULL.match(text):
-        return True, None
-    if _INT.match(text):
+    # Each typed form opens with its own characters: one test of the first rules out the others.
+    if first in "tTfF":
+        if _BOOL.match(text):
+            return True, text.lower() == "true"
+    elif first in "nN~":
+        if _NULL.match(text):
+            return True, None
+    elif _INT.match(text):
         return True, int(text[2:], 16) if text.startswith("0x") else int(text)
-    if _FLOAT.match(text):
+    elif _FLOAT.match(text):
         if "inf" in text.lower() or "nan" in text.lower():
             return False, None
         return True, float(text)

@@ -196,3 +196,15 @@ def test_text_libyaml_refuses_never_takes_the_fast_path(text: str) -> None:
 
     if _NOT_YAML_PRINTABLE.search(text) or "\ufeff" in text or "\t" in text:
         assert parse_simple(text) is None
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet="tTrRuUeEfFaAlLsSnN~0123456789xX.+-_eEiInN<: ", min_size=1, max_size=8))
+def test_a_scalar_the_fast_path_is_sure_of_reads_as_yaml_reads_it(text: str) -> None:
+    from converters.frontmatter_yaml import _scalar
+
+    text = text.strip(" ")  # (as a line gives it)
+    sure, value = _scalar(text)
+    if sure:
+        expected = load_yaml(f"k: {text}\n")["k"]
+        assert value == expected and type(value) is type(expected)
