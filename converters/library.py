@@ -170,6 +170,7 @@ def walk(
     check_txt: bool = True,
     stat_files: bool = True,
     ordered: bool = True,
+    unchanged: set[str] | None = None,
 ) -> list[SourceFile]:
     """Every post file under the given files and folders, each once (in path order when ``ordered``).
 
@@ -177,8 +178,11 @@ def walk(
     to be posts, which is most of the cost of re-opening a large scraped archive. With ``check_txt`` off,
     other ``.txt`` files come back marked ``maybe`` for the caller to check as it reads them. Without
     ``stat_files`` the walk costs no system call per file (mtime and size stay 0): enough for a first scan,
-    which learns them as it reads."""
-    found: dict[tuple[int, int], SourceFile] = {}  # by (device, inode): a file linked twice is one post
+    which learns them as it reads. Given ``unchanged``, the files ``known`` with their present (mtime, size)
+    go into it, by path, instead of coming back: re-opening 100k posts then makes no SourceFile for them."""
+    # By (device, inode), a file linked twice being one post: a SourceFile, or for an unchanged file a
+    # (path, root, relative) triple.
+    found: dict[tuple[int, int], SourceFile | tuple[str, str, str]] = {}
     for arg in paths:
         try:
             st = os.stat(arg)
@@ -186,14 +190,21 @@ def walk(
             problems.append(Problem(arg, f"cannot open: {e.strerror or e}", "error"))
             continue
         if stat.S_ISDIR(st.st_mode):
-            _walk_dir(arg, problems, known or {}, check_txt, stat_files, found)
+            _walk_dir(arg, problems, known or {}, check_txt, stat_files, found, unchanged is not None)
+            continue
+        key = (st.st_dev, st.st_ino)
+        root, name = os.path.dirname(arg) or ".", os.path.basename(arg)
+        seen = (known or {}).get(arg)
+        if unchanged is not None and seen is not None and (seen[1], seen[2]) == (st.st_mtime_ns, st.st_size):
+            found.setdefault(key, (arg, root, name))
         else:
-            key = (st.st_dev, st.st_ino)
-            source = SourceFile(
-                arg, os.path.dirname(arg) or ".", os.path.basename(arg), st.st_mtime_ns, st.st_size, key=key
-            )
-            found.setdefault(key, source)
-    sources = list(found.values())
+            found.setdefault(key, SourceFile(arg, root, name, st.st_mtime_ns, st.st_size, key=key))
+    sources: list[SourceFile] = []
+    for entry in found.values():
+        if entry.__class__ is SourceFile:
+            sources.append(entry)  # type: ignore[arg-type]
+        else:
+            unchanged.add(entry[0])  # type: ignore[union-attr, index]
     if ordered:
         sources.sort(key=_path_order)
     return sources
@@ -203,13 +214,18 @@ def _path_order(source: SourceFile) -> tuple[str, str]:
     return (source.root, source.relative)
 
 
+def _place(entry: SourceFile | tuple[str, str, str]) -> tuple[str, str]:
+    return (entry.root, entry.relative) if isinstance(entry, SourceFile) else (entry[1], entry[2])
+
+
 def _walk_dir(
     root: str,
     problems: list[Problem],
     known: dict[str, tuple],  # type: ignore[type-arg]
     check_txt: bool,
     stat_files: bool,
-    found: dict[tuple[int, int], SourceFile],
+    found: dict[tuple[int, int], SourceFile | tuple[str, str, str]],
+    split_unchanged: bool = False,
 ) -> None:
     # The loop below runs once per file of a library of 100k: it avoids every call it can (the entry's
     # type and inode come with the directory listing; only symbolic links and ``stat_files`` cost a stat).
@@ -261,18 +277,22 @@ def _walk_dir(
                 mtime, size = (est.st_mtime_ns, est.st_size) if stat_files else (0, 0)
             else:
                 key, mtime, size = (device, entry.inode()), 0, 0
-            if maybe:
-                seen = known.get(path)
-                if seen is None or seen[1] != mtime or seen[2] != size:
-                    if check_txt:
-                        if not opens_with_front_matter(path):
-                            continue
-                        maybe = False
-                else:
-                    maybe = False
             relative = path[cut:] if path.startswith(prefix) else os.path.relpath(path, root)
+            if maybe or split_unchanged:
+                seen = known.get(path)
+                if seen is not None and seen[1] == mtime and seen[2] == size:
+                    if split_unchanged:
+                        other = found.get(key)
+                        if other is None or (root, relative) < _place(other):
+                            found[key] = (path, root, relative)
+                        continue
+                    maybe = False
+                elif maybe and check_txt:
+                    if not opens_with_front_matter(path):
+                        continue
+                    maybe = False
             other = found.get(key)
-            if other is None or (root, relative) < (other.root, other.relative):  # the same one every time
+            if other is None or (root, relative) < _place(other):  # the same one every time
                 found[key] = SourceFile(path, root, relative, mtime, size, maybe, key)
 
 
@@ -532,18 +552,13 @@ def _scan(
     cache_path = cache_file(paths, zone_key) if use_cache else None
     cached_rows = _load_cache(cache_path) if cache_path else []
     cached = {row[0]: row for row in cached_rows}
-    sources = walk(paths, problems, cached, check_txt=False, stat_files=bool(cached), ordered=False)
-    total = len(sources)
+    hits: set[str] = set()
+    misses = walk(
+        paths, problems, cached, check_txt=False, stat_files=bool(cached), ordered=False, unchanged=hits
+    )
+    total = len(hits) + len(misses)
     if progress is not None:
         progress(0, total)
-    hits: set[str] = set()
-    misses: list[SourceFile] = []
-    for source in sources:
-        hit = cached.get(source.path)
-        if hit is not None and hit[1] == source.mtime_ns and hit[2] == source.size:
-            hits.add(source.path)
-        else:
-            misses.append(source)
     if progress is not None:
         progress(len(hits), total)
     misses.sort(key=_path_order)  # a fixed order: the same post wins whichever way the files were listed
@@ -556,7 +571,7 @@ def _scan(
     changed = bool(fresh) or len(hits) != len(cached_rows)
     # Unchanged, the cached rows are already in library order.
     rows = [row for row in cached_rows if row[0] in hits] + fresh if changed else cached_rows
-    del cached, hits, sources
+    del cached, hits
     if changed:
         rows.sort(key=_row_order)
         if cache_path is not None:
@@ -580,20 +595,16 @@ def cache_is_current(library: Library) -> bool:
     if not stamps:
         return False
     problems: list[Problem] = []
-    with _collector_paused(False):  # 100k SourceFiles: nothing for the collector to find, much to walk
+    unchanged: set[str] = set()
+    with _collector_paused(False):  # 100k paths: nothing for the collector to find, much to walk
         known = {path: (path, *stamp) for path, stamp in stamps.items()}
-        sources = walk(library.roots, problems, known, check_txt=False, ordered=False)
+        others = walk(library.roots, problems, known, check_txt=False, ordered=False, unchanged=unchanged)
     if problems:
         return False
-    seen = 0
-    for source in sources:
-        stamp = stamps.get(source.path)
-        if stamp is None and source.maybe and not opens_with_front_matter(source.path):
-            continue  # a .txt file that is not a post, as before
-        if stamp != (source.mtime_ns, source.size):
-            return False
-        seen += 1
-    return seen == len(stamps)
+    for source in others:
+        if source.path in stamps or not source.maybe or opens_with_front_matter(source.path):
+            return False  # a post changed or came (a .txt file that is not a post is none, as before)
+    return len(unchanged) == len(stamps)
 
 
 def load_cached(paths: list[str], zone_key: str = "local", freeze: bool = False) -> Library | None:

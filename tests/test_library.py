@@ -246,6 +246,20 @@ def test_a_file_linked_twice_is_one_post_whichever_scan(shelf: Path) -> None:
         assert {Path(m.path).name for m in lib.posts} >= {"one.md", "two.markdown"}  # the first in path order
 
 
+@pytest.mark.parametrize(("name", "wins"), [("a-first.md", True), ("z-last.md", False)])
+def test_a_link_made_after_the_cache_counts_as_a_cold_scan_counts_it(
+    shelf: Path, name: str, wins: bool
+) -> None:
+    scan_library([str(shelf)])
+    os.link(shelf / "one.md", shelf / name)  # the same post, under a path before or after the cached one
+    cached = library_module.load_cached([str(shelf)])
+    assert cached is not None and library_module.cache_is_current(cached) is not wins
+    warm = scan_library([str(shelf)])
+    cold = scan_library([str(shelf)], use_cache=False)
+    assert _fields(warm) == _fields(cold)
+    assert ((shelf / name).as_posix() in {m.path for m in warm.posts}) is wins
+
+
 def test_a_process_of_its_own_fills_the_cache(shelf: Path) -> None:
     seen: list[tuple[int, int]] = []
     assert library_module.fill_cache_in_subprocess([str(shelf)], "local", lambda d, t: seen.append((d, t)))
