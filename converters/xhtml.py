@@ -168,7 +168,13 @@ def _content_models(tree: etree._Element) -> None:
             continue  # a leaf (most of a post: paragraphs of text, images) has nothing to repair below
         if el is tree or el.getparent() is None:
             continue
-        has_block = any(c.tag in BLOCK for c in el)
+        has_block = False
+        for child in el:  # (a loop, not any(): this runs for every element with children)
+            if child.tag in BLOCK:
+                has_block = True
+                break
+        if not has_block and tag not in _REPAIRED_EVEN_EMPTY:
+            continue  # (a paragraph of text, emphasis and images: the rest of a post)
         if tag in ("ul", "ol"):
             _list_children(el)
         elif tag == "li" and el.getparent().tag not in ("ul", "ol"):
