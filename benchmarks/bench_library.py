@@ -1,6 +1,10 @@
 """Library scan: posts/s without a cache, re-opening from the cache, and peak memory.
 
-    python benchmarks/bench_library.py            # generates benchmarks/data/lib-{10k,100k} on first use
+    python benchmarks/bench_library.py [RUNS]     # generates benchmarks/data/lib-{10k,100k} on first use
+    python benchmarks/bench_library.py RUNS --against DIR   # and another checkout's, run for run
+
+With ``--against``, the two checkouts take turns (this, other, other, this, ...), each with a cache of its
+own: the machine's drift then touches both alike, and their difference shows through it.
 
 Each measurement runs in a fresh process so that peak memory (ru_maxrss) is its own. Targets (issue #2):
 first scan of 10k ≤ 0.5 s; re-open 100k from the cache, checking every file's (mtime, size), ≤ 1.0 s;
@@ -9,6 +13,7 @@ metadata of 100k ≤ 250 MB RSS.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -23,6 +28,10 @@ DATA = HERE / "data"
 
 CHILD = r"""
 import json, resource, sys, time
+if sys.argv[3]:
+    sys.path.insert(0, sys.argv[3])
+import converters
+assert converters.__file__.startswith(sys.argv[3]), converters.__file__
 from converters.library import scan_library
 path, use_cache = sys.argv[1], sys.argv[2] == "1"
 t = time.perf_counter()
@@ -39,9 +48,10 @@ def ensure(count: int, name: str) -> Path:
     return folder
 
 
-def measure(folder: Path, use_cache: bool, cache_home: str) -> dict[str, float]:
+def measure(folder: Path, use_cache: bool, cache_home: str, source: str = "") -> dict[str, float]:
+    """One scan in a fresh process, of this checkout's converters or of ``source``'s."""
     env = {**os.environ, "XDG_CACHE_HOME": cache_home}
-    out = subprocess.run([sys.executable, "-c", CHILD, str(folder), "1" if use_cache else "0"],
+    out = subprocess.run([sys.executable, "-c", CHILD, str(folder), "1" if use_cache else "0", source],
                          capture_output=True, text=True, check=True, env=env)  # fmt: skip
     return json.loads(out.stdout)
 
@@ -71,33 +81,53 @@ def reference(folder: Path) -> float:
     return json.loads(out.stdout)["us"]
 
 
-def best_of(runs: int, folder: Path, use_cache: bool, cache_home: str) -> dict[str, float]:
+def summary(results: list[dict[str, float]]) -> dict[str, float]:
     """The fastest of a few runs (the machine is shared: the others measure the neighbours), with the
     median alongside so that a reader sees the spread."""
-    results = sorted(
-        (measure(folder, use_cache, cache_home) for _ in range(runs)), key=lambda r: r["seconds"]
-    )
-    return {**results[0], "median": results[len(results) // 2]["seconds"]}
+    ordered = sorted(results, key=lambda r: r["seconds"])
+    return {**ordered[0], "median": ordered[len(ordered) // 2]["seconds"]}
+
+
+def line(label: str, cold: dict[str, float], warm: dict[str, float]) -> str:
+    n = cold["posts"]
+    return (f"{label}: first scan {cold['seconds']:.2f} s (median {cold['median']:.2f}; "
+            f"{n / cold['seconds']:,.0f} posts/s, peak {cold['rss_mb']:.0f} MB); "
+            f"from cache {warm['seconds']:.2f} s (median {warm['median']:.2f}; "
+            f"{n / warm['seconds']:,.0f} posts/s, peak {warm['rss_mb']:.0f} MB)")  # fmt: skip
 
 
 def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    ap = argparse.ArgumentParser()
+    ap.add_argument("runs", type=int, nargs="?", default=3)
+    ap.add_argument("--against", metavar="DIR", help="another checkout, measured in turn with this one")
+    args = ap.parse_args()
+    sources = [""] + ([str(Path(args.against).resolve())] if args.against else [])
     byte_compile()
+    for source in sources[1:]:
+        byte_compile(Path(source))
     lib10k, lib100k = ensure(10_000, "lib-10k"), ensure(100_000, "lib-100k")
     yardstick = reference(lib10k)
     print(f"python-frontmatter load: {yardstick:.0f} µs a post now (110 when the targets were set: "
           f"scale this run's times by {110 / yardstick:.2f} to compare with them)")  # fmt: skip
     for folder in (lib10k, lib100k):
-        with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as none:
+        with tempfile.TemporaryDirectory() as tmp:
+            caches = {source: os.path.join(tmp, f"cache-{i}") for i, source in enumerate(sources)}
+            none = os.path.join(tmp, "none")
             measure(folder, False, none)  # warm the disk cache
-            cold = best_of(runs, folder, False, none)
-            measure(folder, True, cache)  # fills the scan cache
-            warm = best_of(runs, folder, True, cache)
-        n = cold["posts"]
-        print(f"{folder.name}: first scan {cold['seconds']:.2f} s (median {cold['median']:.2f}; "
-              f"{n / cold['seconds']:,.0f} posts/s, peak {cold['rss_mb']:.0f} MB); "
-              f"from cache {warm['seconds']:.2f} s (median {warm['median']:.2f}; "
-              f"{n / warm['seconds']:,.0f} posts/s, peak {warm['rss_mb']:.0f} MB)")  # fmt: skip
+            results: dict[tuple[str, bool], list[dict[str, float]]] = {}
+            for use_cache in (False, True):
+                for source in sources:
+                    if use_cache:
+                        measure(folder, True, caches[source], source)  # fills its scan cache
+                for i in range(args.runs):
+                    for source in sources if i % 2 == 0 else sources[::-1]:
+                        cache = caches[source] if use_cache else none
+                        results.setdefault((source, use_cache), []).append(
+                            measure(folder, use_cache, cache, source)
+                        )
+        for source in sources:
+            label = folder.name + (f" ({source or 'this checkout'})" if len(sources) > 1 else "")
+            print(line(label, summary(results[(source, False)]), summary(results[(source, True)])))
 
 
 if __name__ == "__main__":

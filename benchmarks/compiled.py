@@ -12,6 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def byte_compile() -> None:
+def byte_compile(root: Path = ROOT) -> None:
+    """Byte-compile the checkout at ``root`` (this one by default)."""
     for package in ("converters", "tui"):
-        compileall.compile_dir(ROOT / package, quiet=1)
+        compileall.compile_dir(root / package, quiet=1)
