@@ -512,12 +512,21 @@ async def test_a_large_first_scan_runs_in_a_process_of_its_own(
         calls.append(paths)
         return real(paths, *args)  # type: ignore[arg-type]
 
+    scans: list[list[str]] = []
+    real_scan = app_module.scan_library
+
+    def scan_spy(paths: list[str], *args: object, **kwargs: object) -> object:
+        scans.append(paths)
+        return real_scan(paths, *args, **kwargs)  # type: ignore[arg-type]
+
     monkeypatch.setattr(app_module, "fill_cache_in_subprocess", spy)
+    monkeypatch.setattr(app_module, "scan_library", scan_spy)
     monkeypatch.setattr(app_module, "SCAN_ELSEWHERE_FROM", 5)
     app = PostshelfApp([str(library)], zone=None, zone_key="local", use_cache=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert calls == [[str(library)]]
+        assert scans == []  # shown from the cache the other process filled, which the files still match
         assert len(titles(app)) == 21
     # A library whose dates are read in another zone than its key names is scanned here, by this process.
     calls.clear()
@@ -525,4 +534,4 @@ async def test_a_large_first_scan_runs_in_a_process_of_its_own(
     app = PostshelfApp([str(other)], zone=timezone(timedelta(hours=5)), zone_key="local", use_cache=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert calls == [] and len(titles(app)) == 21
+        assert calls == [] and scans == [[str(other)]] and len(titles(app)) == 21
