@@ -126,7 +126,8 @@ def _parse_text(text: str) -> datetime | None:
     if len(text) == 19 and text[10] in " T" and text[11:13] < "24" and text.isascii():
         # ``2021-10-28 14:08:07``, the form scrapers write: fromisoformat reads it ~20x faster than the
         # forms below. Whatever of this shape it accepts, they read alike (the tests check it); what it
-        # refuses, they read. (Hours from 24 up: a newer Python may read 24:00 as the next day; not we.)
+        # refuses, they read. (Hours from 24 up are left to them: a newer Python may read 24:00 as the
+        # next day, which they refuse.)
         try:
             return datetime.fromisoformat(text)
         except ValueError:

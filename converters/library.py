@@ -467,7 +467,7 @@ def _read_row(job: tuple[str, tzinfo | None, bool]) -> Row | None:
 
 
 READ_CHUNK = 256
-"""Posts a forked reader reads per task: ~20 ms of work, few enough messages, a short wait at the end."""
+"""Posts a forked reader reads per task: 10-20 ms of work, few messages, and a short wait at the end."""
 
 _FORKED_JOBS: list[tuple[str, tzinfo | None, bool]] = []
 """The jobs of the scan under way, set before its readers fork: each task then names only its bounds."""
@@ -557,8 +557,6 @@ def _scan(
         paths, problems, cached, check_txt=False, stat_files=bool(cached), ordered=False, unchanged=hits
     )
     total = len(hits) + len(misses)
-    if progress is not None:
-        progress(0, total)
     if progress is not None:
         progress(len(hits), total)
     misses.sort(key=_path_order)  # a fixed order: the same post wins whichever way the files were listed

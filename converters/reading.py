@@ -171,7 +171,7 @@ def _split_common(text: str) -> Split | None:
     opener = _YAML_OPENER.match(text, pos)
     if opener is None:
         return None
-    closer = closing_fence(text, opener.end())
+    closer = _closing_fence(text, opener.end())
     if closer is None:
         return None
     fm = text[opener.end() : max(opener.end(), closer.start() - 1)]
@@ -182,7 +182,7 @@ def _split_common(text: str) -> Split | None:
     return Split(fm, "yaml", text[closer.end() + 1 :], fm_line, body_line)
 
 
-def closing_fence(text: str, start: int) -> re.Match[str] | None:
+def _closing_fence(text: str, start: int) -> re.Match[str] | None:
     r"""The first ``---`` or ``...`` line at or after ``start`` (which opens a line): what searching for
     ``^(?:-{3,}|\.\.\.)[ \t]*$`` would find, but sought with ``str.find`` on the two ways such a line can
     open. The search tries the pattern at every position of the front matter (~3 µs a post)."""

@@ -336,12 +336,12 @@ def test_the_quick_split_agrees_with_the_general_rules(
 def test_the_closing_fence_is_the_first_line_the_pattern_finds(before: str, after: str) -> None:
     import re
 
-    from converters.reading import closing_fence
+    from converters.reading import _closing_fence
 
     text = before + "\n" + after  # the search starts where a line opens, as after an opening ---
     start = len(before) + 1
     expected = re.compile(r"^(?:-{3,}|\.\.\.)[ \t]*$", re.M).search(text, start)
-    found = closing_fence(text, start)
+    found = _closing_fence(text, start)
     assert (found and found.span()) == (expected and expected.span())
 
 
