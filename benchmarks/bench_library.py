@@ -116,8 +116,8 @@ def main() -> None:
             measure(folder, False, none)  # warm the disk cache
             results: dict[tuple[str, bool], list[dict[str, float]]] = {}
             for use_cache in (False, True):
-                for source in sources:
-                    if use_cache:
+                if use_cache:
+                    for source in sources:
                         measure(folder, True, caches[source], source)  # fills its scan cache
                 for i in range(args.runs):
                     for source in sources if i % 2 == 0 else sources[::-1]:

@@ -258,8 +258,8 @@ class PostshelfApp(App[None]):
             if fill_cache_in_subprocess(
                 self.paths, self.zone_key, show_progress, lambda: worker.is_cancelled
             ):
-                # Shown from the cache just filled, at once, then checked as any opening from the cache is
-                # (100k posts: ~0.6 s sooner than after a walk of every file).
+                # Shown from the cache just filled, at once, then checked as any opening from the cache is:
+                # the posts appear before the walk and stat of every file (~0.5 s for 100k), not after.
                 filled = load_cached(self.paths, self.zone_key, freeze=True)
                 if filled is not None:
                     self.post_message(LoadedLibrary(filled))
