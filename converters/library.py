@@ -480,9 +480,9 @@ def _read_chunk(bounds: tuple[int, int]) -> bytes:
 
 def _read_many(
     sources: list[SourceFile], zone: tzinfo | None, report: Callable[[int], None] | None = None
-) -> list[Row | None]:
-    """Read the heads of many files (None for a ``maybe`` file that is not a post), on every core when
-    there are enough of them and forking is safe; ``report`` hears how many are done, now and then."""
+) -> Iterator[Row]:
+    """The rows of many files as they are read (none for a ``maybe`` file that is not a post), on every
+    core when there are enough of them and forking is safe; ``report`` hears how many are done."""
     global _reading, _FORKED_JOBS
     if _reading is None:
         from . import reading
@@ -491,7 +491,8 @@ def _read_many(
     jobs = [(s.path, zone, s.maybe) for s in sources]
     workers = os.cpu_count() or 1
     if len(sources) < PARALLEL_FROM or workers < 2 or threading.active_count() > 1 or sys.platform != "linux":
-        return _collect_rows(map(_read_row, jobs), report)
+        yield from _collect_rows(map(_read_row, jobs), report)
+        return
     import multiprocessing
 
     _FORKED_JOBS = jobs
@@ -499,19 +500,19 @@ def _read_many(
     try:
         bounds = [(start, start + READ_CHUNK) for start in range(0, len(jobs), READ_CHUNK)]
         chunks = pool.imap(_read_chunk, bounds)
-        return _collect_rows((row for chunk in chunks for row in marshal.loads(chunk)), report)
+        yield from _collect_rows((row for chunk in chunks for row in marshal.loads(chunk)), report)
     finally:
         pool.terminate()
         _FORKED_JOBS = []
 
 
-def _collect_rows(results: Iterator[Row | None], report: Callable[[int], None] | None) -> list[Row | None]:
-    rows: list[Row | None] = []
-    for row in results:
-        rows.append(row)
-        if report is not None and len(rows) % 1024 == 0:
-            report(len(rows))
-    return rows
+def _collect_rows(results: Iterator[Row | None], report: Callable[[int], None] | None) -> Iterator[Row]:
+    """The rows of the posts read, shared (:func:`_shared_row`), as they come."""
+    for done, row in enumerate(results, 1):
+        if report is not None and done % 1024 == 0:
+            report(done)
+        if row is not None:
+            yield _shared_row(row)
 
 
 def scan_library(
@@ -562,20 +563,22 @@ def _scan(
     misses.sort(key=_path_order)  # a fixed order: the same post wins whichever way the files were listed
     done_before = len(hits)
     report = None if progress is None else lambda done: progress(done_before + done, total)
-    # (no misses, no reading: nor the import of the readers, ~25 ms)
-    fresh = (
-        [_shared_row(row) for row in _read_many(misses, zone, report) if row is not None] if misses else []
-    )
+    # Each post read becomes its Meta as it arrives, while the readers go on (no misses, no reading: nor
+    # the import of the readers, ~25 ms).
+    fresh = [(row, _meta(row)) for row in _read_many(misses, zone, report)] if misses else []
     changed = bool(fresh) or len(hits) != len(cached_rows)
-    # Unchanged, the cached rows are already in library order.
-    rows = [row for row in cached_rows if row[0] in hits] + fresh if changed else cached_rows
-    del cached, hits
     if changed:
-        rows.sort(key=_row_order)
+        pairs = [(row, _meta(row)) for row in cached_rows if row[0] in hits] + fresh
+        pairs.sort(key=lambda pair: _row_order(pair[0]))
+        rows = [row for row, _ in pairs]
+        posts = [meta for _, meta in pairs]
+        del pairs, fresh
         if cache_path is not None:
             _save_cache(cache_path, rows)
-    posts = [_meta(row) for row in rows]
-    del rows, cached_rows
+    else:  # the cached rows, already in library order
+        rows = cached_rows
+        posts = [_meta(row) for row in rows]
+    del rows, cached_rows, cached, hits
     for meta in posts:
         if meta.problems:
             problems.extend(meta.problems)
