@@ -18,7 +18,7 @@ import copy
 import functools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import html2text
 import lxml.html
@@ -442,40 +442,40 @@ def _fill_holds(md: str, holds: _Holds, kinds: tuple[str, ...]) -> str:
             return text if kind == "span" else m.group(0)
 
         return _HOLD.sub(inline, md)
-    out: list[str] = []
-    done = 0
-    for start, end, _ in _by_line(md, _positions(md, HOLD_OPEN)):  # only the lines that hold something
-        line = md[start:end]
-        m = _HOLD.search(line)
-        if not m or holds.items[int(m.group(1))][1] not in kinds:
-            continue
-        out.append(md[done:start])
-        done = end
-        pieces = []
-        pos = 0
-        for m in _HOLD.finditer(line):
-            text, _ = holds.items[int(m.group(1))]
-            head = line[pos : m.start()]
-            prefix_m = _PREFIX.match(head)
-            prefix = head if prefix_m and prefix_m.end() == len(head) else None
-            if prefix is None:  # text before the block on the same line: give the block its own lines
-                pieces.append(head.rstrip())
-                prefix = _continuation(head)
-                block_lines = text.split("\n")
-                pieces.append("\n".join(prefix + ln if ln else prefix.rstrip() for ln in block_lines))
-            else:
-                cont = _continuation(prefix)
-                block_lines = text.split("\n")
-                first = prefix + block_lines[0]
-                rest = [cont + ln if ln else cont.rstrip() for ln in block_lines[1:]]
-                pieces.append("\n".join([first, *rest]))
-            pos = m.end()
-        tail = line[pos:]
-        if tail.strip():
-            pieces.append(_continuation(line) + tail.strip())
-        out.append("\n".join(p for p in pieces if p != ""))
-    out.append(md[done:])
-    return "".join(out)
+    # Only the lines that hold something
+    spans = _by_line(md, _positions(md, HOLD_OPEN))
+    return _rewrite_lines(md, spans, lambda line, _: _fill_block_line(line, holds, kinds))
+
+
+def _fill_block_line(line: str, holds: _Holds, kinds: tuple[str, ...]) -> str:
+    """A line with its held blocks of ``kinds`` written out, each on lines of its own under the line's
+    quote and list prefix; the line as it is when its first hold is of another kind."""
+    m = _HOLD.search(line)
+    if not m or holds.items[int(m.group(1))][1] not in kinds:
+        return line
+    pieces = []
+    pos = 0
+    for m in _HOLD.finditer(line):
+        text, _ = holds.items[int(m.group(1))]
+        head = line[pos : m.start()]
+        prefix_m = _PREFIX.match(head)
+        prefix = head if prefix_m and prefix_m.end() == len(head) else None
+        if prefix is None:  # text before the block on the same line: give the block its own lines
+            pieces.append(head.rstrip())
+            prefix = _continuation(head)
+            block_lines = text.split("\n")
+            pieces.append("\n".join(prefix + ln if ln else prefix.rstrip() for ln in block_lines))
+        else:
+            cont = _continuation(prefix)
+            block_lines = text.split("\n")
+            first = prefix + block_lines[0]
+            rest = [cont + ln if ln else cont.rstrip() for ln in block_lines[1:]]
+            pieces.append("\n".join([first, *rest]))
+        pos = m.end()
+    tail = line[pos:]
+    if tail.strip():
+        pieces.append(_continuation(line) + tail.strip())
+    return "\n".join(p for p in pieces if p != "")
 
 
 _LIST_ITEM = re.compile(r"^((?:[ ]*>[ ]?)*)([ ]*)((?:[-*+]|\d{1,9}[.)])[ ]+)")
@@ -566,17 +566,23 @@ def _by_line(text: str, positions: list[int]) -> Iterator[tuple[int, int, list[i
         i = j
 
 
+def _rewrite_lines(
+    text: str, spans: Iterable[tuple[int, int, list[int]]], rewrite: Callable[[str, list[int]], str]
+) -> str:
+    """``text`` with each line of ``spans`` (from :func:`_by_line`) replaced by ``rewrite(line, found)``,
+    every other line kept as it is, without splitting the whole text into lines."""
+    out, done = [], 0
+    for start, end, found in spans:
+        out += (text[done:start], rewrite(text[start:end], found))
+        done = end
+    out.append(text[done:])
+    return "".join(out)
+
+
 def _resolve_escapes(md: str) -> str:
     """Turn each protected character back into itself, escaped only where the final text would misread it."""
     positions = _positions(md, _SENTINELS)
-    if not positions:
-        return md
-    out, done = [], 0
-    for start, end, found in _by_line(md, positions):
-        out += (md[done:start], _escape_line(md[start:end], found))
-        done = end
-    out.append(md[done:])
-    return "".join(out)
+    return _rewrite_lines(md, _by_line(md, positions), _escape_line) if positions else md
 
 
 def _escape_line(line: str, found: list[int]) -> str:
@@ -629,19 +635,16 @@ def _escape(ch: str, at_start: bool, prev: str, nxt: str, rest: str, heading: bo
 
 def _resolve_emphasis(md: str) -> str:
     """Write each emphasis as ``**``/``*``/``~~`` where CommonMark renders it, else as inline HTML."""
-    spans = list(_by_line(md, _positions(md, _MARK_CHARS)))
+    # Each line with a marker, with where its emphasis markers (not <sub>/<sup>) stand.
+    spans = [
+        (start, end, [i for i in at if md[start + i] in _PAIR_SET])
+        for start, end, at in _by_line(md, _positions(md, _MARK_CHARS))
+    ]
     if not spans:
         return md
-    lines = [md[start:end] for start, end, _ in spans]
-    found = [[i for i in at if line[i] in _PAIR_SET] for (_, _, at), line in zip(spans, lines, strict=True)]
-    if not any(_open_of([line[i] for i in at]) for line, at in zip(lines, found, strict=True)):
+    if not any(_open_of([md[start + i] for i in at]) for start, _, at in spans):
         # The usual case: no emphasis runs on past its line, so only the lines with markers need a look.
-        out, done = [], 0
-        for (start, end, _), line, at in zip(spans, lines, found, strict=True):
-            out += (md[done:start], _emphasis_line(line, at))
-            done = end
-        out.append(md[done:])
-        return "".join(out)
+        return _rewrite_lines(md, spans, _emphasis_line)
     lines = _balance_lines(md.split("\n"))
     has_mark = _ANY_MARK.search
     return "\n".join([_emphasis_line(line) if has_mark(line) else line for line in lines])
@@ -815,24 +818,14 @@ def _escape_bare_markers(md: str) -> str:
             candidates.append(at)
     if not candidates:
         return md
-    out, done = [], 0
-    for start, end, _ in _by_line(md, candidates):
-        out += (md[done:start], _BARE_MARKER.sub(escape, md[start:end]))
-        done = end
-    out.append(md[done:])
-    return "".join(out)
+    return _rewrite_lines(md, _by_line(md, candidates), lambda line, _: _BARE_MARKER.sub(escape, line))
 
 
 def _tidy(md: str) -> str:
     """Strip trailing blanks from lines, squeeze blank-line runs to one, and drop stray markers."""
     if " \n" in md or "\t\n" in md or md.endswith((" ", "\t")):
         ends = [at - 1 for at in [*_positions(md, "\n"), len(md)] if at and md[at - 1] in " \t"]
-        out, done = [], 0
-        for start, end, _ in _by_line(md, ends):
-            out += (md[done:start], md[start:end].rstrip(" \t"))
-            done = end
-        out.append(md[done:])
-        md = "".join(out)
+        md = _rewrite_lines(md, _by_line(md, ends), lambda line, _: line.rstrip(" \t"))
     while "\n\n\n" in md:  # a regex for the runs costs ~40 µs a post; each pass shortens every run by a third
         md = md.replace("\n\n\n", "\n\n")
     # markers that lost their partner (malformed nesting) must not reach the reader
