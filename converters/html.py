@@ -259,9 +259,27 @@ def sanitize_text(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+_NUMERIC_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
+
+
+def _sanitize_references(html: str) -> str:
+    """:func:`sanitize_text` for what numeric character references stand for (``&#1;``, ``&#xFFFE;``): the
+    parser would put the characters themselves into the tree, which lxml then refuses to copy and XML may
+    not hold. ``&#0;`` and references past Unicode are left to the parser, which gives U+FFFD for them."""
+
+    def fix(m: re.Match[str]) -> str:
+        code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+        if not 0 < code <= 0x10FFFF:
+            return m.group(0)
+        char = chr(code)
+        return sanitize_text(char) if _UNFIT.match(char) else m.group(0)
+
+    return _NUMERIC_REFERENCE.sub(fix, html) if "&#" in html else html
+
+
 def parse(html: str) -> etree._Element:
     """Parse an HTML fragment or document into a ``<div>`` root, tolerating anything."""
-    html = sanitize_text(html)
+    html = _sanitize_references(sanitize_text(html))
     html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
     html = _escape_code_tags(html)
     container = etree.Element("div")

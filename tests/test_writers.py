@@ -298,3 +298,24 @@ def test_a_fragment_serialized_whole_equals_it_serialized_child_by_child(html: s
 
     tree = body_fragment(clean(html).root, "remote")
     assert _children_xml(tree) == _each_child_xml(tree)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "a&#1;b",
+        "a&#1b",
+        "<p>a&#x1f;b</p>",
+        "a&#xFFFE;b",
+        "<p title='&#2;'>a&#x7F;b</p>",
+        '<a href="&#1;x">ab</a>',
+    ],
+)
+def test_references_to_characters_no_document_may_hold_are_dropped(body: str) -> None:
+    post = read_text(f"---\ntitle: t\n---\n<div>{body}</div>\n", "p.md")
+    rendered = Rendered(post)
+    xhtml = fragment_markup(rendered.clean.root)
+    ET.fromstring(f"<div>{xhtml}</div>")  # well-formed XML
+    for out in (rendered.markdown, rendered.text, xhtml):
+        assert "ab" in out.replace("[", "").replace("]", "")
+        assert not any(ch in out for ch in "\x01\x02\x1f\x7f\ufffe")
