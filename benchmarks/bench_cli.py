@@ -20,17 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from compiled import byte_compile
+from common import byte_compile, synthetic_library
 
-HERE = Path(__file__).resolve().parent
 POSTSHELF = Path(sys.executable).parent / "postshelf"
-
-
-def library(count: int) -> Path:
-    folder = HERE / "data" / f"lib-{count // 1000}k"
-    if not folder.exists():
-        subprocess.run([sys.executable, str(HERE / "generate.py"), str(count), str(folder)], check=True)
-    return folder
 
 
 def timed(cmd: list[str]) -> tuple[float, float]:
@@ -81,7 +73,7 @@ def main() -> None:
     ap.add_argument("--out", help="where outputs go (default: /dev/shm, else the temporary folder)")
     args = ap.parse_args()
     byte_compile()
-    folder = library(args.posts)
+    folder = synthetic_library(args.posts)
     n = sum(1 for _ in folder.rglob("*.txt"))
     # Creating a file costs this machine's ext4 anywhere from 15 µs to 0.4 ms of kernel time, depending on
     # where and when (inode allocation in crowded block groups): outputs go to memory (/dev/shm) unless

@@ -20,6 +20,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import html2text  # noqa: E402
+from common import synthetic_library  # noqa: E402
 
 from converters.html import clean  # noqa: E402
 from converters.markdown import html_to_markdown  # noqa: E402
@@ -27,10 +28,7 @@ from converters.reading import read_post  # noqa: E402
 
 
 def bodies(count: int) -> list[str]:
-    folder = HERE / "data" / "lib-10k"
-    if not folder.exists():
-        subprocess.run([sys.executable, str(HERE / "generate.py"), "10000", str(folder)], check=True)
-    files = sorted(folder.rglob("*.txt"))[:count]
+    files = sorted(synthetic_library(10_000).rglob("*.txt"))[:count]
     return [read_post(f).body for f in files]
 
 

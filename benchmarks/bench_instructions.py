@@ -22,6 +22,8 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from common import synthetic_library
+
 HERE = Path(__file__).resolve().parent
 
 CHILD = r"""
@@ -63,9 +65,7 @@ def main() -> None:
     args = ap.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
-    folder = HERE / "data" / "lib-10k"
-    if not folder.exists():
-        subprocess.run([sys.executable, str(HERE / "generate.py"), "10000", str(folder)], check=True)
+    folder = synthetic_library(10_000)
     files = [str(p) for p in sorted(folder.rglob("*.txt"))[: args.posts]]
     source = args.source.resolve()
     print(f"converters from {source}, {len(files)} posts of {folder}")

@@ -21,10 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from compiled import byte_compile
-
-HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
+from common import byte_compile, synthetic_library
 
 CHILD = r"""
 import json, resource, sys, time
@@ -39,13 +36,6 @@ lib = scan_library([path], use_cache=use_cache)
 elapsed = time.perf_counter() - t
 print(json.dumps({"posts": len(lib.posts), "seconds": elapsed, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
-
-
-def ensure(count: int, name: str) -> Path:
-    folder = DATA / name
-    if not folder.exists():
-        subprocess.run([sys.executable, str(HERE / "generate.py"), str(count), str(folder)], check=True)
-    return folder
 
 
 def measure(folder: Path, use_cache: bool, cache_home: str, source: str = "") -> dict[str, float]:
@@ -105,7 +95,7 @@ def main() -> None:
     byte_compile()
     for source in sources[1:]:
         byte_compile(Path(source))
-    lib10k, lib100k = ensure(10_000, "lib-10k"), ensure(100_000, "lib-100k")
+    lib10k, lib100k = synthetic_library(10_000), synthetic_library(100_000)
     yardstick = reference(lib10k)
     print(f"python-frontmatter load: {yardstick:.0f} µs a post now (110 when the targets were set: "
           f"scale this run's times by {110 / yardstick:.2f} to compare with them)")  # fmt: skip

@@ -13,11 +13,8 @@ import os
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
-from compiled import byte_compile
-
-HERE = Path(__file__).resolve().parent
+from common import byte_compile, synthetic_library
 
 FIRST_SCREEN = r"""
 import time
@@ -130,12 +127,7 @@ def best_of(runs: int, code: str, *args: str, env: dict[str, str]) -> dict[str, 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     byte_compile()
-    libs = {}
-    for count, name in ((10_000, "lib-10k"), (100_000, "lib-100k")):
-        folder = HERE / "data" / name
-        if not folder.exists():
-            subprocess.run([sys.executable, str(HERE / "generate.py"), str(count), str(folder)], check=True)
-        libs[name] = folder
+    libs = {folder.name: folder for folder in (synthetic_library(10_000), synthetic_library(100_000))}
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "XDG_CACHE_HOME": f"{tmp}/cache", "POSTSHELF_STATE_DIR": f"{tmp}/state",
                "POSTSHELF_CONFIG_DIR": f"{tmp}/config"}  # fmt: skip
