@@ -189,9 +189,7 @@ _MORE_PIECES = [*_PIECES, "<!-- note -->", "<hr>", "<input disabled>", "<wbr>", 
                 "<div>", "</div>", "<p>", "</p>", "<th>", "</tr><tr>", "</a>", "</li>", "<ul>", "</td>"]  # fmt: skip
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(_MORE_PIECES), max_size=60).map("".join))
-def test_html2text_fed_from_the_tree_reads_as_it_reads_the_serialized_tree(html: str) -> None:
+def _fed_from_the_tree_and_from_html(html: str) -> tuple[str, str]:
     import copy
 
     from converters import markdown as m
@@ -199,7 +197,35 @@ def test_html2text_fed_from_the_tree_reads_as_it_reads_the_serialized_tree(html:
 
     tree = copy.deepcopy(clean(html).root)
     m._prepare(tree, m._Holds())
-    assert m._run_html2text(copy.deepcopy(tree)) == m._run_html2text_on_html(copy.deepcopy(tree))
+    return m._run_html2text(copy.deepcopy(tree)), m._run_html2text_on_html(copy.deepcopy(tree))
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_MORE_PIECES), max_size=60).map("".join))
+def test_html2text_fed_from_the_tree_reads_as_it_reads_the_serialized_tree(html: str) -> None:
+    fed, read = _fed_from_the_tree_and_from_html(html)
+    assert fed == read
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        # A list, a paragraph or an image, text after it, then a list: html2text puts a blank line before
+        # the second list only when it knows the tag in between was not a list.
+        "<div><ul><li>a</li></ul><p>x</p>tail<ul><li>b</li></ul></div>",
+        "<div><ul><li>a</li></ul><div>x</div>tail<ol><li>b</li></ol></div>",
+        "<div><ul><li>a</li></ul><img src='https://example.com/i.png'>tail<ul><li>b</li></ul></div>",
+        # images: alone, with alt text holding Markdown, inside a link, without a source
+        "<p>x <img src='https://example.com/a b.png' alt='a *b* [c]'> y</p>",
+        "<p><a href='https://example.com/'><img src='https://example.com/i.png' alt='i'></a></p>",
+        "<p><a href='https://example.com/i.png'><img src='https://example.com/i.png'></a> z</p>",
+        "<blockquote><p>q</p><img src='https://example.com/i.png'> r</blockquote>",
+        "<ul><li>  lead <b>b</b> <img src='https://example.com/i.png'>  trail  </li></ul>",
+    ],
+)
+def test_html2text_fast_paths_read_as_html2text_does(html: str) -> None:
+    fed, read = _fed_from_the_tree_and_from_html(html)
+    assert fed == read
 
 
 _plain = st.text(
