@@ -80,6 +80,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _UNFIT = re.compile(f"{_CONTROL.pattern[:-1]}\ud800-\udfff]")
 _CJK = "\u2e80-\u2fff\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
+_NEWLINE_BEFORE_CJK = re.compile(rf"\n\s*[{_CJK}]")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
 _CODE_REGION = re.compile(r"(<(pre|code)\b[^>]*>)(.*?)(</\2\s*>)", re.S | re.I)
 _TAG_IN_CODE = re.compile(r"<(?=(/?)([A-Za-z][\w:.-]*|!DOCTYPE))")
 _RAW_DOCUMENT = re.compile(r"<(?:!DOCTYPE|html|head|body|script)\b", re.I)
@@ -653,6 +655,8 @@ _TEXT_WITH_NEWLINE = etree.XPath(".//text()[contains(., $nl)]")
 def _join_cjk_lines(root: etree._Element) -> None:
     """A source line break between two CJK characters is no space at all (CSS Text 3's segment-break rule).
     A clean tree's ``<pre>`` holds only its own text, which is left alone."""
+    if not _may_break_cjk(etree.tostring(root, method="text", encoding="unicode")):
+        return  # (the usual case: the search below costs ~3x the tree's text, written by libxml2)
     # Read every text node before changing any: lxml's smart strings find their parent through libxml2's
     # text nodes, which setting .text or .tail replaces.
     found = [(t.getparent(), t.is_tail, str(t)) for t in _TEXT_WITH_NEWLINE(root, nl="\n")]
@@ -664,3 +668,16 @@ def _join_cjk_lines(root: etree._Element) -> None:
             parent.tail = joined
         elif parent.tag != "pre":
             parent.text = joined
+
+
+def _may_break_cjk(text: str) -> bool:
+    """Whether ``_CJK_BREAK`` matches somewhere in ``text``, looked for from each newline followed by a CJK
+    character: the pattern as it stands starts with a look-behind, which a search tries at every character.
+    Every text node is a piece of the whole text, so a whole without a match has no node with one."""
+    for m in _NEWLINE_BEFORE_CJK.finditer(text):
+        at = m.start()
+        while at and text[at - 1] in " \t":
+            at -= 1
+        if at and _CJK_CHAR.match(text, at - 1):
+            return True
+    return False

@@ -338,3 +338,22 @@ def test_whitespace_is_squeezed_as_html2texts_regex_squeezes_it(text: str) -> No
     from converters.markdown import squeeze_whitespace
 
     assert squeeze_whitespace(text) == re.sub(r"\s+", " ", text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*" \t\n\r\u3000\xa0a。中文あ，"]), max_size=30))
+def test_cjk_line_breaks_are_looked_for_as_the_pattern_finds_them(text: str) -> None:
+    from converters.html import _CJK_BREAK, _may_break_cjk
+
+    assert _may_break_cjk(text) == bool(_CJK_BREAK.search(text))
+
+
+def test_a_line_break_between_cjk_characters_is_joined_in_every_text_node() -> None:
+    from lxml import etree
+
+    from converters.html import clean
+
+    root = clean("<p>第一行\n  第二行 <b>粗\n体</b> 中\n文<br>Latin\nline 中\n</p>").root
+    assert etree.tostring(root, encoding="unicode") == (
+        "<div><p>第一行第二行 <b>粗体</b> 中文<br/>Latin\nline 中\n</p></div>"
+    )
