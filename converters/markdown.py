@@ -767,9 +767,16 @@ def _emphasis_line(line: str, found: list[int] | None = None) -> str:
         line = line.replace(SUB_OPEN, "<sub>").replace(SUB_CLOSE, "</sub>")
         line = line.replace(SUP_OPEN, "<sup>").replace(SUP_CLOSE, "</sup>")
         found = None  # (they moved)
-    # Merge a closing marker immediately reopened (<b>a</b><b>b</b>) and drop empty pairs.
     if found is None:
         found = _positions(line, _PAIR_CHARS)
+    if len(found) == 2 and _OPENERS.get(line[found[0]]) == line[found[1]]:
+        return _write_pair(line, *found)  # the usual line: one pair, nothing to merge
+    return _emphasis_pairs(line, found)
+
+
+def _emphasis_pairs(line: str, found: list[int]) -> str:
+    """:func:`_emphasis_line` for any markers: pairs merged, emptied, nested or left open."""
+    # Merge a closing marker immediately reopened (<b>a</b><b>b</b>) and drop empty pairs.
     if any(line[i : i + 2] in _TOUCHING for i in found):
         for opener, closer in _OPENERS.items():
             line = line.replace(closer + opener, "")
@@ -790,26 +797,29 @@ def _emphasis_line(line: str, found: list[int] | None = None) -> str:
             left -= 1
             continue
         left -= 2
-        opener = line[i]
-        inner = line[i + 1 : j]
-        core = inner.strip()
-        if not core:
-            line = line[:i] + inner + line[j + 1 :]
-            continue
-        lead = inner[: len(inner) - len(inner.lstrip())]
-        trail = inner[len(inner.rstrip()) :]
-        start = line[:i]
-        # whitespace just inside a marker moves outside it, unless it would start the line's text
-        before = start if _PREFIX.match(start).end() == len(start) else start + lead
-        after = trail + line[j + 1 :]
-        mark, html_open, html_close = _MARKS[opener]
-        prev = before[-1] if before else ""
-        nxt = after[0] if after else ""
-        if _can_open(prev, core[0]) and _can_close(core[-1], nxt) and not _touches_marker(prev, nxt, mark):
-            line = before + mark + core + mark + after
-        else:
-            line = before + html_open + core + html_close + after
+        line = _write_pair(line, i, j)
     return line
+
+
+def _write_pair(line: str, i: int, j: int) -> str:
+    """``line`` with the markers at ``i`` (an opener) and ``j`` (its closer) written as Markdown where
+    CommonMark renders it there, else as inline HTML; a pair around nothing but spaces is dropped."""
+    inner = line[i + 1 : j]
+    core = inner.strip()
+    if not core:
+        return line[:i] + inner + line[j + 1 :]
+    lead = inner[: len(inner) - len(inner.lstrip())]
+    trail = inner[len(inner.rstrip()) :]
+    start = line[:i]
+    # whitespace just inside a marker moves outside it, unless it would start the line's text
+    before = start if _PREFIX.match(start).end() == len(start) else start + lead
+    after = trail + line[j + 1 :]
+    mark, html_open, html_close = _MARKS[line[i]]
+    prev = before[-1] if before else ""
+    nxt = after[0] if after else ""
+    if _can_open(prev, core[0]) and _can_close(core[-1], nxt) and not _touches_marker(prev, nxt, mark):
+        return before + mark + core + mark + after
+    return before + html_open + core + html_close + after
 
 
 def _touches_marker(prev: str, nxt: str, mark: str) -> bool:

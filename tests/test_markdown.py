@@ -357,3 +357,16 @@ def test_a_line_break_between_cjk_characters_is_joined_in_every_text_node() -> N
     assert etree.tostring(root, encoding="unicode") == (
         "<div><p>第一行第二行 <b>粗体</b> 中文<br/>Latin\nline 中\n</p></div>"
     )
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", " ", "中", "。", "“", "*", "\ufddd", "\ufdde", "\ufddf", "\ufde0"]), max_size=12
+    ).map("".join)
+)
+def test_a_line_with_one_pair_of_markers_is_written_as_any_line_is(line: str) -> None:
+    from converters import markdown as m
+
+    found = m._positions(line, m._PAIR_CHARS)
+    assert m._emphasis_line(line, found) == m._emphasis_pairs(line, list(found))
