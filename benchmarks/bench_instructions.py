@@ -6,7 +6,8 @@ versions of the pipeline (``--source`` another checkout); use the other benchmar
 
 Each format runs twice under callgrind, converting ``--posts`` posts and converting none after the same
 set-up; the difference divided by the posts is the cost of one post (reading it, cleaning, rendering,
-serializing; not the command line's process pool or file writes). Needs ``valgrind`` (apt-get install
+serializing; not the command line's process pool or file writes). ``html2text`` is the issue's bound,
+as ``bench_cli.py`` measures it in seconds: each post read and given to bare html2text. Needs ``valgrind`` (apt-get install
 valgrind); takes about a minute.
 """
 
@@ -34,12 +35,24 @@ assert converters.__file__.startswith(sys.argv[1]), converters.__file__
 from converters.cli import Settings, convert_post
 from converters.reading import read_post
 fmt, files, run = sys.argv[2], sys.argv[4:], sys.argv[3] == "1"
-settings = Settings(fmt, None, "link", False, True)
+if fmt == "html2text":  # the issue's bound: each post read and given to bare html2text, as bench_cli.py does
+    import pathlib
+    import html2text
+
+    def convert(f):
+        h = html2text.HTML2Text(bodywidth=0)
+        h.unicode_snob = True
+        return h.handle(pathlib.Path(f).read_text(encoding="utf-8").split("\n---\n", 2)[-1])
+else:
+    settings = Settings(fmt, None, "link", False, True)
+
+    def convert(f):
+        return convert_post(read_post(f), "x.md", settings)
 for f in files[:3]:  # warm up: lazy imports, regex caches
-    convert_post(read_post(f), "x.md", settings)
+    convert(f)
 if run:
     for f in files:
-        convert_post(read_post(f), "x.md", settings)
+        convert(f)
 """
 
 
@@ -61,7 +74,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--posts", type=int, default=60)
     ap.add_argument("--source", type=Path, default=HERE.parent, help="the checkout whose converters to count")
-    ap.add_argument("--formats", default="markdown,jsonl,html")
+    ap.add_argument("--formats", default="html2text,markdown,jsonl,html")
     args = ap.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
@@ -70,9 +83,14 @@ def main() -> None:
     source = args.source.resolve()
     print(f"converters from {source}, {len(files)} posts of {folder}")
     with ThreadPoolExecutor(2) as pool:  # the two runs of a format side by side, one on each core
+        bound = None
         for fmt in args.formats.split(","):
             full, empty = pool.map(instructions, [source] * 2, [fmt] * 2, [files] * 2, (True, False))
-            print(f"{fmt:9s} {(full - empty) / len(files) / 1e6:6.2f}M instructions a post")
+            per_post = (full - empty) / len(files)
+            if fmt == "html2text":
+                bound = per_post
+            against = f" ({per_post / bound:.2f}x bare html2text)" if bound and fmt != "html2text" else ""
+            print(f"{fmt:9s} {per_post / 1e6:6.2f}M instructions a post{against}")
 
 
 if __name__ == "__main__":

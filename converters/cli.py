@@ -27,7 +27,6 @@ import yaml
 
 from .dates import parse_date, resolve_zone, rfc3339
 from .document import Rendered, RenderOptions
-from .epub import EpubWriter, reading_order
 from .jsonout import dumps, feed_chunks, feed_item_text, record
 from .library import Library, SourceFile, scan_library, sort_key, walk
 from .post import Meta, Post, Problem
@@ -718,6 +717,7 @@ def _convert_epub(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Chapters in date order (oldest first, undated last): metadata first, then bodies in that order."""
+    from .epub import EpubWriter, reading_order  # (zipfile, uuid: only a book needs them)
     from .reading import read_head_if_post
 
     dated = []

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
+from typing import TYPE_CHECKING
 
 from lxml import etree
-from markdown_it import MarkdownIt
-from mdit_py_plugins.footnote import footnote_plugin
 
 from .hexo import resolve_tags
 from .html import CleanDocument, clean
 from .markdown import html_to_markdown
 from .post import Post, Problem
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
 _LATIN_WORD = re.compile(
@@ -37,12 +39,15 @@ class RenderOptions:
     keep_proxies: bool = False
 
 
+@cache
 def _markdown_renderer() -> MarkdownIt:
+    """The one CommonMark parser, made on first use: only posts written in Markdown need it, and importing
+    it costs a sixth of the command's start-up."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
+
     md = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
     return md.use(footnote_plugin)
-
-
-_MD = _markdown_renderer()
 
 
 @dataclass
@@ -61,7 +66,7 @@ class Rendered:
         """The clean tree (for XHTML, text, images and links)."""
         if self.post.meta.body_kind == "html":
             return clean(self.post.body, self.options.keep_proxies)
-        html = _MD.render(self._source_markdown[0])
+        html = _markdown_renderer().render(self._source_markdown[0])
         return clean(html, self.options.keep_proxies)
 
     @cached_property
@@ -167,7 +172,7 @@ def convert_html_blocks(markdown: str, options: RenderOptions) -> str:
     """Markdown passes through unchanged, except HTML blocks, which go through the HTML pipeline."""
     if "<" not in markdown:
         return markdown
-    tokens = _MD.parse(markdown)
+    tokens = _markdown_renderer().parse(markdown)
     blocks = [t for t in tokens if t.type == "html_block" and t.level == 0 and t.map]
     if not blocks:
         return markdown

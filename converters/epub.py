@@ -13,10 +13,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from xml.sax.saxutils import escape, quoteattr
 
 from .post import Meta
-from .xhtml import document
+from .xhtml import document, escape, quoteattr
 
 STYLESHEET = """\
 body { font-family: serif; line-height: 1.6; margin: 0 5%; }

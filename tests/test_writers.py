@@ -319,3 +319,14 @@ def test_references_to_characters_no_document_may_hold_are_dropped(body: str) ->
     for out in (rendered.markdown, rendered.text, xhtml):
         assert "ab" in out.replace("[", "").replace("]", "")
         assert not any(ch in out for ch in "\x01\x02\x1f\x7f\ufffe")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("a&<>\"'\n\r\t中 ;#")), max_size=20))
+def test_escape_and_quoteattr_equal_the_standard_librarys(text: str) -> None:
+    from xml.sax import saxutils
+
+    from converters.xhtml import escape, quoteattr
+
+    assert escape(text) == saxutils.escape(text)
+    assert quoteattr(text) == saxutils.quoteattr(text)
