@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -19,6 +19,7 @@ from .post import Post, Problem
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
 _LATIN_WORD = re.compile(
@@ -62,19 +63,30 @@ class Rendered:
         return resolve_tags(self.post.body, self.post.path)
 
     @cached_property
+    def _source_tokens(self) -> tuple[list[Token], dict[str, Any]]:
+        """A Markdown body parsed once, for its HTML (:attr:`clean`) and its HTML blocks (:attr:`markdown`):
+        parsing is most of markdown-it's time, and a JSON record needs both."""
+        env: dict[str, Any] = {}
+        return _markdown_renderer().parse(self._source_markdown[0], env), env
+
+    @cached_property
     def clean(self) -> CleanDocument:
         """The clean tree (for XHTML, text, images and links)."""
         if self.post.meta.body_kind == "html":
             return clean(self.post.body, self.options.keep_proxies)
-        html = _markdown_renderer().render(self._source_markdown[0])
-        return clean(html, self.options.keep_proxies)
+        md = _markdown_renderer()
+        tokens, env = self._source_tokens
+        return clean(md.renderer.render(tokens, md.options, env), self.options.keep_proxies)  # (md.render)
 
     @cached_property
     def markdown(self) -> str:
         """The body as CommonMark."""
         if self.post.meta.body_kind == "html":
             return html_to_markdown(self.clean.root)
-        return convert_html_blocks(self._source_markdown[0], self.options)
+        source = self._source_markdown[0]
+        if "<" not in source:
+            return source  # (no HTML block: nothing to parse for)
+        return convert_html_blocks(source, self.options, self._source_tokens[0])
 
     def markdown_only(self) -> str:
         """:attr:`markdown`, for a caller that wants nothing else: the clean tree is converted in place,
@@ -168,11 +180,13 @@ def plain_text(root: etree._Element) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def convert_html_blocks(markdown: str, options: RenderOptions) -> str:
-    """Markdown passes through unchanged, except HTML blocks, which go through the HTML pipeline."""
+def convert_html_blocks(markdown: str, options: RenderOptions, tokens: list[Token] | None = None) -> str:
+    """Markdown passes through unchanged, except HTML blocks, which go through the HTML pipeline.
+    ``tokens``: the Markdown already parsed, when the caller has it."""
     if "<" not in markdown:
         return markdown
-    tokens = _markdown_renderer().parse(markdown)
+    if tokens is None:
+        tokens = _markdown_renderer().parse(markdown)
     blocks = [t for t in tokens if t.type == "html_block" and t.level == 0 and t.map]
     if not blocks:
         return markdown

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from converters.document import RenderOptions, convert_html_blocks
 from converters.hexo import resolve_tags, split_fences
 
@@ -50,3 +52,34 @@ def test_markdown_passes_through_but_html_blocks_are_cleaned() -> None:
     assert out.startswith("# Title\n\nSome *text* with <br/> inline.\n\n")
     assert "块 **粗**" in out and "<div" not in out and out.endswith("End.\n")
     assert convert_html_blocks("<!-- more -->\ntext\n", RenderOptions()) == "<!-- more -->\ntext\n"
+
+
+def test_a_markdown_body_is_parsed_once_for_its_html_and_its_markdown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from lxml import etree
+
+    from converters import document
+    from converters.html import clean
+    from converters.reading import read_bytes
+
+    post = read_bytes(
+        "---\ntitle: t\n---\n\n# 标题\n\n正文 *强调*\n\n<div class='x'><p>块 <b>粗</b></p></div>\n".encode(),
+        "p.md",
+    )
+    md = document._markdown_renderer()
+    whole_html = md.render(post.body)
+    parses = []
+    parse = type(md).parse
+    monkeypatch.setattr(type(md), "parse", lambda self, *a, **k: parses.append(1) or parse(self, *a, **k))
+    rendered = document.Rendered(post)
+    markdown, root = rendered.markdown, rendered.clean.root
+    assert len(parses) == 1
+    assert (
+        markdown
+        == convert_html_blocks(post.body, RenderOptions())
+        == "\n# 标题\n\n正文 *强调*\n\n块 **粗**\n"
+    )
+    assert etree.tostring(root, encoding="unicode") == etree.tostring(
+        clean(whole_html).root, encoding="unicode"
+    )
