@@ -40,15 +40,27 @@ class RenderOptions:
     keep_proxies: bool = False
 
 
-@cache
-def _markdown_renderer() -> MarkdownIt:
-    """The one CommonMark parser, made on first use: only posts written in Markdown need it, and importing
-    it costs a sixth of the command's start-up."""
+def _new_parser() -> MarkdownIt:
+    """CommonMark with tables, strikethrough and footnotes, raw HTML allowed: the Markdown posts are in."""
     from markdown_it import MarkdownIt
     from mdit_py_plugins.footnote import footnote_plugin
 
     md = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
     return md.use(footnote_plugin)
+
+
+@cache
+def _markdown_renderer() -> MarkdownIt:
+    """The one CommonMark parser, made on first use: only posts written in Markdown need it, and importing
+    it costs a sixth of the command's start-up."""
+    return _new_parser()
+
+
+@cache
+def _block_parser() -> MarkdownIt:
+    """:func:`_markdown_renderer` without inline parsing: the same blocks where they stand, at about half
+    the cost, for a caller that looks only for HTML blocks."""
+    return _new_parser().disable("inline")
 
 
 @dataclass
@@ -86,7 +98,9 @@ class Rendered:
         source = self._source_markdown[0]
         if "<" not in source:
             return source  # (no HTML block: nothing to parse for)
-        return convert_html_blocks(source, self.options, self._source_tokens[0])
+        parsed = self.__dict__.get("_source_tokens")  # (the whole parse, when the HTML was asked for first)
+        tokens = parsed[0] if parsed else _block_parser().parse(source)
+        return convert_html_blocks(source, self.options, tokens)
 
     def markdown_only(self) -> str:
         """:attr:`markdown`, for a caller that wants nothing else: the clean tree is converted in place,
@@ -186,7 +200,7 @@ def convert_html_blocks(markdown: str, options: RenderOptions, tokens: list[Toke
     if "<" not in markdown:
         return markdown
     if tokens is None:
-        tokens = _markdown_renderer().parse(markdown)
+        tokens = _block_parser().parse(markdown)
     blocks = [t for t in tokens if t.type == "html_block" and t.level == 0 and t.map]
     if not blocks:
         return markdown

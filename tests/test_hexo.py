@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from converters.document import RenderOptions, convert_html_blocks
 from converters.hexo import resolve_tags, split_fences
@@ -73,8 +77,10 @@ def test_a_markdown_body_is_parsed_once_for_its_html_and_its_markdown(
     parse = type(md).parse
     monkeypatch.setattr(type(md), "parse", lambda self, *a, **k: parses.append(1) or parse(self, *a, **k))
     rendered = document.Rendered(post)
-    markdown, root = rendered.markdown, rendered.clean.root
+    root, markdown = rendered.clean.root, rendered.markdown  # (a JSON record's order)
     assert len(parses) == 1
+    parses.clear()
+    assert document.Rendered(post).markdown == markdown and len(parses) == 1  # (blocks only)
     assert (
         markdown
         == convert_html_blocks(post.body, RenderOptions())
@@ -83,3 +89,36 @@ def test_a_markdown_body_is_parsed_once_for_its_html_and_its_markdown(
     assert etree.tostring(root, encoding="unicode") == etree.tostring(
         clean(whole_html).root, encoding="unicode"
     )
+
+
+_MARKDOWN_PIECES = ["# h\n", "text *em* <span>x</span>\n", "\n", "<div>\n", "</div>\n", "- item\n", "  <p>in</p>\n",
+                    "> quote <b>x</b>\n", "```\n", "<pre>\n", "</pre>\n", "<!-- more -->\n", "| a | b |\n",
+                    "|---|---|\n", "[^1]: note <i>x</i>\n", "    code <div>\n", "<table><tr><td>c</td></tr></table>\n",
+                    "`<div>`\n", "1. one\n", "<br>\n"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_MARKDOWN_PIECES), max_size=25).map("".join))
+def test_the_block_parser_finds_the_html_blocks_the_whole_parser_finds(markdown: str) -> None:
+    from converters.document import _block_parser, _markdown_renderer
+
+    def html_blocks(tokens: list) -> list:
+        return [(t.map, t.content) for t in tokens if t.type == "html_block" and t.level == 0]
+
+    assert html_blocks(_block_parser().parse(markdown)) == html_blocks(_markdown_renderer().parse(markdown))
+    assert convert_html_blocks(markdown, RenderOptions()) == convert_html_blocks(
+        markdown, RenderOptions(), _markdown_renderer().parse(markdown)
+    )
+
+
+def test_sample_and_fixture_markdown_converts_the_same_with_either_parser() -> None:
+    from converters.document import _markdown_renderer
+    from converters.reading import read_post
+
+    root = Path(__file__).parent
+    paths = [*root.glob("fixtures/**/*.md"), *(root.parent / "converters" / "samples").glob("**/*.md")]
+    bodies = [read_post(p).body for p in paths]
+    assert sum("<" in b for b in bodies) >= 3
+    for body in bodies:
+        whole = convert_html_blocks(body, RenderOptions(), _markdown_renderer().parse(body))
+        assert convert_html_blocks(body, RenderOptions()) == whole
