@@ -171,6 +171,7 @@ def walk(
     stat_files: bool = True,
     ordered: bool = True,
     unchanged: set[str] | None = None,
+    enough: int | None = None,
 ) -> list[SourceFile]:
     """Every post file under the given files and folders, each once (in path order when ``ordered``).
 
@@ -179,7 +180,9 @@ def walk(
     other ``.txt`` files come back marked ``maybe`` for the caller to check as it reads them. Without
     ``stat_files`` the walk costs no system call per file (mtime and size stay 0): enough for a first scan,
     which learns them as it reads. Given ``unchanged``, the files ``known`` with their present (mtime, size)
-    go into it, by path, instead of coming back: re-opening 100k posts then makes no SourceFile for them."""
+    go into it, by path, instead of coming back: re-opening 100k posts then makes no SourceFile for them.
+    With ``enough``, the walk may stop once it has found that many (for a caller that only asks whether
+    there are that many), after the folder it is in."""
     # By (device, inode), a file linked twice being one post: a SourceFile, or for an unchanged file a
     # (path, root, relative) triple.
     found: dict[tuple[int, int], SourceFile | tuple[str, str, str]] = {}
@@ -190,7 +193,7 @@ def walk(
             problems.append(Problem(arg, f"cannot open: {e.strerror or e}", "error"))
             continue
         if stat.S_ISDIR(st.st_mode):
-            _walk_dir(arg, problems, known or {}, check_txt, stat_files, found, unchanged is not None)
+            _walk_dir(arg, problems, known or {}, check_txt, stat_files, found, unchanged is not None, enough)
             continue
         key = (st.st_dev, st.st_ino)
         root, name = os.path.dirname(arg) or ".", os.path.basename(arg)
@@ -226,6 +229,7 @@ def _walk_dir(
     stat_files: bool,
     found: dict[tuple[int, int], SourceFile | tuple[str, str, str]],
     split_unchanged: bool = False,
+    enough: int | None = None,
 ) -> None:
     # The loop below runs once per file of a library of 100k: it avoids every call it can (the entry's
     # type and inode come with the directory listing; only symbolic links and ``stat_files`` cost a stat).
@@ -235,6 +239,8 @@ def _walk_dir(
     kinds = _SUFFIX_KIND
     stack = [root]
     while stack:
+        if enough is not None and len(found) >= enough:
+            return
         folder = stack.pop()
         try:
             st = os.stat(folder)

@@ -325,3 +325,18 @@ def test_an_unchanged_library_reopens_without_loading_the_post_readers(shelf: Pa
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert (first.stdout.strip(), again.stdout.strip()) == ("True", "False")
+
+
+def test_a_walk_asked_for_enough_posts_stops_after_the_folder_that_has_them(tmp_path: Path) -> None:
+    from converters.library import walk
+
+    for folder in range(6):
+        (tmp_path / f"f{folder}").mkdir()
+        for i in range(4):
+            (tmp_path / f"f{folder}" / f"{i}.md").write_text("---\ntitle: t\n---\n", encoding="utf-8")
+    everything = walk([str(tmp_path)], [])
+    assert len(everything) == 24
+    some = walk([str(tmp_path)], [], enough=6)
+    assert 6 <= len(some) < 24 and len(some) % 4 == 0
+    assert {s.path for s in some} <= {s.path for s in everything}
+    assert len(walk([str(tmp_path)], [], enough=100)) == 24
