@@ -2,13 +2,14 @@
 run, where wall-clock times on this shared machine drift by ±40 % within minutes. Use it to compare two
 versions of the pipeline (``--source`` another checkout); use the other benchmarks for seconds.
 
-    python benchmarks/bench_instructions.py [--posts 60] [--source DIR] [--formats markdown,jsonl,html]
+    python benchmarks/bench_instructions.py [--posts 60] [--source DIR] [--formats html2text,markdown,jsonl,html]
 
 Each format runs twice under callgrind, converting ``--posts`` posts and converting none after the same
 set-up; the difference divided by the posts is the cost of one post (reading it, cleaning, rendering,
-serializing; not the command line's process pool or file writes). ``html2text`` is the issue's bound,
-as ``bench_cli.py`` measures it in seconds: each post read and given to bare html2text. Needs ``valgrind`` (apt-get install
-valgrind); takes about a minute.
+serializing; not the command line's process pool or file writes). ``html2text`` is the issue's bound, as
+``bench_cli.py`` times it: each post read and given to bare html2text. Its instructions run faster than
+ours (more of them a second), so the ratios here are not those of the seconds. Needs ``valgrind``
+(apt-get install valgrind); takes about a minute.
 """
 
 from __future__ import annotations
