@@ -186,7 +186,8 @@ def test_random_html_never_raises(html: str) -> None:
 
 _MORE_PIECES = [*_PIECES, "<!-- note -->", "<hr>", "<input disabled>", "<wbr>", "<ol start=3><li>", "<h3>", "</h3>",
                 "<blockquote>", "&amp;", "&lt;", "&nbsp;", "\u3000", "<span class=x>", "</span>", "<del>", "<sup>",
-                "<div>", "</div>", "<p>", "</p>", "<th>", "</tr><tr>", "</a>", "</li>", "<ul>", "</td>"]  # fmt: skip
+                "<div>", "</div>", "<p>", "</p>", "<th>", "</tr><tr>", "</a>", "</li>", "<ul>", "</td>",
+                "<img src='https://e.com/a b.png' alt='*x*'>", "<img>"]  # fmt: skip
 
 
 def _fed_from_the_tree_and_from_html(html: str) -> tuple[str, str]:
