@@ -656,7 +656,7 @@ def _join_cjk_lines(root: etree._Element) -> None:
     """A source line break between two CJK characters is no space at all (CSS Text 3's segment-break rule).
     A clean tree's ``<pre>`` holds only its own text, which is left alone."""
     if not _may_break_cjk(etree.tostring(root, method="text", encoding="unicode")):
-        return  # (the usual case: the search below costs ~3x the tree's text, written by libxml2)
+        return  # the usual case: one search of the whole text spares the search of each text node
     # Read every text node before changing any: lxml's smart strings find their parent through libxml2's
     # text nodes, which setting .text or .tail replaces.
     found = [(t.getparent(), t.is_tail, str(t)) for t in _TEXT_WITH_NEWLINE(root, nl="\n")]
