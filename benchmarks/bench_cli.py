@@ -127,6 +127,13 @@ def main() -> None:
               f"{7 * results['html'] / bound:.2f} s")  # fmt: skip
         print(f"jsonl / markdown {results['jsonl'] / results['markdown']:.2f}, html / markdown "
               f"{results['html'] / results['markdown']:.2f}; peak child RSS {rss:.0f} MB")  # fmt: skip
+        if args.runs > 1:
+            # Each round's own ratios: a round's runs follow each other within seconds, so the machine's
+            # drift, which moves the best times of different rounds, mostly cancels out of them.
+            for name in ("markdown", "jsonl", "html"):
+                ratios = sorted(t / b for t, b in zip(all_times[name], all_times["html2text"], strict=True))
+                print(f"{name:9s} / bare html2text, round by round: median {ratios[len(ratios) // 2]:.2f}x "
+                      f"(from {ratios[0]:.2f}x to {ratios[-1]:.2f}x)")  # fmt: skip
         if args.pandoc <= 0:
             pass
         elif shutil.which("pandoc"):
