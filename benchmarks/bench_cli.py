@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import byte_compile, synthetic_library
+from common import HERE, byte_compile, synthetic_library
 
 POSTSHELF = Path(sys.executable).parent / "postshelf"
 
@@ -35,17 +35,12 @@ def timed(cmd: list[str]) -> tuple[float, float]:
 
 BARE_HTML2TEXT = r"""
 import multiprocessing, pathlib, sys
-import html2text
-
-def one(path):
-    text = pathlib.Path(path).read_text(encoding="utf-8")
-    h = html2text.HTML2Text(bodywidth=0)
-    h.unicode_snob = True
-    return len(h.handle(text.split("\n---\n", 2)[-1]))  # the body: generated posts open with \n---\n
+sys.path.insert(0, sys.argv[3])
+from common import bare_html2text
 
 files = sorted(str(p) for p in pathlib.Path(sys.argv[1]).rglob("*.txt"))
 with multiprocessing.get_context("fork").Pool(int(sys.argv[2])) as pool:
-    sum(pool.imap(one, files, chunksize=64))
+    sum(pool.imap(bare_html2text, files, chunksize=64))
 """
 """The issue's bound, measured in turn with the formats: each post read and given to bare html2text, on
 as many processes as ``--jobs``, nothing written. The issue saw ~7 s for 10k posts when it set the targets
@@ -86,7 +81,7 @@ def main() -> None:
         out = Path(tmp)
         jobs = ["--jobs", str(args.jobs), "-q"]
         runs = {
-            "html2text": [sys.executable, "-c", BARE_HTML2TEXT, str(folder), str(args.jobs)],
+            "html2text": [sys.executable, "-c", BARE_HTML2TEXT, str(folder), str(args.jobs), str(HERE)],
             "markdown": [str(POSTSHELF), "convert", str(folder), "-o", str(out / "md"), *jobs],
             "jsonl": [
                 str(POSTSHELF),
@@ -134,9 +129,7 @@ def main() -> None:
                 ratios = sorted(t / b for t, b in zip(all_times[name], all_times["html2text"], strict=True))
                 print(f"{name:9s} / bare html2text, round by round: median {ratios[len(ratios) // 2]:.2f}x "
                       f"(from {ratios[0]:.2f}x to {ratios[-1]:.2f}x)")  # fmt: skip
-        if args.pandoc <= 0:
-            pass
-        elif shutil.which("pandoc"):
+        if args.pandoc > 0 and shutil.which("pandoc"):
             files = sorted(folder.rglob("*.txt"))[: args.pandoc]
             t = time.perf_counter()
             for f in files:
@@ -145,7 +138,7 @@ def main() -> None:
             per_post = (time.perf_counter() - t) / len(files)
             print(f"pandoc, one process per post: {per_post * 1000:.1f} ms a post -> {per_post * n:.0f} s for {n:,} posts; "
                   f"postshelf markdown is {per_post * n / results['markdown']:.0f}x faster (target >= 15x)")  # fmt: skip
-        else:
+        elif args.pandoc > 0:
             print("pandoc not installed (apt-get install pandoc): comparison skipped")
 
 

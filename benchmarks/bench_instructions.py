@@ -35,15 +35,10 @@ import converters
 assert converters.__file__.startswith(sys.argv[1]), converters.__file__
 from converters.cli import Settings, convert_post
 from converters.reading import read_post
-fmt, files, run = sys.argv[2], sys.argv[4:], sys.argv[3] == "1"
-if fmt == "html2text":  # the bound: each post read and given to bare html2text, as bench_cli.py does
-    import pathlib
-    import html2text
-
-    def convert(f):
-        h = html2text.HTML2Text(bodywidth=0)
-        h.unicode_snob = True
-        return h.handle(pathlib.Path(f).read_text(encoding="utf-8").split("\n---\n", 2)[-1])
+fmt, files, run = sys.argv[2], sys.argv[5:], sys.argv[3] == "1"
+if fmt == "html2text":  # the bound, as bench_cli.py times it
+    sys.path.insert(0, sys.argv[4])
+    from common import bare_html2text as convert
 else:
     settings = Settings(fmt, None, "link", False, True)
 
@@ -62,7 +57,7 @@ def instructions(source: Path, fmt: str, files: list[str], run: bool) -> int:
         out = os.path.join(tmp, "callgrind.out")
         done = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-c", CHILD,
-             str(source), fmt, "1" if run else "0", *files],
+             str(source), fmt, "1" if run else "0", str(HERE), *files],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
     m = re.search(r"Collected : (\d+)", done.stderr)

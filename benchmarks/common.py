@@ -26,3 +26,14 @@ def byte_compile(root: Path = ROOT) -> None:
     pip byte-compiles at install."""
     for package in ("converters", "tui"):
         compileall.compile_dir(root / package, quiet=1)
+
+
+def bare_html2text(path: str) -> int:
+    """The issue's bound for one post: its file read and its body given to bare html2text (``bench_cli.py``
+    times it on 10k posts, ``bench_instructions.py`` counts its instructions)."""
+    import html2text
+
+    text = Path(path).read_text(encoding="utf-8")
+    h = html2text.HTML2Text(bodywidth=0)
+    h.unicode_snob = True
+    return len(h.handle(text.split("\n---\n", 2)[-1]))  # the body: generated posts open with \n---\n
