@@ -95,12 +95,8 @@ class Rendered:
         """The body as CommonMark."""
         if self.post.meta.body_kind == "html":
             return html_to_markdown(self.clean.root)
-        source = self._source_markdown[0]
-        if "<" not in source:
-            return source  # (no HTML block: nothing to parse for)
         parsed = self.__dict__.get("_source_tokens")  # (the whole parse, when the HTML was asked for first)
-        tokens = parsed[0] if parsed else _block_parser().parse(source)
-        return convert_html_blocks(source, self.options, tokens)
+        return convert_html_blocks(self._source_markdown[0], self.options, parsed[0] if parsed else None)
 
     def markdown_only(self) -> str:
         """:attr:`markdown`, for a caller that wants nothing else: the clean tree is converted in place,

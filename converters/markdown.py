@@ -76,12 +76,19 @@ class _HTML2Text(html2text.HTML2Text):
         # character, ~6 % of the whole pipeline. Squeeze it here with str.split, then let it go on as for
         # text already squeezed. (Its other steps before that one do nothing in our configuration.)
         if puredata and not self.pre and not self.quiet and self.abbr_data is None and not self.google_doc:
-            data = squeeze_whitespace(data)
-            if data and data[0] == " ":
-                self.space = True
-                data = data[1:]
+            data = _squeezed_chunk(self, data)
             puredata = False
         super().o(data, puredata, force)
+
+
+def _squeezed_chunk(h: html2text.HTML2Text, data: str) -> str:
+    """What html2text's ``o`` makes of a text chunk's whitespace: runs squeezed to one space, and a leading
+    one taken off and kept as ``h.space``, to be written only if something follows it."""
+    data = squeeze_whitespace(data)
+    if data[:1] == " ":
+        h.space = True
+        return data[1:]
+    return data
 
 
 def squeeze_whitespace(text: str) -> str:
@@ -198,15 +205,19 @@ def _run_html2text(tree: etree._Element) -> str:
         and h.inline_links
         and not (h.ignore_images or h.images_to_alt or h.images_as_html or h.images_with_size)
     )
+
+    def paragraph(tag: str) -> None:
+        h.current_tag = tag
+        h.lastWasList = False
+        if not h.astack and not h.split_next_td:
+            h.p()
+
     for event, el in etree.iterwalk(tree, events=("start", "end")):
         tag = el.tag
         if event == "start":
             if tag.__class__ is str:  # not a comment or processing instruction: their text is not text
                 if tag in blocks:
-                    h.current_tag = tag
-                    h.lastWasList = False
-                    if not h.astack and not h.split_next_td:
-                        h.p()
+                    paragraph(tag)
                 elif tag == "img" and plain_images and h.maybe_automatic_link is None:
                     h.current_tag = tag
                     h.lastWasList = False
@@ -222,10 +233,7 @@ def _run_html2text(tree: etree._Element) -> str:
                     handle_data(text, True)
         else:
             if tag in blocks:
-                h.current_tag = tag
-                h.lastWasList = False
-                if not h.astack and not h.split_next_td:
-                    h.p()
+                paragraph(tag)
             elif tag.__class__ is str and tag not in _VOID:
                 handle_tag(tag, {}, False)
             tail = el.tail
@@ -253,10 +261,7 @@ def _plain_text_handler(h: html2text.HTML2Text, general: Callable[[str, bool], N
             general(text, True)
             return
         h.preceding_data = text
-        text = squeeze_whitespace(text)
-        if text[:1] == " ":
-            h.space = True
-            text = text[1:]
+        text = _squeezed_chunk(h, text)
         if not text:
             return
         if h.start:
