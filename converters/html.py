@@ -81,7 +81,6 @@ _UNFIT = re.compile(f"{_CONTROL.pattern[:-1]}\ud800-\udfff]")
 _CJK = "\u2e80-\u2fff\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
 _NEWLINE_BEFORE_CJK = re.compile(rf"\n\s*[{_CJK}]")
-_CJK_CHAR = re.compile(f"[{_CJK}]")
 _CODE_REGION = re.compile(r"(<(pre|code)\b[^>]*>)(.*?)(</\2\s*>)", re.S | re.I)
 _TAG_IN_CODE = re.compile(r"<(?=(/?)([A-Za-z][\w:.-]*|!DOCTYPE))")
 _RAW_DOCUMENT = re.compile(r"<(?:!DOCTYPE|html|head|body|script)\b", re.I)
@@ -678,6 +677,6 @@ def _may_break_cjk(text: str) -> bool:
         at = m.start()
         while at and text[at - 1] in " \t":
             at -= 1
-        if at and _CJK_CHAR.match(text, at - 1):
+        if _CJK_BREAK.match(text, at):  # (its look-behind sees the text before ``at``)
             return True
     return False
