@@ -50,7 +50,8 @@ class UsageError(Exception):
 
 
 class OutputError(Exception):
-    """An output cannot be written at all (disk full, read-only, closed pipe): stop with status 1."""
+    """The run cannot go on (an output cannot be written at all: disk full, read-only, closed pipe; a worker
+    process killed): stop with status 1."""
 
 
 # --- options -----------------------------------------------------------------------------------------
@@ -215,15 +216,19 @@ def _results(jobs: list[Job], workers: int) -> Iterator[Result]:
     if workers <= 1 or len(jobs) < 16:
         yield from map(_work, jobs)
         return
-    import multiprocessing
+    from .workers import WorkerLost, ordered_map
 
-    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    chunksize = max(1, min(64, len(jobs) // (workers * 8) or 1))
+    # Chunks small enough that the last ones keep every worker busy to the end, large enough that a
+    # message's cost is lost in its posts'.
+    chunksize = max(1, min(32, len(jobs) // (workers * 8)))
     # A run's jobs share one Settings (cmd_convert makes them so): each worker gets it once, not per job.
-    settings = jobs[0].settings
     light = [(job.path, job.relative, job.data, job.maybe) for job in jobs]
-    with ctx.Pool(workers, initializer=_install_settings, initargs=(settings,)) as pool:
-        yield from pool.imap(_work_in_worker, light, chunksize=chunksize)
+    try:
+        yield from ordered_map(
+            _work_in_worker, light, workers, chunksize, _install_settings, (jobs[0].settings,)
+        )
+    except WorkerLost as e:
+        raise OutputError(f"{e}; stopped, nothing more written") from None
 
 
 _WORKER_SETTINGS: Settings | None = None

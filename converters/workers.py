@@ -1,0 +1,128 @@
+"""Work spread over processes, results in input order: a small pool of worker processes, one pipe each.
+
+``multiprocessing.Pool`` does the same with three threads in the parent, and one of them wakes each time
+a result is waiting in the pipe, whether or not it has anything to do: with large results (a JSON record is
+~25 KB) that thread took as much of the parent's time as everything else it does, on a machine whose cores
+the workers already fill. A Pool also waits for ever when a worker dies (killed for memory, say); here the
+parent notices the closed pipe and says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import signal
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.connection import Connection, wait
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+AHEAD = 2
+"""Chunks sent to a worker before it answers the first: it starts the next while the parent reads one."""
+
+
+class WorkerLost(RuntimeError):
+    """A worker process ended (or failed outside the work function) before sending its results."""
+
+
+class _Worker:
+    """A worker process and its two pipes (one-way pipes, not a socket pair: the kernel moves bulk data
+    through a pipe for less), with the chunks it has been sent and not yet answered."""
+
+    def __init__(self, ctx: Any, func: Callable[[Any], Any], initializer: Any, initargs: tuple) -> None:
+        tasks_in, self.tasks = ctx.Pipe(duplex=False)
+        self.results, results_out = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(
+            target=_serve, args=(tasks_in, results_out, func, initializer, initargs), daemon=True
+        )
+        self.process.start()
+        tasks_in.close()  # (the worker's ends: closed here, so its death closes the results pipe)
+        results_out.close()
+        self.pending: deque[int] = deque()
+
+    def stop(self, at_once: bool) -> None:
+        if at_once:
+            self.process.terminate()
+        else:
+            with contextlib.suppress(OSError):
+                self.tasks.send(None)  # (not just a closed pipe: later workers hold copies of this end)
+        self.tasks.close()
+        self.results.close()
+
+
+def ordered_map(
+    func: Callable[[T], R],
+    items: Sequence[T],
+    processes: int,
+    chunksize: int,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> Iterator[R]:
+    """``map(func, items)`` on ``processes`` worker processes, ``chunksize`` items to a message.
+
+    ``func`` and ``initializer`` must be module-level functions (picklable) when processes are spawned
+    rather than forked. Results are held only until the ones before them have been given out, and no more
+    than a few chunks a worker are in flight, so memory does not grow with ``items``. Closing the iterator
+    early (or an exception in the consumer) stops the workers."""
+    chunks = [items[i : i + chunksize] for i in range(0, len(items), chunksize)]
+    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    window = AHEAD * processes + processes  # chunks between the oldest not given out and the newest sent
+    workers: dict[Connection, _Worker] = {}
+    sent = given = 0
+    finished: dict[int, list[R]] = {}
+    try:
+        for _ in range(min(processes, len(chunks))):
+            worker = _Worker(ctx, func, initializer, initargs)
+            workers[worker.results] = worker
+        while given < len(chunks):
+            for worker in workers.values():  # keep every worker AHEAD chunks deep
+                while len(worker.pending) < AHEAD and sent < len(chunks) and sent < given + window:
+                    worker.tasks.send(chunks[sent])
+                    worker.pending.append(sent)
+                    sent += 1
+            for conn in wait([w.results for w in workers.values() if w.pending]):
+                worker = workers[conn]
+                try:
+                    ok, payload = conn.recv()
+                except (EOFError, OSError):
+                    worker.process.join(1)
+                    raise WorkerLost(
+                        f"a worker process stopped (exit code {worker.process.exitcode})"
+                    ) from None
+                if not ok:
+                    raise WorkerLost(f"a worker process failed: {payload}")
+                finished[worker.pending.popleft()] = payload
+            while given in finished:
+                yield from finished.pop(given)
+                given += 1
+    finally:
+        for worker in workers.values():
+            worker.stop(at_once=given < len(chunks))  # stopped early: their work is wanted no more
+        for worker in workers.values():
+            worker.process.join()
+
+
+def _serve(
+    tasks: Connection,
+    results: Connection,
+    func: Callable[[Any], Any],
+    initializer: Callable[..., None] | None,
+    initargs: tuple,
+) -> None:
+    """A worker: chunks in, ``(True, results)`` or ``(False, reason)`` out, until ``None`` comes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
+    try:
+        if initializer is not None:
+            initializer(*initargs)
+        for chunk in iter(tasks.recv, None):
+            try:
+                reply: tuple[bool, Any] = (True, [func(item) for item in chunk])
+            except Exception as e:  # a bug (func reports its own errors): told to the parent, not printed
+                reply = (False, f"{type(e).__name__}: {e}")
+            results.send(reply)
+    except (EOFError, OSError):
+        return  # the parent went away: nothing left to do

@@ -1,0 +1,120 @@
+"""The ordered process pool behind ``convert --jobs``: order, errors, dead workers, early stops."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from converters import cli
+from converters.workers import WorkerLost, ordered_map
+
+
+@pytest.fixture(autouse=True)
+def _deadline() -> Iterator[None]:
+    """A pool that waits for ever is the failure these tests look for: make it fail, not hang."""
+    signal.signal(signal.SIGALRM, lambda *_: pytest.fail("the pool hung"))
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+
+
+def _uneven(n: int) -> int:
+    time.sleep(0.02 if n % 7 == 0 else 0)  # some chunks finish after the ones that follow them
+    return n * n
+
+
+_OFFSET = 0
+
+
+def _set_offset(value: int) -> None:
+    global _OFFSET
+    _OFFSET = value
+
+
+def _offset(n: int) -> int:
+    return n + _OFFSET
+
+
+def _dies_at_5(n: int) -> int:
+    if n == 5:
+        os._exit(3)  # as if killed for memory: no exception, no reply
+    return n
+
+
+def _fails_at_5(n: int) -> int:
+    if n == 5:
+        raise ValueError("five")
+    return n
+
+
+def _logged(item: tuple[str, int]) -> int:
+    folder, n = item
+    Path(folder, str(n)).touch()
+    return n
+
+
+def test_results_come_in_input_order() -> None:
+    items = list(range(200))
+    assert list(ordered_map(_uneven, items, 2, 3)) == [n * n for n in items]
+
+
+def test_more_processes_than_chunks_and_no_items() -> None:
+    assert list(ordered_map(_uneven, [1, 2], 4, 8)) == [1, 4]
+    assert list(ordered_map(_uneven, [], 2, 8)) == []
+
+
+def test_each_worker_runs_the_initializer() -> None:
+    assert list(ordered_map(_offset, list(range(40)), 2, 4, _set_offset, (1000,))) == list(range(1000, 1040))
+
+
+def test_a_dead_worker_is_reported_not_waited_for() -> None:
+    with pytest.raises(WorkerLost, match="exit code 3"):
+        list(ordered_map(_dies_at_5, list(range(40)), 2, 2))
+    assert not multiprocessing.active_children()
+
+
+def test_an_exception_in_a_worker_is_reported() -> None:
+    with pytest.raises(WorkerLost, match="ValueError: five"):
+        list(ordered_map(_fails_at_5, list(range(40)), 2, 2))
+    assert not multiprocessing.active_children()
+
+
+def test_workers_stay_a_few_chunks_ahead_and_stop_when_the_consumer_does(tmp_path: Path) -> None:
+    results = ordered_map(_logged, [(str(tmp_path), n) for n in range(100)], 2, 1)
+    assert next(results) == 0
+    time.sleep(0.5)  # time enough to run all 100 if nothing held them back
+    assert len(list(tmp_path.iterdir())) <= 6  # AHEAD chunks for each of the 2 workers, and 2 more
+    results.close()
+    assert not multiprocessing.active_children()
+
+
+def test_convert_stops_cleanly_when_a_worker_dies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for i in range(40):
+        (posts / f"p{i:02d}.md").write_text(
+            f"---\ntitle: Post {i}\n---\n\n<p>body {i}</p>\n", encoding="utf-8"
+        )
+    work = cli._work
+
+    def dies_on_p17(job: cli.Job) -> cli.Result:  # (the forked workers run this module as patched)
+        if job.path.endswith("p17.md"):
+            os._exit(9)
+        return work(job)
+
+    monkeypatch.setattr(cli, "_work", dies_on_p17)
+    out = tmp_path / "all.jsonl"
+    assert cli.main(["convert", str(posts), "--to", "jsonl", "-o", str(out), "--jobs", "2"]) == 1
+    err = capsys.readouterr().err
+    assert "worker process stopped (exit code 9)" in err
+    assert "Traceback" not in err
+    assert not out.exists()  # nothing partial left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["posts"]
