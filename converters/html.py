@@ -83,6 +83,7 @@ _CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
 _NEWLINE_BEFORE_CJK = re.compile(rf"\n\s*[{_CJK}]")
 _CODE_REGION = re.compile(r"(<(pre|code)\b[^>]*>)(.*?)(</\2\s*>)", re.S | re.I)
 _TAG_IN_CODE = re.compile(r"<(?=(/?)([A-Za-z][\w:.-]*|!DOCTYPE))")
+_DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.I)
 _RAW_DOCUMENT = re.compile(r"<(?:!DOCTYPE|html|head|body|script)\b", re.I)
 # lxml's plain elements, not lxml.html's: its per-element class lookup runs Python code for every node
 # touched, which cost a sixth of the whole conversion.
@@ -283,6 +284,9 @@ def parse(html: str) -> etree._Element:
     html = _sanitize_references(sanitize_text(html))
     html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
     html = _escape_code_tags(html)
+    # libxml2 drops whatever follows </html> and sets apart what follows </body>: in a scraped body such end
+    # tags (a page's chrome pasted in) end nothing, and the text after them is the post's.
+    html = _DOCUMENT_END.sub("", html)
     container = etree.Element("div")
     if not html.strip():
         return container
@@ -297,10 +301,16 @@ def parse(html: str) -> etree._Element:
         container.text = html
         return container
     body = doc.find("body")
-    if body is None:
-        body = doc
-    container.text = body.text
-    for child in list(body):
+    if body is not None:
+        # The body itself becomes the root, taken out of its <html>: moving its children into a new tree
+        # (lxml then walks every node moved, to re-home it) cost a sixth of the parse.
+        doc.remove(body)
+        body.tag = "div"
+        body.attrib.clear()
+        body.tail = None
+        return body
+    container.text = doc.text
+    for child in list(doc):
         container.append(child)
     return container
 

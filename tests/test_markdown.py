@@ -274,6 +274,25 @@ def test_an_html_page_pasted_unescaped_into_code_stays_code() -> None:
     )
 
 
+def test_text_after_a_stray_end_of_page_is_kept() -> None:
+    """libxml2 drops what follows ``</html>``; in a scraped body those end tags end nothing."""
+    md = convert("<p>第一段</p></body></html>\n<p>第二段</p> 尾巴")
+    assert md == "第一段\n\n第二段\n\n尾巴\n"
+    assert convert("<p>一</p></BODY> 中 </Html >二") == "一\n\n中 二\n"
+
+
+def test_the_parsed_root_is_a_bare_div_of_its_own() -> None:
+    """The writers take the root as the whole post: no parent, none of the page's <body> attributes."""
+    from converters.html import parse
+
+    root = parse(
+        '<html><head><title>t</title></head><body class="page" onload="x()">前<p>文</p></body></html>'
+    )
+    assert root.getparent() is None and root.tag == "div" and not root.attrib
+    assert root.text == "前" and [el.tag for el in root] == ["p"] and root.tail is None
+    assert parse("<title>only a head</title>").getparent() is None
+
+
 _ATTRIBUTE_PIECES = ["<div class=a>", "<div>", "</div>", "<p id=x>", "<p>", "</p>", "<span style='x'>", "</span>",
                      "<input type=hidden>", "<b hidden>", "</b>", "<img src=y alt=z>", "<!-- c -->", "t"]  # fmt: skip
 
