@@ -499,16 +499,22 @@ def _read_many(
     if len(sources) < PARALLEL_FROM or workers < 2 or threading.active_count() > 1 or sys.platform != "linux":
         yield from _collect_rows(map(_read_row, jobs), report)
         return
-    import multiprocessing
+    from .workers import WorkerLost, ordered_map
+
+    def rows() -> Iterator[Row | None]:
+        read = 0
+        try:
+            bounds = [(start, start + READ_CHUNK) for start in range(0, len(jobs), READ_CHUNK)]
+            for chunk in ordered_map(_read_chunk, bounds, workers, 1):
+                yield from marshal.loads(chunk)
+                read += READ_CHUNK
+        except WorkerLost:  # (killed, say): what it had not sent is read here, so the library is whole
+            yield from map(_read_row, jobs[read:])
 
     _FORKED_JOBS = jobs
-    pool = multiprocessing.get_context("fork").Pool(workers)
     try:
-        bounds = [(start, start + READ_CHUNK) for start in range(0, len(jobs), READ_CHUNK)]
-        chunks = pool.imap(_read_chunk, bounds)
-        yield from _collect_rows((row for chunk in chunks for row in marshal.loads(chunk)), report)
+        yield from _collect_rows(rows(), report)
     finally:
-        pool.terminate()
         _FORKED_JOBS = []
 
 

@@ -236,6 +236,25 @@ def test_forked_readers_give_what_one_process_gives(shelf: Path, monkeypatch: py
     assert _fields(forked) == _fields(alone)
 
 
+def test_a_scan_whose_reader_process_dies_reads_the_rest_itself(
+    shelf: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(30):
+        write(shelf, f"many/{i:02}.md", f"Post {i}", f"2020-01-{i % 28 + 1:02} 10:00")
+    alone = scan_library([str(shelf)], use_cache=False)
+    monkeypatch.setattr(library_module, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(library_module, "READ_CHUNK", 4)
+    read_chunk = library_module._read_chunk
+
+    def dies_on_the_third(bounds: tuple[int, int]) -> bytes:  # (the forked readers run the patched module)
+        if bounds[0] == 8:
+            os._exit(9)  # as if killed for memory
+        return read_chunk(bounds)
+
+    monkeypatch.setattr(library_module, "_read_chunk", dies_on_the_third)
+    assert _fields(scan_library([str(shelf)], use_cache=False)) == _fields(alone)
+
+
 def test_a_file_linked_twice_is_one_post_whichever_scan(shelf: Path) -> None:
     os.link(shelf / "one.md", shelf / "sub" / "one-again.md")
     os.symlink(shelf / "sub" / "two.markdown", shelf / "two-link.md")
