@@ -1,4 +1,4 @@
-"""Work spread over processes, results in input order: a small pool of worker processes, one pipe each.
+"""Work spread over processes, results in input order: a small pool of worker processes, two pipes each.
 
 ``multiprocessing.Pool`` does the same with three threads in the parent, and one of them wakes each time
 a result is waiting in the pipe, whether or not it has anything to do: with large results (a JSON record is
@@ -26,7 +26,7 @@ AHEAD = 2
 
 
 class WorkerLost(RuntimeError):
-    """A worker process ended (or failed outside the work function) before sending its results."""
+    """A worker process died, or its work function raised, before its results came back."""
 
 
 class _Worker:
@@ -120,9 +120,10 @@ def _serve(
             initializer(*initargs)
         for chunk in iter(tasks.recv, None):
             try:
-                reply: tuple[bool, Any] = (True, [func(item) for item in chunk])
+                results.send((True, [func(item) for item in chunk]))  # (pickled whole before it is written)
+            except (EOFError, OSError):
+                raise
             except Exception as e:  # a bug (func reports its own errors): told to the parent, not printed
-                reply = (False, f"{type(e).__name__}: {e}")
-            results.send(reply)
+                results.send((False, f"{type(e).__name__}: {e}"))
     except (EOFError, OSError):
         return  # the parent went away: nothing left to do

@@ -118,3 +118,20 @@ def test_convert_stops_cleanly_when_a_worker_dies(
     assert "Traceback" not in err
     assert not out.exists()  # nothing partial left behind
     assert sorted(p.name for p in tmp_path.iterdir()) == ["posts"]
+
+
+class _Unpicklable:
+    def __reduce__(self) -> str:
+        raise TypeError("not for pickling")
+
+
+def _unpicklable_at_5(n: int) -> object:
+    return _Unpicklable() if n == 5 else n
+
+
+def test_a_result_that_cannot_be_sent_is_reported_without_a_traceback(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(WorkerLost, match="not for pickling"):
+        list(ordered_map(_unpicklable_at_5, list(range(40)), 2, 2))
+    assert "Traceback" not in capfd.readouterr().err
