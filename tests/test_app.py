@@ -535,3 +535,37 @@ async def test_a_large_first_scan_runs_in_a_process_of_its_own(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert calls == [] and scans == [[str(other)]] and len(titles(app)) == 21
+
+
+async def test_unreadable_posts_are_announced_once_per_set(tmp_path: Path) -> None:
+    """The cache's library, then the full scan's: the same broken posts are not announced twice."""
+    from converters.library import scan_library
+    from tui.app import LoadedLibrary
+
+    root = tmp_path / "shelf"
+    root.mkdir()
+    (root / "good.md").write_text("---\ntitle: 好\n---\n正文。\n", encoding="utf-8")
+    (root / "broken.md").write_text("---\ntitle: x\ntags:\n- a\n-b\n---\nText.\n", encoding="utf-8")
+    app = make_app(root)
+    told: list[str] = []
+    notify = app.notify
+
+    def recording(message: str, **kwargs: object) -> None:  # (a toast expires; this list does not)
+        told.append(message)
+        notify(message, **kwargs)  # type: ignore[arg-type]
+
+    app.notify = recording  # type: ignore[method-assign]
+
+    def warnings() -> list[str]:
+        return [m for m in told if "could not be read cleanly" in m]
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert warnings() == ["1 post(s) could not be read cleanly: see Problems"]
+        app.post_message(LoadedLibrary(scan_library([str(root)], timezone.utc, use_cache=False)))
+        await settle(pilot)
+        assert len(warnings()) == 1
+        (root / "broken2.md").write_text("---\ntitle: [unclosed\n---\nText.\n", encoding="utf-8")
+        app.post_message(LoadedLibrary(scan_library([str(root)], timezone.utc, use_cache=False)))
+        await settle(pilot)
+        assert warnings()[-1] == "2 post(s) could not be read cleanly: see Problems"

@@ -148,6 +148,7 @@ class PostshelfApp(App[None]):
         self.base_rows: list[int] = []
         self.list_title = "All posts"
         self.opened: int | None = None
+        self._told_unreadable: frozenset[str] = frozenset()  # the posts the last warning counted
         self._wanted: int | None = None  # the post whose conversion should reach the screen
         self._shown_count = 0
         self.shown: int | None = None
@@ -313,9 +314,10 @@ class PostshelfApp(App[None]):
         tree.load(self.library)
         self.selection = Selection("all", "All posts", loaded=True)
         self._show_rows(list(range(len(self.library.posts))), "All posts")
-        errors = sum(1 for p in self.library.problems if p.severity == "error")
-        if errors:
-            self.notify(f"{errors} post(s) could not be read cleanly: see Problems", severity="warning")
+        errors = frozenset(p.path for p in self.library.problems if p.severity == "error")
+        if errors and errors != self._told_unreadable:  # (a full scan after the cache: said once, not twice)
+            self.notify(f"{len(errors)} post(s) could not be read cleanly: see Problems", severity="warning")
+        self._told_unreadable = errors
         target = previous or self._path_of_key(self.marks.last_post)
         if target is not None:
             index = next((i for i, m in enumerate(self.library.posts) if m.path == target), None)
