@@ -301,16 +301,10 @@ def parse(html: str) -> etree._Element:
         container.text = html
         return container
     body = doc.find("body")
-    if body is not None:
-        # The body itself becomes the root, taken out of its <html>: moving its children into a new tree
-        # (lxml then walks every node moved, to re-home it) cost a sixth of the parse.
-        doc.remove(body)
-        body.tag = "div"
-        body.attrib.clear()
-        body.tail = None
-        return body
-    container.text = doc.text
-    for child in list(doc):
+    if body is None:
+        body = doc
+    container.text = body.text
+    for child in list(body):
         container.append(child)
     return container
 
