@@ -505,7 +505,7 @@ def _read_many(
         read = 0
         try:
             bounds = [(start, start + READ_CHUNK) for start in range(0, len(jobs), READ_CHUNK)]
-            for chunk in ordered_map(_read_chunk, bounds, workers, 1):
+            for chunk in ordered_map(_read_chunk, bounds, workers, 1, start_method="fork"):  # (_FORKED_JOBS)
                 yield from marshal.loads(chunk)
                 read += READ_CHUNK
         except WorkerLost:  # (killed, say): what it had not sent is read here, so the library is whole

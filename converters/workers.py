@@ -13,6 +13,7 @@ import contextlib
 import multiprocessing
 import signal
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
@@ -61,15 +62,16 @@ def ordered_map(
     chunksize: int,
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
+    start_method: str | None = None,
 ) -> Iterator[R]:
     """``map(func, items)`` on ``processes`` worker processes, ``chunksize`` items to a message.
 
     ``func`` and ``initializer`` must be module-level functions (picklable) when processes are spawned
-    rather than forked. Results are held only until the ones before them have been given out, and no more
+    rather than forked (``start_method``, by default the safe one here: see :func:`_start_method`). Results are held only until the ones before them have been given out, and no more
     than a few chunks a worker are in flight, so memory does not grow with ``items``. Closing the iterator
     early (or an exception in the consumer) stops the workers."""
     chunks = [items[i : i + chunksize] for i in range(0, len(items), chunksize)]
-    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    ctx = multiprocessing.get_context(start_method or _start_method())
     window = AHEAD * processes + processes  # chunks between the oldest not given out and the newest sent
     workers: dict[Connection, _Worker] = {}
     sent = given = 0
@@ -104,6 +106,13 @@ def ordered_map(
             worker.stop(at_once=given < len(chunks))  # stopped early: their work is wanted no more
         for worker in workers.values():
             worker.process.join()
+
+
+def _start_method() -> str:
+    """Fork where it is safe: on Linux, from a process running no other thread. A thread of the parent
+    (the reader's interface, a progress bar's refresh) may hold a lock at the moment of the fork that the
+    child then waits on for ever; a spawned worker starts clean, for ~0.2 s of imports."""
+    return "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
 
 
 def _serve(

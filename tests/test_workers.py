@@ -135,3 +135,21 @@ def test_a_result_that_cannot_be_sent_is_reported_without_a_traceback(
     with pytest.raises(WorkerLost, match="not for pickling"):
         list(ordered_map(_unpicklable_at_5, list(range(40)), 2, 2))
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_workers_are_spawned_not_forked_while_another_thread_runs() -> None:
+    """A fork copies locks other threads may hold (the reader's interface exports from a thread)."""
+    import threading
+
+    from converters.workers import _start_method
+
+    assert _start_method() == "fork"
+    done = threading.Event()
+    thread = threading.Thread(target=done.wait)
+    thread.start()
+    try:
+        assert _start_method() == "spawn"
+        assert list(ordered_map(_offset, list(range(40)), 2, 4, _set_offset, (7,))) == list(range(7, 47))
+    finally:
+        done.set()
+        thread.join()
