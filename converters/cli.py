@@ -228,7 +228,7 @@ def _results(jobs: list[Job], workers: int) -> Iterator[Result]:
             _work_in_worker, light, workers, chunksize, _install_settings, (jobs[0].settings,)
         )
     except WorkerLost as e:
-        raise OutputError(f"{e}; stopped, nothing more written") from None
+        raise OutputError(f"{e}: the run stopped, with nothing partial left") from None
 
 
 _WORKER_SETTINGS: Settings | None = None

@@ -67,9 +67,10 @@ def ordered_map(
     """``map(func, items)`` on ``processes`` worker processes, ``chunksize`` items to a message.
 
     ``func`` and ``initializer`` must be module-level functions (picklable) when processes are spawned
-    rather than forked (``start_method``, by default the safe one here: see :func:`_start_method`). Results are held only until the ones before them have been given out, and no more
-    than a few chunks a worker are in flight, so memory does not grow with ``items``. Closing the iterator
-    early (or an exception in the consumer) stops the workers."""
+    rather than forked (``start_method``; by default the safe one, see :func:`_start_method`). Results are
+    held only until the ones before them have been given out, and no more than a few chunks a worker are in
+    flight, so memory does not grow with ``items``. Closing the iterator early (or an exception in the
+    consumer) stops the workers."""
     chunks = [items[i : i + chunksize] for i in range(0, len(items), chunksize)]
     ctx = multiprocessing.get_context(start_method or _start_method())
     window = AHEAD * processes + processes  # chunks between the oldest not given out and the newest sent
@@ -93,7 +94,7 @@ def ordered_map(
                 except (EOFError, OSError):
                     worker.process.join(1)
                     raise WorkerLost(
-                        f"a worker process stopped (exit code {worker.process.exitcode})"
+                        f"a worker process ended ({_how_it_ended(worker.process.exitcode)})"
                     ) from None
                 if not ok:
                     raise WorkerLost(f"a worker process failed: {payload}")
@@ -106,6 +107,13 @@ def ordered_map(
             worker.stop(at_once=given < len(chunks))  # stopped early: their work is wanted no more
         for worker in workers.values():
             worker.process.join()
+
+
+def _how_it_ended(code: int | None) -> str:
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"  # (SIGKILL: most often for memory)
+    return f"exit code {code}"
 
 
 def _start_method() -> str:

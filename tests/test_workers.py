@@ -47,6 +47,12 @@ def _dies_at_5(n: int) -> int:
     return n
 
 
+def _killed_at_5(n: int) -> int:
+    if n == 5:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return n
+
+
 def _fails_at_5(n: int) -> int:
     if n == 5:
         raise ValueError("five")
@@ -77,6 +83,11 @@ def test_a_dead_worker_is_reported_not_waited_for() -> None:
     with pytest.raises(WorkerLost, match="exit code 3"):
         list(ordered_map(_dies_at_5, list(range(40)), 2, 2))
     assert not multiprocessing.active_children()
+
+
+def test_a_killed_worker_is_reported_by_its_signal() -> None:
+    with pytest.raises(WorkerLost, match="killed by SIGKILL"):
+        list(ordered_map(_killed_at_5, list(range(40)), 2, 2))
 
 
 def test_an_exception_in_a_worker_is_reported() -> None:
@@ -114,7 +125,7 @@ def test_convert_stops_cleanly_when_a_worker_dies(
     out = tmp_path / "all.jsonl"
     assert cli.main(["convert", str(posts), "--to", "jsonl", "-o", str(out), "--jobs", "2"]) == 1
     err = capsys.readouterr().err
-    assert "worker process stopped (exit code 9)" in err
+    assert "a worker process ended (exit code 9): the run stopped" in err
     assert "Traceback" not in err
     assert not out.exists()  # nothing partial left behind
     assert sorted(p.name for p in tmp_path.iterdir()) == ["posts"]
