@@ -24,9 +24,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import synthetic_library
-
-HERE = Path(__file__).resolve().parent
+from common import HERE, synthetic_library
 
 CHILD = r"""
 import sys

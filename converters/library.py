@@ -284,22 +284,22 @@ def _walk_dir(
             else:
                 key, mtime, size = (device, entry.inode()), 0, 0
             relative = path[cut:] if path.startswith(prefix) else os.path.relpath(path, root)
+            unchanged = False
             if maybe or split_unchanged:
                 seen = known.get(path)
                 if seen is not None and seen[1] == mtime and seen[2] == size:
-                    if split_unchanged:
-                        other = found.get(key)
-                        if other is None or (root, relative) < _place(other):
-                            found[key] = (path, root, relative)
-                        continue
-                    maybe = False
+                    unchanged, maybe = split_unchanged, False
                 elif maybe and check_txt:
                     if not opens_with_front_matter(path):
                         continue
                     maybe = False
             other = found.get(key)
             if other is None or (root, relative) < _place(other):  # the same one every time
-                found[key] = SourceFile(path, root, relative, mtime, size, maybe, key)
+                found[key] = (
+                    (path, root, relative)
+                    if unchanged
+                    else SourceFile(path, root, relative, mtime, size, maybe, key)
+                )
 
 
 def opens_with_front_matter(path: str) -> bool:
@@ -475,13 +475,19 @@ def _read_row(job: tuple[str, tzinfo | None, bool]) -> Row | None:
 READ_CHUNK = 256
 """Posts a forked reader reads per task: 10-20 ms of work, few messages, and a short wait at the end."""
 
-_FORKED_JOBS: list[tuple[str, tzinfo | None, bool]] = []
-"""The jobs of the scan under way, set before its readers fork: each task then names only its bounds."""
+_READER_JOBS: list[tuple[str, tzinfo | None, bool]] = []
+"""In a reader process, the jobs of the scan under way (given once, inherited in the fork): each task then
+names only its bounds."""
+
+
+def _install_jobs(jobs: list[tuple[str, tzinfo | None, bool]]) -> None:
+    global _READER_JOBS
+    _READER_JOBS = jobs
 
 
 def _read_chunk(bounds: tuple[int, int]) -> bytes:
     # marshal: the parent, which shares the cores with the readers, unpacks it faster than a pickle.
-    return marshal.dumps([_read_row(job) for job in _FORKED_JOBS[bounds[0] : bounds[1]]])
+    return marshal.dumps([_read_row(job) for job in _READER_JOBS[bounds[0] : bounds[1]]])
 
 
 def _read_many(
@@ -489,7 +495,7 @@ def _read_many(
 ) -> Iterator[Row]:
     """The rows of many files as they are read (none for a ``maybe`` file that is not a post), on every
     core when there are enough of them and forking is safe; ``report`` hears how many are done."""
-    global _reading, _FORKED_JOBS
+    global _reading
     if _reading is None:
         from . import reading
 
@@ -505,17 +511,13 @@ def _read_many(
         read = 0
         try:
             bounds = [(start, start + READ_CHUNK) for start in range(0, len(jobs), READ_CHUNK)]
-            for chunk in ordered_map(_read_chunk, bounds, workers, 1, start_method="fork"):  # (_FORKED_JOBS)
+            for chunk in ordered_map(_read_chunk, bounds, workers, 1, _install_jobs, (jobs,)):
                 yield from marshal.loads(chunk)
                 read += READ_CHUNK
         except WorkerLost:  # (killed, say): what it had not sent is read here, so the library is whole
             yield from map(_read_row, jobs[read:])
 
-    _FORKED_JOBS = jobs
-    try:
-        yield from _collect_rows(rows(), report)
-    finally:
-        _FORKED_JOBS = []
+    yield from _collect_rows(rows(), report)
 
 
 def _collect_rows(results: Iterator[Row | None], report: Callable[[int], None] | None) -> Iterator[Row]:
