@@ -229,5 +229,5 @@ def _lenient_scalar(raw: str) -> Any:
 
     try:
         return load_yaml(raw)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # (ValueError: a value a constructor refuses, a bad !!timestamp)
         return raw.strip("'\"")

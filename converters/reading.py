@@ -240,6 +240,8 @@ def _load_yaml(fm: str) -> Any:
         mark = getattr(e, "problem_mark", None)
         reason = getattr(e, "problem", None) or str(e).split("\n")[0]
         raise _MalformedYAML(reason, mark.line if mark is not None else 0) from e
+    except ValueError as e:  # a value its constructors refuse (``!!timestamp 2021-13-45``)
+        raise _MalformedYAML(str(e), 0) from e
 
 
 def _load_toml(fm: str) -> Any:
@@ -269,7 +271,7 @@ def parse_front_matter(part: Split, path: str) -> tuple[dict[str, Any], list[Pro
     except _MalformedYAML as e:
         line = part.fm_line + e.line
         return parse_lenient(fm), [Problem(path, f"malformed YAML front matter: {e.reason}", "error", line)]
-    except ValueError as e:  # (JSONDecodeError and TOMLDecodeError are ValueErrors)
+    except ValueError as e:  # (JSONDecodeError and TOMLDecodeError are ValueErrors; YAML's are above)
         kind = "TOML" if part.format == "toml" else "JSON"
         return {}, [Problem(path, f"malformed {kind} front matter: {e}", "error", part.fm_line)]
     except RecursionError:

@@ -168,6 +168,15 @@ def test_malformed_toml_and_json_are_errors_named_for_their_format(text: str, ki
     assert post.meta.title == "p"
 
 
+def test_a_yaml_value_its_constructors_refuse_is_malformed_yaml_and_the_rest_is_kept() -> None:
+    from converters.reading import read_text
+
+    post = read_text("---\ntitle: 标题\nd: !!timestamp 2021-13-45\n---\nBody.\n", "p.md")
+    (error,) = post.problems
+    assert error.severity == "error" and error.message.startswith("malformed YAML front matter: ")
+    assert post.meta.title == "标题"
+
+
 def test_broken_dates_warn_with_the_key_line(fixtures: Path) -> None:
     post = read(fixtures, "dates.md")
     assert post.meta.date is None
