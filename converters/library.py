@@ -468,7 +468,14 @@ cache never does, and starts ~40 ms sooner without YAML, TOML and the date parse
 
 
 def _read_row(job: tuple[str, tzinfo | None, bool]) -> Row | None:
-    meta, mtime, size = _reading.read_head_stamped(*job)  # type: ignore[union-attr]
+    try:
+        meta, mtime, size = _reading.read_head_stamped(*job)  # type: ignore[union-attr]
+    except (
+        Exception
+    ) as e:  # a bug must cost one post, not the scan: shown with its path, tried again next time
+        path = job[0]
+        problem = Problem(path, f"internal error: {type(e).__name__}: {e}", "error")
+        meta, mtime, size = _reading.unreadable(path, [problem]).meta, 0, -1  # type: ignore[union-attr]
     return None if meta is None else _row(meta, mtime, size)
 
 

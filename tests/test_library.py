@@ -255,6 +255,30 @@ def test_a_scan_whose_reader_process_dies_reads_the_rest_itself(
     assert _fields(scan_library([str(shelf)], use_cache=False)) == _fields(alone)
 
 
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_post_that_trips_a_bug_costs_that_post_not_the_scan(
+    shelf: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> None:
+    import converters.reading as reading_module
+
+    for i in range(30):
+        write(shelf, f"many/{i:02}.md", f"Post {i}")
+    if parallel:
+        monkeypatch.setattr(library_module, "PARALLEL_FROM", 10)
+    parse = reading_module.parse_front_matter
+
+    def buggy(part, path):  # type: ignore[no-untyped-def]  # (the forked readers run the patched module)
+        if path.endswith("07.md"):
+            raise KeyError("boom")
+        return parse(part, path)
+
+    monkeypatch.setattr(reading_module, "parse_front_matter", buggy)
+    lib = scan_library([str(shelf)], use_cache=False)
+    assert len(lib.posts) == 34
+    (problem,) = [p for p in lib.problems if p.path.endswith("07.md")]
+    assert problem.severity == "error" and "internal error: KeyError" in problem.message
+
+
 def test_a_file_linked_twice_is_one_post_whichever_scan(shelf: Path) -> None:
     os.link(shelf / "one.md", shelf / "sub" / "one-again.md")
     os.symlink(shelf / "sub" / "two.markdown", shelf / "two-link.md")
