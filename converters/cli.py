@@ -17,7 +17,7 @@ import os
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -27,7 +27,7 @@ import yaml
 
 from .dates import parse_date, resolve_zone, rfc3339
 from .document import Rendered, RenderOptions
-from .jsonout import dumps, feed_chunks, feed_item_text, record
+from .jsonout import dumps, feed_chunks, feed_item_text, records
 from .library import Library, SourceFile, scan_library, sort_key, walk
 from .post import Meta, Post, Problem
 from .reading import read_bytes, read_post
@@ -137,30 +137,77 @@ def render_markdown(rendered: Rendered, with_front_matter: bool = True) -> str:
 
 
 def convert_post(post: Post, relative: str, settings: Settings) -> Result:
-    """Render one post in the chosen format; filtered-out posts give no text."""
+    """Render one post in the chosen format; a filtered-out post gives no text."""
     meta = post.meta
     if not settings.filters.accepts(meta):
         return Result(post.path, relative, None, [], meta)
     rendered = Rendered(post, RenderOptions(keep_proxies=settings.keep_proxies))
-    fmt = settings.fmt
     try:
-        if fmt == "markdown":
-            text = render_markdown(rendered, settings.front_matter)
-        elif fmt in ("html", "epub"):
-            text = fragment_markup(rendered.clean.root, settings.images)  # type: ignore[arg-type]
-            if fmt == "html":
-                text = document(meta, text)
-        elif fmt == "json":
-            text = dumps(record(rendered, relative), indent=2) + "\n"
-        elif fmt == "jsonl":
-            text = dumps(record(rendered, relative)) + "\n"
-        else:
-            text = feed_item_text(record(rendered, relative))
+        (text,) = _render([rendered], [relative], settings)
     except RecursionError:
         return Result(
             post.path, relative, None, [Problem(post.path, "too deeply nested to convert", "error")], meta
         )
     return Result(post.path, relative, text, rendered.problems, meta)
+
+
+def convert_posts(posts: Sequence[tuple[Post, str]], settings: Settings) -> list[Result]:
+    """:func:`convert_post` for several posts (each with its relative path), each step of the pipeline
+    taken for all of them before the next (why: :func:`converters.jsonout.records`). Should one of them
+    trip on the way (too deeply nested, a bug), they are converted one by one instead, so that it costs
+    only itself. Never raises."""
+    options = RenderOptions(keep_proxies=settings.keep_proxies)
+    try:
+        rendered = [
+            Rendered(post, options) if settings.filters.accepts(post.meta) else None for post, _ in posts
+        ]
+        chosen = [(r, relative) for r, (_, relative) in zip(rendered, posts, strict=True) if r is not None]
+        texts = iter(_render([r for r, _ in chosen], [relative for _, relative in chosen], settings))
+        return [
+            Result(post.path, relative, next(texts), r.problems, post.meta)
+            if r is not None
+            else Result(post.path, relative, None, [], post.meta)
+            for r, (post, relative) in zip(rendered, posts, strict=True)
+        ]
+    except Exception:
+        return [_convert_alone(post, relative, settings) for post, relative in posts]
+
+
+def _convert_alone(post: Post, relative: str, settings: Settings) -> Result:
+    try:
+        return convert_post(post, relative, settings)
+    except Exception as e:  # a bug must cost one post, not the run: report it with its path
+        return _internal_error(post.path, relative, e)
+
+
+def _internal_error(path: str, relative: str, error: Exception) -> Result:
+    return Result(
+        path, relative, None, [Problem(path, f"internal error: {type(error).__name__}: {error}", "error")]
+    )
+
+
+def _render(rendered: list[Rendered], relatives: list[str], settings: Settings) -> list[str]:
+    """The posts' outputs in the chosen format, each step for all of them before the next."""
+    fmt = settings.fmt
+    if fmt == "markdown":
+        for r in rendered:
+            if r.post.meta.body_kind == "html":  # (a Markdown body is not cleaned, only its HTML blocks)
+                r.clean  # noqa: B018 (computed and kept)
+        for r in rendered:
+            r.markdown_only()
+        return [render_markdown(r, settings.front_matter) for r in rendered]
+    if fmt in ("html", "epub"):
+        docs = [r.clean for r in rendered]
+        fragments = [fragment_markup(doc.root, settings.images) for doc in docs]  # type: ignore[arg-type]
+        if fmt == "epub":
+            return fragments
+        return [document(r.post.meta, text) for r, text in zip(rendered, fragments, strict=True)]
+    found = records(list(zip(rendered, relatives, strict=True)))
+    if fmt == "json":
+        return [dumps(rec, indent=2) + "\n" for rec in found]
+    if fmt == "jsonl":
+        return [dumps(rec) + "\n" for rec in found]
+    return [feed_item_text(rec) for rec in found]
 
 
 class Job(NamedTuple):
@@ -197,35 +244,47 @@ def _file_key(path: str | Path) -> tuple[int, int] | None:
     return (st.st_dev, st.st_ino)
 
 
-def _work(job: Job) -> Result:
-    """Worker entry point: read and convert one post. Runs in a pool process, so it must not raise."""
+def _read_job(job: Job) -> Post | Result:
+    """The job's post, or its result when there is nothing to convert (a .txt file that is not a post)
+    or reading it tripped on a bug."""
     path, relative, data, settings, maybe = job
     try:
         post = read_bytes(data, path, settings.zone) if data is not None else read_post(path, settings.zone)
-        if maybe and post.front_matter_format is None:
-            return Result(path, relative, None, [])  # a .txt file that is not a post
-        return convert_post(post, relative, settings)
-    except Exception as e:  # a bug must cost one post, not the run: report it with its path
-        return Result(
-            path, relative, None, [Problem(path, f"internal error: {type(e).__name__}: {e}", "error")]
-        )
+    except Exception as e:
+        return _internal_error(path, relative, e)
+    if maybe and post.front_matter_format is None:
+        return Result(path, relative, None, [])
+    return post
+
+
+def _work(jobs: Sequence[Job]) -> list[Result]:
+    """Read and convert several posts (which share one Settings). Runs in a pool process: never raises."""
+    read = [_read_job(job) for job in jobs]
+    posts = [(item, job.relative) for item, job in zip(read, jobs, strict=True) if isinstance(item, Post)]
+    converted = iter(convert_posts(posts, jobs[0].settings) if posts else [])
+    return [next(converted) if isinstance(item, Post) else item for item in read]
+
+
+CHUNK = 32
+"""Posts read and converted together (see :func:`convert_posts`), and sent to a worker in one message."""
 
 
 def _results(jobs: list[Job], workers: int) -> Iterator[Result]:
     """Convert in order, on ``workers`` processes when there is enough work to pay for them."""
     if workers <= 1 or len(jobs) < 16:
-        yield from map(_work, jobs)
+        for i in range(0, len(jobs), CHUNK):
+            yield from _work(jobs[i : i + CHUNK])
         return
     from .workers import WorkerLost, ordered_map
 
     # Chunks small enough that the last ones keep every worker busy to the end, large enough that a
     # message's cost is lost in its posts'.
-    chunksize = max(1, min(32, len(jobs) // (workers * 8)))
+    chunksize = max(1, min(CHUNK, len(jobs) // (workers * 8)))
     # A run's jobs share one Settings (cmd_convert makes them so): each worker gets it once, not per job.
     light = [(job.path, job.relative, job.data, job.maybe) for job in jobs]
     try:
         yield from ordered_map(
-            _work_in_worker, light, workers, chunksize, _install_settings, (jobs[0].settings,)
+            _work_in_worker, light, workers, chunksize, _install_settings, (jobs[0].settings,), batched=True
         )
     except WorkerLost as e:
         raise OutputError(f"{e}: the run stopped, with nothing partial left") from None
@@ -239,19 +298,22 @@ def _install_settings(settings: Settings) -> None:
     _WORKER_SETTINGS = settings
 
 
-def _work_in_worker(job: tuple[str, str, bytes | None, bool]) -> Result:
-    path, relative, data, maybe = job
+def _work_in_worker(chunk: list[tuple[str, str, bytes | None, bool]]) -> list[Result]:
     settings = _WORKER_SETTINGS
     assert settings is not None
-    result = _work(Job(path, relative, data, settings, maybe))
-    if settings.fmt != "epub" and relative != "-":
-        result.meta = None  # only a book's chapters and stdin's file name need it back: spare the pickling
+    results = _work([Job(path, relative, data, settings, maybe) for path, relative, data, maybe in chunk])
+    if settings.fmt == "epub":
+        return results  # (a book's chapters need their meta back)
+    for result in results:
+        if result.relative == "-":
+            continue  # (stdin's file name comes from its meta)
+        result.meta = None  # spare the pickling
         if settings.fmt != "jsonfeed" and isinstance(result.text, str):
             # Sent as the bytes the output will hold: the parent (which shares the two cores with the
             # workers) then neither decodes the pickled text nor encodes it again to write it.
             with contextlib.suppress(UnicodeEncodeError):
                 result.text = result.text.encode("utf-8")
-    return result
+    return results
 
 
 # --- writing ------------------------------------------------------------------------------------------------------

@@ -34,11 +34,13 @@ class _Worker:
     """A worker process and its two pipes (one-way pipes, not a socket pair: the kernel moves bulk data
     through a pipe for less), with the chunks it has been sent and not yet answered."""
 
-    def __init__(self, ctx: Any, func: Callable[[Any], Any], initializer: Any, initargs: tuple) -> None:
+    def __init__(
+        self, ctx: Any, func: Callable[[Any], Any], batched: bool, initializer: Any, initargs: tuple
+    ) -> None:
         tasks_in, self.tasks = ctx.Pipe(duplex=False)
         self.results, results_out = ctx.Pipe(duplex=False)
         self.process = ctx.Process(
-            target=_serve, args=(tasks_in, results_out, func, initializer, initargs), daemon=True
+            target=_serve, args=(tasks_in, results_out, func, batched, initializer, initargs), daemon=True
         )
         self.process.start()
         tasks_in.close()  # (the worker's ends: closed here, so its death closes the results pipe)
@@ -63,6 +65,7 @@ def ordered_map(
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
     start_method: str | None = None,
+    batched: bool = False,
 ) -> Iterator[R]:
     """``map(func, items)`` on ``processes`` worker processes, ``chunksize`` items to a message.
 
@@ -70,7 +73,8 @@ def ordered_map(
     rather than forked (``start_method``; by default the safe one, see :func:`_start_method`). Results are
     held only until the ones before them have been given out, and no more than a few chunks a worker are in
     flight, so memory does not grow with ``items``. Closing the iterator early (or an exception in the
-    consumer) stops the workers."""
+    consumer) stops the workers. ``batched``: ``func`` takes a whole chunk and gives its results, one an
+    item, in order."""
     chunks = [items[i : i + chunksize] for i in range(0, len(items), chunksize)]
     ctx = multiprocessing.get_context(start_method or _start_method())
     window = AHEAD * processes + processes  # chunks between the oldest not given out and the newest sent
@@ -79,7 +83,7 @@ def ordered_map(
     finished: dict[int, list[R]] = {}
     try:
         for _ in range(min(processes, len(chunks))):
-            worker = _Worker(ctx, func, initializer, initargs)
+            worker = _Worker(ctx, func, batched, initializer, initargs)
             workers[worker.results] = worker
         while given < len(chunks):
             for worker in workers.values():  # keep every worker AHEAD chunks deep
@@ -127,6 +131,7 @@ def _serve(
     tasks: Connection,
     results: Connection,
     func: Callable[[Any], Any],
+    batched: bool,
     initializer: Callable[..., None] | None,
     initargs: tuple,
 ) -> None:
@@ -137,7 +142,8 @@ def _serve(
             initializer(*initargs)
         for chunk in iter(tasks.recv, None):
             try:
-                results.send((True, [func(item) for item in chunk]))  # (pickled whole before it is written)
+                done = func(chunk) if batched else [func(item) for item in chunk]
+                results.send((True, done))  # (pickled whole before it is written)
             except (EOFError, OSError):
                 raise
             except Exception as e:  # a bug (func reports its own errors): told to the parent, not printed

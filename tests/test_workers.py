@@ -70,6 +70,16 @@ def test_results_come_in_input_order() -> None:
     assert list(ordered_map(_uneven, items, 2, 3)) == [n * n for n in items]
 
 
+def _chunk_squares(chunk: list[int]) -> list[tuple[int, int]]:
+    return [(len(chunk), n * n) for n in chunk]
+
+
+def test_a_batched_function_gets_whole_chunks() -> None:
+    got = list(ordered_map(_chunk_squares, list(range(50)), 2, 8, batched=True))
+    assert [square for _, square in got] == [n * n for n in range(50)]
+    assert [size for size, _ in got] == [8] * 48 + [2] * 2
+
+
 def test_more_processes_than_chunks_and_no_items() -> None:
     assert list(ordered_map(_uneven, [1, 2], 4, 8)) == [1, 4]
     assert list(ordered_map(_uneven, [], 2, 8)) == []
@@ -116,10 +126,10 @@ def test_convert_stops_cleanly_when_a_worker_dies(
         )
     work = cli._work
 
-    def dies_on_p17(job: cli.Job) -> cli.Result:  # (the forked workers run this module as patched)
-        if job.path.endswith("p17.md"):
+    def dies_on_p17(jobs: list[cli.Job]) -> list[cli.Result]:  # (forked workers run the module as patched)
+        if any(job.path.endswith("p17.md") for job in jobs):
             os._exit(9)
-        return work(job)
+        return work(jobs)
 
     monkeypatch.setattr(cli, "_work", dies_on_p17)
     monkeypatch.setattr(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
 import subprocess
@@ -15,14 +16,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from converters.cli import Filters, Settings, convert_post, convert_posts
 from converters.document import Rendered, plain_text
 from converters.epub import EpubWriter, reading_order
-from converters.html import clean
+from converters.html import CleanDocument, clean
 from converters.jsonout import feed_chunks, feed_item_text, record, slugify
+from converters.post import Post
 from converters.reading import read_post, read_text
 from converters.xhtml import document, fragment_markup
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
+document_module = importlib.import_module("converters.document")  # (converters.document is also a function)
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[1] / "converters" / "schema" / "post.schema.json").read_text()
 )
@@ -330,3 +334,51 @@ def test_escape_and_quoteattr_equal_the_standard_librarys(text: str) -> None:
 
     assert escape(text) == saxutils.escape(text)
     assert quoteattr(text) == saxutils.quoteattr(text)
+
+
+TOGETHER_FORMATS = ["markdown", "html", "epub", "json", "jsonl", "jsonfeed"]
+
+
+def _posts_to_convert(fixtures: Path) -> list[tuple[Post, str]]:
+    paths = [*sample_posts(), *sorted((fixtures / "reading").glob("*.md"))]
+    return [(read_post(p, timezone.utc), p.name) for p in paths]
+
+
+@pytest.mark.parametrize("fmt", TOGETHER_FORMATS)
+def test_posts_converted_together_equal_posts_converted_one_by_one(fixtures: Path, fmt: str) -> None:
+    """Each step of the pipeline runs for a whole chunk of posts before the next: nothing of one post may
+    leak into another's output, and a filtered-out post keeps its place."""
+    for filters, chosen in ((Filters(), 44), (Filters(tags=("vim", "travel", "linux")), 4)):
+        settings = Settings(fmt, timezone.utc, "link", False, True, filters)
+        together = convert_posts(_posts_to_convert(fixtures), settings)
+        alone = [convert_post(post, name, settings) for post, name in _posts_to_convert(fixtures)]
+        assert [(r.relative, r.text, r.problems) for r in together] == [
+            (r.relative, r.text, r.problems) for r in alone
+        ]
+        assert sum(r.text is not None for r in together) == chosen
+
+
+@pytest.mark.parametrize("fmt", TOGETHER_FORMATS)
+@pytest.mark.parametrize("trouble", [RecursionError, KeyError])
+def test_a_post_that_trips_in_a_chunk_costs_only_itself(
+    fixtures: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, trouble: type[Exception]
+) -> None:
+    posts = _posts_to_convert(fixtures)
+    settings = Settings(fmt, timezone.utc, "link", False, True)
+    alone = [convert_post(post, name, settings) for post, name in posts]
+    victim = next(i for i, (post, _) in enumerate(posts) if i and post.meta.body_kind == "html")
+
+    def clean_or_trouble(html: str, keep_proxies: bool = False) -> CleanDocument:
+        if html == posts[victim][0].body:
+            raise trouble("tripped")
+        return clean(html, keep_proxies)
+
+    monkeypatch.setattr(document_module, "clean", clean_or_trouble)  # (every format cleans an HTML body)
+    got = convert_posts(posts, settings)
+    for i, (result, expected) in enumerate(zip(got, alone, strict=True)):
+        if i != victim:
+            assert (result.text, result.problems) == (expected.text, expected.problems)
+    assert got[victim].text is None
+    message = "too deeply nested to convert" if trouble is RecursionError else "internal error: KeyError"
+    assert [p.severity for p in got[victim].problems] == ["error"]
+    assert message in got[victim].problems[0].message
