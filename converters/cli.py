@@ -190,14 +190,10 @@ def _render(rendered: list[Rendered], relatives: list[str], settings: Settings) 
     """The posts' outputs in the chosen format, each step for all of them before the next."""
     fmt = settings.fmt
     if fmt == "markdown":
-        for r in rendered:
-            if r.post.meta.body_kind == "html":  # (a Markdown body is not cleaned, only its HTML blocks)
-                r.clean  # noqa: B018 (computed and kept)
-        for r in rendered:
-            r.markdown_only()
+        Rendered.markdown_together(rendered)  # (kept by each post, for render_markdown)
         return [render_markdown(r, settings.front_matter) for r in rendered]
     if fmt in ("html", "epub"):
-        docs = [r.clean for r in rendered]
+        docs = Rendered.clean_together(rendered)
         fragments = [fragment_markup(doc.root, settings.images) for doc in docs]  # type: ignore[arg-type]
         if fmt == "epub":
             return fragments

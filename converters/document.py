@@ -6,6 +6,7 @@ Both are computed on first use and kept, so a JSON record (which needs both) cle
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
@@ -13,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from .hexo import resolve_tags
-from .html import CleanDocument, clean
-from .markdown import html_to_markdown
+from .html import CleanDocument, clean, clean_many
+from .markdown import html_to_markdown, html_to_markdown_many
 from .post import Post, Problem
 
 if TYPE_CHECKING:
@@ -105,6 +106,28 @@ class Rendered:
             self.__dict__["markdown"] = html_to_markdown(self.clean.root, in_place=True)
             del self.__dict__["clean"]
         return self.markdown
+
+    @staticmethod
+    def clean_together(rendered: Sequence[Rendered]) -> list[CleanDocument]:
+        """Each post's :attr:`clean`, their HTML bodies parsed and cleaned together
+        (:func:`converters.html.clean_many`)."""
+        todo = [r for r in rendered if "clean" not in r.__dict__ and r.post.meta.body_kind == "html"]
+        for keep in sorted({r.options.keep_proxies for r in todo}):
+            group = [r for r in todo if r.options.keep_proxies == keep]
+            for r, doc in zip(group, clean_many([r.post.body for r in group], keep), strict=True):
+                r.__dict__["clean"] = doc
+        return [r.clean for r in rendered]
+
+    @staticmethod
+    def markdown_together(rendered: Sequence[Rendered]) -> list[str]:
+        """Each post's :meth:`markdown_only`, their clean trees converted together
+        (:func:`converters.markdown.html_to_markdown_many`)."""
+        todo = [r for r in rendered if "markdown" not in r.__dict__ and r.post.meta.body_kind == "html"]
+        trees = [doc.root for doc in Rendered.clean_together(todo)]
+        for r, markdown in zip(todo, html_to_markdown_many(trees, in_place=True), strict=True):
+            r.__dict__["markdown"] = markdown
+            del r.__dict__["clean"]
+        return [r.markdown_only() for r in rendered]
 
     @property
     def problems(self) -> list[Problem]:

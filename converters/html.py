@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -310,11 +311,21 @@ def parse(html: str) -> etree._Element:
 
 
 def clean(html: str, keep_proxies: bool = False) -> CleanDocument:
-    """Parse and clean scraped HTML. Never raises on malformed input.
+    """Parse and clean scraped HTML. Never raises on malformed input."""
+    return _clean_tree(parse(html), keep_proxies)
+
+
+def clean_many(htmls: Sequence[str], keep_proxies: bool = False) -> list[CleanDocument]:
+    """:func:`clean` for several bodies, all parsed before any is cleaned (why:
+    :func:`converters.jsonout.records`)."""
+    return [_clean_tree(root, keep_proxies) for root in [parse(html) for html in htmls]]
+
+
+def _clean_tree(root: etree._Element, keep_proxies: bool) -> CleanDocument:
+    """Clean a parsed body in place.
 
     The work is done by lxml's C helpers (strip_elements, strip_tags, XPath) wherever it can be: this runs
     for every post of every export, and per-element Python was most of its cost."""
-    root = parse(html)
     doc = CleanDocument(root)
     _flatten_code(root)
     # Whole subtrees first, so that nothing inside them (an image in a hidden div) is seen later.

@@ -62,13 +62,14 @@ def records(posts: Sequence[tuple[Rendered, str]], images: ImageMode = "remote")
     """The JSON records of several posts (each with its source path), each step taken for all of them
     before the next: cleaning, text, XHTML, Markdown. A step's code then stays in the processor's caches
     from one post to the next, where post by post the steps evict each other: over chunks of 32 posts,
-    ~15 % less time (``benchmarks/bench_stages.py``)."""
-    docs = [r.clean for r, _ in posts]
-    texts = [r.text for r, _ in posts]
-    summed = [(r.summary, r.counts) for r, _ in posts]
+    ~25 % less time (``benchmarks/bench_stages.py``)."""
+    rendered = [r for r, _ in posts]
+    docs = Rendered.clean_together(rendered)
+    texts = [r.text for r in rendered]
+    summed = [(r.summary, r.counts) for r in rendered]
     htmls = [fragment_markup(doc.root, images) for doc in docs]
     # The Markdown last: it converts each clean tree in place (no copy), after everything else has read it
-    markdowns = [r.markdown_only() for r, _ in posts]
+    markdowns = Rendered.markdown_together(rendered)
     return [
         _record(r, path, text, html, md, doc, *counted)
         for (r, path), text, html, md, doc, counted in zip(

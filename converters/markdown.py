@@ -18,7 +18,7 @@ import copy
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from urllib.parse import urljoin
 
 import html2text
@@ -142,21 +142,28 @@ class _Holds:
 def html_to_markdown(root: etree._Element, *, in_place: bool = False) -> str:
     """Convert a clean tree (from :func:`converters.html.clean`) to CommonMark. The tree is not modified,
     unless ``in_place`` says the caller has no further use for it (which spares copying it)."""
-    tree = root if in_place else copy.deepcopy(root)
-    holds = _Holds()
-    _prepare(tree, holds)
-    markdown = _run_html2text(tree)
-    markdown = _restore_spaces(markdown)
-    markdown = _indent_list_continuations(markdown)
-    markdown = _fill_holds(markdown, holds, ("table",))
-    markdown = _fill_holds(markdown, holds, ("span",))
-    markdown = _resolve_breaks(markdown)
-    markdown = _resolve_escapes(markdown)
-    markdown = _resolve_emphasis(markdown)
-    markdown = _tidy(markdown)
-    markdown = _escape_bare_markers(markdown)
-    markdown = _fill_holds(markdown, holds, ("code",))
-    return markdown.strip("\n") + "\n" if markdown.strip() else ""
+    return html_to_markdown_many([root], in_place=in_place)[0]
+
+
+def html_to_markdown_many(roots: Sequence[etree._Element], *, in_place: bool = False) -> list[str]:
+    """:func:`html_to_markdown` for several trees, each step taken for all of them before the next (why:
+    :func:`converters.jsonout.records`)."""
+    trees = list(roots) if in_place else [copy.deepcopy(root) for root in roots]
+    holds = [_Holds() for _ in trees]
+    for tree, held in zip(trees, holds, strict=True):
+        _prepare(tree, held)
+    mds = [_run_html2text(tree) for tree in trees]
+    mds = [_restore_spaces(md) for md in mds]
+    mds = [_indent_list_continuations(md) for md in mds]
+    mds = [_fill_holds(md, held, ("table",)) for md, held in zip(mds, holds, strict=True)]
+    mds = [_fill_holds(md, held, ("span",)) for md, held in zip(mds, holds, strict=True)]
+    mds = [_resolve_breaks(md) for md in mds]
+    mds = [_resolve_escapes(md) for md in mds]
+    mds = [_resolve_emphasis(md) for md in mds]
+    mds = [_tidy(md) for md in mds]
+    mds = [_escape_bare_markers(md) for md in mds]
+    mds = [_fill_holds(md, held, ("code",)) for md, held in zip(mds, holds, strict=True)]
+    return [md.strip("\n") + "\n" if md.strip() else "" for md in mds]
 
 
 _READS_ATTRIBUTES = frozenset(("a", "img", "ol", "abbr"))
