@@ -36,6 +36,7 @@ _SENTINEL = {ch: chr(0xFDD0 + i) for i, ch in enumerate(ESCAPABLE)}
 LINE_DASH, LINE_PLUS, LINE_DOT = "\ufdec", "\ufded", "\ufdee"
 _FROM_SENTINEL = {v: k for k, v in _SENTINEL.items()} | {LINE_DASH: "-", LINE_PLUS: "+", LINE_DOT: "."}
 _SENTINELS = "".join(_FROM_SENTINEL)
+_UNPROTECT = str.maketrans(_FROM_SENTINEL)
 _CHUNK_MARKER = re.compile(r"(\s*)(?:([-+])(?=\s|[-+]|$)|(\d{1,9})\.(?=\s|$))")
 IDEO_SPACE, NBSP = "\ufddb", "\ufddc"
 STRONG_OPEN, STRONG_CLOSE, EM_OPEN, EM_CLOSE, DEL_OPEN, DEL_CLOSE = (chr(c) for c in range(0xFDDD, 0xFDE3))
@@ -699,8 +700,8 @@ def _escape(ch: str, at_start: bool, prev: str, nxt: str, rest: str, heading: bo
         return ch
     if ch == "\\":
         return "\\\\" if nxt == "" or nxt in _ASCII_PUNCT else "\\"
-    if ch == "&":
-        return "\\&" if re.match(r"#?[A-Za-z0-9]+;", rest) else "&"
+    if ch == "&":  # (what follows may be protected too: the "#" of "&#65;")
+        return "\\&" if re.match(r"#?[A-Za-z0-9]+;", rest[:40].translate(_UNPROTECT)) else "&"
     if ch == "~":
         return "\\~" if "~" in (prev, nxt) else "~"
     if ch in "-+":  # a text chunk's leading -/+ is a list marker only at the start of a line

@@ -256,6 +256,13 @@ def test_plain_text_survives_the_round_trip(text: str, context: str) -> None:
     assert "".join(shown.split()) == "".join(expected.split())
 
 
+@pytest.mark.parametrize("text", ["&#0;", "&#65;", "x &#x41; y", "&amp;", "a&copy;b", "&#1234567;", "& #65;"])
+def test_text_that_reads_as_a_character_reference_stays_text(text: str) -> None:
+    """CommonMark reads ``&#65;`` as "A": written as text, it must come back as the five characters."""
+    md = convert(f"<p>{html_lib.escape(text)}</p>")
+    assert html_lib.unescape(re.sub(r"<[^>]+>", "", CM.render(md))).strip() == text
+
+
 def test_an_html_page_pasted_unescaped_into_code_stays_code() -> None:
     """Scrapers paste sample pages into <pre> without escaping them; a reader wants the listing, tags and all."""
     html = (
