@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any, NamedTuple, TextIO
+from typing import Any, NamedTuple, TextIO, TypeVar
 
 import yaml
 
@@ -151,11 +151,41 @@ def convert_post(post: Post, relative: str, settings: Settings) -> Result:
     return Result(post.path, relative, text, rendered.problems, meta)
 
 
-def convert_posts(posts: Sequence[tuple[Post, str]], settings: Settings) -> list[Result]:
+def convert_posts(posts: Iterable[tuple[Post, str]], settings: Settings) -> Iterator[Result]:
     """:func:`convert_post` for several posts (each with its relative path), each step of the pipeline
-    taken for all of them before the next (why: :func:`converters.jsonout.records`). Should one of them
-    trip on the way (too deeply nested, a bug), they are converted one by one instead, so that it costs
-    only itself. Never raises."""
+    taken for a group of them before the next (why: :func:`converters.jsonout.records`). Never raises."""
+    for group in _groups(posts, lambda item: len(item[0].body)):
+        yield from _convert_group(group, settings)
+
+
+GROUP_POSTS = 32
+GROUP_CHARS = 1_000_000
+"""Posts rendered together: at most :data:`GROUP_POSTS`, with at most this much body text between them
+unless one post alone has more. The trees of a group are held at once: 32 posts of 3 MB converted together
+took 0.9 GB, where one at a time took 0.1 GB."""
+
+T = TypeVar("T")
+
+
+def _groups(items: Iterable[T], chars: Callable[[T], int]) -> Iterator[list[T]]:
+    """``items`` in groups of consecutive ones (see :data:`GROUP_CHARS`), taken from ``items`` as they are
+    needed: a group is given out before the items after it are read."""
+    group: list[T] = []
+    size = 0
+    for item in items:
+        n = chars(item)
+        if group and (len(group) == GROUP_POSTS or size + n > GROUP_CHARS):
+            yield group
+            group, size = [], 0
+        group.append(item)
+        size += n
+    if group:
+        yield group
+
+
+def _convert_group(posts: Sequence[tuple[Post, str]], settings: Settings) -> list[Result]:
+    """Posts rendered together. Should one of them trip on the way (too deeply nested, a bug), they are
+    converted one by one instead, so that it costs only itself."""
     options = RenderOptions(keep_proxies=settings.keep_proxies)
     try:
         rendered = [
@@ -253,29 +283,27 @@ def _read_job(job: Job) -> Post | Result:
     return post
 
 
-def _work(jobs: Sequence[Job]) -> list[Result]:
-    """Read and convert several posts (which share one Settings). Runs in a pool process: never raises."""
-    read = [_read_job(job) for job in jobs]
-    posts = [(item, job.relative) for item, job in zip(read, jobs, strict=True) if isinstance(item, Post)]
-    converted = iter(convert_posts(posts, jobs[0].settings) if posts else [])
-    return [next(converted) if isinstance(item, Post) else item for item in read]
-
-
-CHUNK = 32
-"""Posts read and converted together (see :func:`convert_posts`), and sent to a worker in one message."""
+def _work(jobs: Iterable[Job]) -> Iterator[Result]:
+    """Read and convert posts (which share one Settings), a group at a time. Runs in a pool process:
+    never raises."""
+    read = ((job, _read_job(job)) for job in jobs)
+    for group in _groups(read, lambda pair: len(pair[1].body) if isinstance(pair[1], Post) else 0):
+        posts = [(item, job.relative) for job, item in group if isinstance(item, Post)]
+        converted = _convert_group(posts, group[0][0].settings) if posts else []
+        done = iter(converted)
+        yield from (next(done) if isinstance(item, Post) else item for _, item in group)
 
 
 def _results(jobs: list[Job], workers: int) -> Iterator[Result]:
     """Convert in order, on ``workers`` processes when there is enough work to pay for them."""
     if workers <= 1 or len(jobs) < 16:
-        for i in range(0, len(jobs), CHUNK):
-            yield from _work(jobs[i : i + CHUNK])
+        yield from _work(jobs)
         return
     from .workers import WorkerLost, ordered_map
 
     # Chunks small enough that the last ones keep every worker busy to the end, large enough that a
-    # message's cost is lost in its posts'.
-    chunksize = max(1, min(CHUNK, len(jobs) // (workers * 8)))
+    # message's cost is lost in its posts' (a group, usually).
+    chunksize = max(1, min(GROUP_POSTS, len(jobs) // (workers * 8)))
     # A run's jobs share one Settings (cmd_convert makes them so): each worker gets it once, not per job.
     light = [(job.path, job.relative, job.data, job.maybe) for job in jobs]
     try:
@@ -297,7 +325,7 @@ def _install_settings(settings: Settings) -> None:
 def _work_in_worker(chunk: list[tuple[str, str, bytes | None, bool]]) -> list[Result]:
     settings = _WORKER_SETTINGS
     assert settings is not None
-    results = _work([Job(path, relative, data, settings, maybe) for path, relative, data, maybe in chunk])
+    results = list(_work(Job(path, relative, data, settings, maybe) for path, relative, data, maybe in chunk))
     if settings.fmt == "epub":
         return results  # (a book's chapters need their meta back)
     for result in results:

@@ -6,7 +6,7 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -126,7 +126,8 @@ def test_convert_stops_cleanly_when_a_worker_dies(
         )
     work = cli._work
 
-    def dies_on_p17(jobs: list[cli.Job]) -> list[cli.Result]:  # (forked workers run the module as patched)
+    def dies_on_p17(jobs: Iterable[cli.Job]) -> Iterator[cli.Result]:  # (workers run the module as patched)
+        jobs = list(jobs)
         if any(job.path.endswith("p17.md") for job in jobs):
             os._exit(9)
         return work(jobs)

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Iterator
 from datetime import timezone
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from converters import cli
 from converters import html as html_module
 from converters.cli import Filters, Settings, convert_post, convert_posts
 from converters.document import Rendered, plain_text
@@ -350,7 +352,7 @@ def test_posts_converted_together_equal_posts_converted_one_by_one(fixtures: Pat
     leak into another's output, and a filtered-out post keeps its place."""
     for filters, chosen in ((Filters(), 44), (Filters(tags=("vim", "travel", "linux")), 4)):
         settings = Settings(fmt, timezone.utc, "link", False, True, filters)
-        together = convert_posts(_posts_to_convert(fixtures), settings)
+        together = list(convert_posts(_posts_to_convert(fixtures), settings))
         alone = [convert_post(post, name, settings) for post, name in _posts_to_convert(fixtures)]
         assert [(r.relative, r.text, r.problems) for r in together] == [
             (r.relative, r.text, r.problems) for r in alone
@@ -374,7 +376,7 @@ def test_a_post_that_trips_in_a_chunk_costs_only_itself(
         return parse(html)
 
     monkeypatch.setattr(html_module, "parse", parse_or_trouble)  # (every format parses an HTML body)
-    got = convert_posts(posts, settings)
+    got = list(convert_posts(posts, settings))
     for i, (result, expected) in enumerate(zip(got, alone, strict=True)):
         if i != victim:
             assert (result.text, result.problems) == (expected.text, expected.problems)
@@ -382,3 +384,20 @@ def test_a_post_that_trips_in_a_chunk_costs_only_itself(
     message = "too deeply nested to convert" if trouble is RecursionError else "internal error: KeyError"
     assert [p.severity for p in got[victim].problems] == ["error"]
     assert message in got[victim].problems[0].message
+
+
+def test_groups_are_bounded_in_posts_and_text_and_taken_as_needed() -> None:
+    sizes = [10, 20, 600_000, 500_000, 3_000_000, *[1] * 40]
+    taken: list[int] = []
+
+    def items() -> Iterator[int]:
+        for i, n in enumerate(sizes):
+            taken.append(i)
+            yield n
+
+    groups = cli._groups(items(), lambda n: n)
+    assert next(groups) == [10, 20, 600_000]  # the next one would pass the text bound
+    assert len(taken) == 4  # read only as far as needed to know that
+    assert next(groups) == [500_000]
+    assert next(groups) == [3_000_000]  # larger than the bound alone: a group of its own
+    assert [len(g) for g in groups] == [cli.GROUP_POSTS, 40 - cli.GROUP_POSTS]
