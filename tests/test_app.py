@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 from datetime import timedelta, timezone
@@ -10,7 +11,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, OptionList
 
+from converters.cli import build_parser
 from tui.app import PostshelfApp
+from tui.screens import export as export_screen
 from tui.screens.export import ExportScreen
 from tui.screens.help import HelpScreen
 from tui.screens.pick import PickScreen
@@ -235,6 +238,46 @@ async def test_export_the_list_through_the_converters(library: Path) -> None:
         assert "1 error" in str(screen.query_one("#export-result").render()) or "Exported" in str(
             screen.query_one("#export-result").render()
         )
+
+
+async def test_export_the_post_on_screen_into_a_folder(library: Path, tmp_path: Path) -> None:
+    """The dialog's defaults (this post, Markdown) with a folder typed in: one file lands in it."""
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "e")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ExportScreen)
+        screen.query_one("#export-destination", Input).value = str(tmp_path / "out")
+        await pilot.click("#export-run")
+        await settle(pilot)
+        assert [p.name for p in (tmp_path / "out").iterdir()] == ["2024-11-02-env-vars.md"]
+        assert "Exported" in str(screen.query_one("#export-result").render())
+        assert app.is_running
+
+
+async def test_an_export_the_command_line_refuses_is_reported_not_fatal(
+    library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refusing_parser() -> argparse.ArgumentParser:
+        parser = build_parser()
+        parser.parse_args = lambda *_: parser.exit(2)  # type: ignore[method-assign,assignment]
+        return parser
+
+    monkeypatch.setattr(export_screen, "build_parser", refusing_parser)
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "e")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#export-destination", Input).value = str(tmp_path / "out")
+        await pilot.click("#export-run")
+        await settle(pilot)
+        assert app.is_running and app.screen is screen
+        assert "cannot export: convert --to markdown" in str(screen.query_one("#export-result").render())
+        assert not screen.query_one("#export-run").disabled
 
 
 async def test_reload_sees_changes_and_a_vanished_folder(library: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,11 +117,13 @@ class ExportScreen(ModalScreen[str | None]):
                 Text("Nothing to export, or no destination.", style="red")
             )
             return
-        argv = ["convert", *paths, "--to", fmt, "-o", destination, "--jobs", "1"]
+        out = destination
         if fmt not in SINGLE_FILE and len(paths) == 1 and not destination.endswith(os.sep):
-            argv[-4] = destination + os.sep  # one post into a folder, like many
+            out += os.sep  # one post into a folder, like many
+        argv = ["convert", "--to", fmt, "-o", out, "--jobs", "1"]
         if self.query_one("#export-overwrite", Checkbox).value:
             argv.append("--overwrite")
+        argv += ["--", *paths]  # (a path may start with "-")
         self.running = True
         self.query_one("#export-run", Button).disabled = True
         bar = self.query_one("#export-progress", ProgressBar)
@@ -132,7 +135,11 @@ class ExportScreen(ModalScreen[str | None]):
     def run_export(self, argv: list[str], destination: str) -> None:
         stream = io.StringIO()
         reporter = Reporter(quiet=False, stream=stream)
-        args = build_parser().parse_args(argv)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit:  # (argparse's way to refuse; its message went to a stderr nobody sees)
+            self.app.call_from_thread(self.finished, 2, f"cannot export: {shlex.join(argv)}", "", 1)
+            return
 
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(
