@@ -289,9 +289,8 @@ def _work(jobs: Iterable[Job]) -> Iterator[Result]:
     read = ((job, _read_job(job)) for job in jobs)
     for group in _groups(read, lambda pair: len(pair[1].body) if isinstance(pair[1], Post) else 0):
         posts = [(item, job.relative) for job, item in group if isinstance(item, Post)]
-        converted = _convert_group(posts, group[0][0].settings) if posts else []
-        done = iter(converted)
-        yield from (next(done) if isinstance(item, Post) else item for _, item in group)
+        converted = iter(_convert_group(posts, group[0][0].settings) if posts else [])
+        yield from (next(converted) if isinstance(item, Post) else item for _, item in group)
 
 
 def _results(jobs: list[Job], workers: int) -> Iterator[Result]:

@@ -6,7 +6,7 @@ Both are computed on first use and kept, so a JSON record (which needs both) cle
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
@@ -111,7 +111,7 @@ class Rendered:
     def clean_together(rendered: Sequence[Rendered]) -> list[CleanDocument]:
         """Each post's :attr:`clean`, their HTML bodies parsed and cleaned together
         (:func:`converters.html.clean_many`)."""
-        todo = [r for r in rendered if "clean" not in r.__dict__ and r.post.meta.body_kind == "html"]
+        todo = _distinct(r for r in rendered if "clean" not in r.__dict__ and r.post.meta.body_kind == "html")
         for keep in sorted({r.options.keep_proxies for r in todo}):
             group = [r for r in todo if r.options.keep_proxies == keep]
             for r, doc in zip(group, clean_many([r.post.body for r in group], keep), strict=True):
@@ -122,7 +122,9 @@ class Rendered:
     def markdown_together(rendered: Sequence[Rendered]) -> list[str]:
         """Each post's :meth:`markdown_only`, their clean trees converted together
         (:func:`converters.markdown.html_to_markdown_many`)."""
-        todo = [r for r in rendered if "markdown" not in r.__dict__ and r.post.meta.body_kind == "html"]
+        todo = _distinct(
+            r for r in rendered if "markdown" not in r.__dict__ and r.post.meta.body_kind == "html"
+        )
         trees = [doc.root for doc in Rendered.clean_together(todo)]
         for r, markdown in zip(todo, html_to_markdown_many(trees, in_place=True), strict=True):
             r.__dict__["markdown"] = markdown
@@ -166,6 +168,11 @@ class Rendered:
             )
             text = described.strip() or self.text
         return _shortened(text)
+
+
+def _distinct(rendered: Iterable[Rendered]) -> list[Rendered]:
+    """Each post once (a tree converted in place must not be converted twice)."""
+    return list({id(r): r for r in rendered}.values())
 
 
 SUMMARY_LENGTH = 200

@@ -401,3 +401,12 @@ def test_groups_are_bounded_in_posts_and_text_and_taken_as_needed() -> None:
     assert next(groups) == [500_000]
     assert next(groups) == [3_000_000]  # larger than the bound alone: a group of its own
     assert [len(g) for g in groups] == [cli.GROUP_POSTS, 40 - cli.GROUP_POSTS]
+
+
+def test_a_post_given_twice_to_render_together_is_rendered_once() -> None:
+    """Markdown converts the clean tree in place: twice would convert it again."""
+    path = next(p for p in sample_posts() if read_post(p).meta.body_kind == "html")
+    twice = Rendered(read_post(path, timezone.utc))
+    alone = Rendered(read_post(path, timezone.utc))
+    assert Rendered.markdown_together([twice, twice]) == [alone.markdown] * 2
+    assert Rendered.clean_together([twice, twice])[0].images == alone.clean.images
