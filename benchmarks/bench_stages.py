@@ -46,7 +46,7 @@ def main() -> None:
                 convert_post(post, "x.md", settings)
 
         def together(posts: list[Post], settings: Settings = settings) -> None:
-            convert_posts([(post, "x.md") for post in posts], settings)
+            list(convert_posts([(post, "x.md") for post in posts], settings))
 
         ways: dict[str, Callable[[list[str]], object]] = {
             "html2text": lambda chunk: [bare_html2text(f) for f in chunk],
