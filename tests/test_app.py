@@ -213,14 +213,27 @@ async def test_open_link_and_copy(library: Path, monkeypatch: pytest.MonkeyPatch
         assert copied and copied[0].startswith("NGINX Unit 1.25.0")
 
 
+async def open_export(pilot) -> ExportScreen:  # type: ignore[no-untyped-def]
+    """The export dialog, opened on the first post of the list."""
+    await settle(pilot)
+    await pilot.press("enter", "e")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, ExportScreen)
+    return screen
+
+
+async def run_export(pilot, screen: ExportScreen) -> str:  # type: ignore[no-untyped-def]
+    """Press Export, wait for it, and give the dialog's result line."""
+    await pilot.click("#export-run")
+    await settle(pilot)
+    return str(screen.query_one("#export-result").render())
+
+
 async def test_export_the_list_through_the_converters(library: Path) -> None:
     app = make_app(library)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter", "e")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ExportScreen)
+        screen = await open_export(pilot)
         destination = screen.query_one("#export-destination", Input)
         assert destination.value.endswith("All posts")
         screen.query_one("#export-format").value = "jsonl"  # type: ignore[attr-defined]
@@ -230,30 +243,20 @@ async def test_export_the_list_through_the_converters(library: Path) -> None:
         await pilot.click("#scope-list")
         await pilot.pause()
         assert len(screen.paths()) == 21
-        await pilot.click("#export-run")
-        await settle(pilot)
-        out = Path(destination.value)
-        lines = out.read_text(encoding="utf-8").splitlines()
+        result = await run_export(pilot, screen)
+        lines = Path(destination.value).read_text(encoding="utf-8").splitlines()
         assert len(lines) == 21 and json.loads(lines[0])["schema"] == "postshelf.post/1"
-        assert "1 error" in str(screen.query_one("#export-result").render()) or "Exported" in str(
-            screen.query_one("#export-result").render()
-        )
+        assert "1 error" in result or "Exported" in result
 
 
 async def test_export_the_post_on_screen_into_a_folder(library: Path, tmp_path: Path) -> None:
     """The dialog's defaults (this post, Markdown) with a folder typed in: one file lands in it."""
     app = make_app(library)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter", "e")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ExportScreen)
+        screen = await open_export(pilot)
         screen.query_one("#export-destination", Input).value = str(tmp_path / "out")
-        await pilot.click("#export-run")
-        await settle(pilot)
+        assert "Exported" in await run_export(pilot, screen)
         assert [p.name for p in (tmp_path / "out").iterdir()] == ["2024-11-02-env-vars.md"]
-        assert "Exported" in str(screen.query_one("#export-result").render())
         assert app.is_running
 
 
@@ -268,15 +271,10 @@ async def test_an_export_the_command_line_refuses_is_reported_not_fatal(
     monkeypatch.setattr(export_screen, "build_parser", refusing_parser)
     app = make_app(library)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter", "e")
-        await pilot.pause()
-        screen = app.screen
+        screen = await open_export(pilot)
         screen.query_one("#export-destination", Input).value = str(tmp_path / "out")
-        await pilot.click("#export-run")
-        await settle(pilot)
+        assert "cannot export: convert --to markdown" in await run_export(pilot, screen)
         assert app.is_running and app.screen is screen
-        assert "cannot export: convert --to markdown" in str(screen.query_one("#export-result").render())
         assert not screen.query_one("#export-run").disabled
 
 
