@@ -278,6 +278,16 @@ async def test_an_export_the_command_line_refuses_is_reported_not_fatal(
         assert not screen.query_one("#export-run").disabled
 
 
+async def test_a_folder_without_posts_says_what_postshelf_reads(tmp_path: Path) -> None:
+    (tmp_path / "notes.rst").write_text("not a post", encoding="utf-8")
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert titles(app) == []
+        shown = " ".join(str(r) for r in app.query_one(ArticleView).renderables())
+        assert f"No posts in {tmp_path}." in shown and ".txt files that open with front matter" in shown
+
+
 async def test_reload_sees_changes_and_a_vanished_folder(library: Path) -> None:
     app = make_app(library)
     async with app.run_test(size=SIZE) as pilot:

@@ -318,6 +318,13 @@ class PostshelfApp(App[None]):
         if errors and errors != self._told_unreadable:  # (a full scan after the cache: said once, not twice)
             self.notify(f"{len(errors)} post(s) could not be read cleanly: see Problems", severity="warning")
         self._told_unreadable = errors
+        if not self.library.posts and not message.error:
+            where = safe(", ".join(self.paths))
+            self.query_one(ArticleView).show(
+                None,
+                f"No posts in {where}. postshelf reads .md, .markdown, .html and .htm files, and .txt files "
+                "that open with front matter, in a folder and every folder below it.",
+            )
         target = previous or self._path_of_key(self.marks.last_post)
         if target is not None:
             index = next((i for i, m in enumerate(self.library.posts) if m.path == target), None)
