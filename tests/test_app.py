@@ -14,7 +14,7 @@ from textual.widgets import Input, OptionList
 from converters.cli import build_parser
 from tui.app import PostshelfApp
 from tui.screens import export as export_screen
-from tui.screens.export import ExportScreen
+from tui.screens.export import ExportScreen, worst_first
 from tui.screens.help import HelpScreen
 from tui.screens.pick import PickScreen
 from tui.state import StateStore
@@ -286,6 +286,17 @@ async def test_a_folder_without_posts_says_what_postshelf_reads(tmp_path: Path) 
         assert titles(app) == []
         shown = " ".join(str(r) for r in app.query_one(ArticleView).renderables())
         assert f"No posts in {tmp_path}." in shown and ".txt files that open with front matter" in shown
+
+
+def test_the_export_dialog_shows_errors_before_warnings() -> None:
+    log = "".join(f"p{i}.md: warning: unreadable date\n" for i in range(8)) + "bad.md:3: error: malformed\n"
+    assert worst_first(log, 3) == [
+        "bad.md:3: error: malformed",
+        "p0.md: warning: unreadable date",
+        "p1.md: warning: unreadable date",
+        "… and 6 more",
+    ]
+    assert worst_first("a.md: warning: w\n\n") == ["a.md: warning: w"]
 
 
 async def test_reload_sees_changes_and_a_vanished_folder(library: Path) -> None:

@@ -160,10 +160,21 @@ class ExportScreen(ModalScreen[str | None]):
             label.update(Text(f"Exported to {destination}", style="green"))
             self.app.notify(f"Exported to {destination}", title="export")
         else:
-            lines = [line for line in log.splitlines() if line.strip()][:6]
+            lines = worst_first(log)
             label.update(
                 Text(f"Finished with {errors or 'some'} error(s):\n" + "\n".join(lines), style="red")
             )
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def worst_first(log: str, count: int = 6) -> list[str]:
+    """The run's messages to show: errors before warnings (a long list of warnings must not hide the one
+    error), at most ``count`` of them, and how many more there are."""
+    lines = sorted(
+        (line for line in log.splitlines() if line.strip()), key=lambda line: ": error: " not in line
+    )
+    if len(lines) > count:
+        return [*lines[:count], f"… and {len(lines) - count} more"]
+    return lines
