@@ -576,6 +576,8 @@ def cmd_convert(
         raise UsageError(
             f"{total} posts to {fmt} need -o FOLDER (stdout takes a single post; use jsonl for many)"
         )
+    if folder_mode and os.path.lexists(out) and not os.path.isdir(out):
+        raise UsageError(f"-o {out}: not a folder ({fmt} writes a file per post into a folder)")
     if not to_stdout and not folder_mode and _file_key(out) in input_files:
         raise UsageError(f"refusing to write over the input file {out}")
     if not to_stdout and not folder_mode and os.path.exists(out) and not args.overwrite and not args.dry_run:

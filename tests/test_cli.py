@@ -220,6 +220,21 @@ def test_unwritable_output_is_a_clean_message(posts: Path, tmp_path: Path) -> No
     no_traceback(result)
 
 
+def test_many_posts_to_a_file_that_is_not_a_folder_is_one_usage_error(posts: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    for fmt in ("markdown", "html", "json"):
+        result = run("convert", str(posts), "--to", fmt, "-o", str(blocker))
+        assert result.returncode == 2, result.stderr
+        assert (
+            result.stderr
+            == f"postshelf: error: -o {blocker}: not a folder ({fmt} writes a file per post into a folder)\n"
+        )
+    assert blocker.read_text() == "x"
+    one = run("convert", str(posts / "kyoto.md"), "-o", str(blocker), "--overwrite")  # one post: one file
+    assert one.returncode == 0 and blocker.read_text(encoding="utf-8").startswith("---\ntitle:")
+
+
 def test_disk_full_is_a_clean_message(
     posts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
