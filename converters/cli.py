@@ -656,15 +656,31 @@ def _converted(
     args: argparse.Namespace,
     progress: Any,
 ) -> Iterator[Result]:
-    """Results in input order, with their problems reported; stops early with --fail-fast."""
+    """Results in input order, with their problems reported; stops early with --fail-fast. A run whose
+    filters let no post through says so (an empty output is otherwise silent, as success is)."""
+    converted = 0
     for result in _results(jobs, workers):
         for p in result.problems:
             reporter.problem(p)
         _advance(progress)
+        converted += result.text is not None
         yield result
         if args.fail_fast and reporter.errors:
             reporter.message("postshelf: stopping at the first error (--fail-fast)")
             return
+    if not converted and jobs and _filtering(args) and not reporter.quiet:
+        reporter.message(f"postshelf: {_none_matched(args, len(jobs))}")
+
+
+def _filtering(args: argparse.Namespace) -> bool:
+    return bool(args.category or args.tag or args.since or args.until)
+
+
+def _none_matched(args: argparse.Namespace, count: int) -> str:
+    if not _filtering(args):
+        return "no post to convert"
+    posts = "the 1 post" if count == 1 else f"the {count} posts"
+    return f"none of {posts} matched --category, --tag, --since or --until"
 
 
 def _to_stream(
@@ -822,6 +838,9 @@ def _convert_epub(
             dated.append((meta, job))
     dated.sort(key=lambda mj: (mj[0].date is None, mj[0].date.timestamp() if mj[0].date else 0, mj[0].path))
     dated = [dated[i] for i in reading_order([m for m, _ in dated])]
+    if not dated:  # (an EPUB must hold a chapter: an empty one is no book)
+        reporter.message(f"postshelf: no book written: {_none_matched(args, len(jobs))}")
+        return 1
     if args.dry_run:
         for meta, _ in dated:
             print(f"{meta.path}\t{args.output}")
@@ -833,11 +852,15 @@ def _convert_epub(
     book = EpubWriter(tmp, _book_title(args, filters))
     progress = _progress(len(dated), reporter, on_progress)
     try:
+        chapters = 0
         for result in _converted([job for _, job in dated], workers, reporter, args, progress):
             if result.text is not None and result.meta is not None:
                 book.add(result.meta, _as_text(result.text))
+                chapters += 1
         if args.fail_fast and reporter.errors:
             raise OutputError("no book written")
+        if not chapters:
+            raise OutputError("no book written: not one of its posts could be converted")
         book.close()
         os.replace(tmp, out)
     except BaseException:

@@ -235,6 +235,37 @@ def test_many_posts_to_a_file_that_is_not_a_folder_is_one_usage_error(posts: Pat
     assert one.returncode == 0 and blocker.read_text(encoding="utf-8").startswith("---\ntitle:")
 
 
+def test_filters_that_let_no_post_through_say_so(posts: Path, tmp_path: Path) -> None:
+    none = ("--tag", "no-such-tag")
+    result = run("convert", str(posts), "--to", "jsonl", *none)
+    assert (result.returncode, result.stdout) == (0, "")
+    assert "postshelf: none of the 4 posts matched --category, --tag, --since or --until" in result.stderr
+    quiet = run("convert", str(posts / "kyoto.md"), "--to", "jsonl", "-q", *none)
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    book = tmp_path / "book.epub"
+    result = run("convert", str(posts / "kyoto.md"), "--to", "epub", "-o", str(book), *none)
+    assert result.returncode == 1 and not book.exists()  # an EPUB without a chapter is no book
+    assert (
+        result.stderr
+        == "postshelf: no book written: none of the 1 post matched --category, --tag, --since or --until\n"
+    )
+
+
+def test_a_book_none_of_whose_posts_converts_is_not_written(
+    posts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*_: object) -> list[str]:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(cli, "_render", broken)
+    book = tmp_path / "book.epub"
+    assert cli.main(["convert", str(posts), "--to", "epub", "-o", str(book), "--jobs", "1"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("internal error: KeyError") == 4
+    assert "no book written: not one of its posts could be converted" in err
+    assert not book.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["posts"]
+
+
 def test_disk_full_is_a_clean_message(
     posts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
