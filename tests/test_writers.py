@@ -410,3 +410,9 @@ def test_a_post_given_twice_to_render_together_is_rendered_once() -> None:
     alone = Rendered(read_post(path, timezone.utc))
     assert Rendered.markdown_together([twice, twice]) == [alone.markdown] * 2
     assert Rendered.clean_together([twice, twice])[0].images == alone.clean.images
+
+
+def test_every_name_of_the_public_api_resolves() -> None:
+    import converters
+
+    assert all(callable(getattr(converters, name)) for name in converters.__all__)
