@@ -19,8 +19,10 @@ _EXPORTS = {
     "record": "jsonout", "records": "jsonout", "Library": "library", "load_cached": "library", "scan_library": "library",
     "html_to_markdown": "markdown", "Meta": "post", "Post": "post", "Problem": "post",
     "read_head": "reading", "read_post": "reading", "read_text": "reading",
-    "document": "xhtml", "fragment_markup": "xhtml",
+    "fragment_markup": "xhtml",
 }  # fmt: skip
+# (not xhtml's ``document``: once imported, the submodule converters.document takes that name, and which
+# one ``from converters import document`` gave would depend on what was imported before)
 __all__ = sorted(_EXPORTS)
 
 
