@@ -138,17 +138,16 @@ def render_markdown(rendered: Rendered, with_front_matter: bool = True) -> str:
 
 def convert_post(post: Post, relative: str, settings: Settings) -> Result:
     """Render one post in the chosen format; a filtered-out post gives no text."""
-    meta = post.meta
-    if not settings.filters.accepts(meta):
-        return Result(post.path, relative, None, [], meta)
-    rendered = Rendered(post, RenderOptions(keep_proxies=settings.keep_proxies))
     try:
-        (text,) = _render([rendered], [relative], settings)
+        return _convert_together([(post, relative)], settings)[0]
     except RecursionError:
         return Result(
-            post.path, relative, None, [Problem(post.path, "too deeply nested to convert", "error")], meta
+            post.path,
+            relative,
+            None,
+            [Problem(post.path, "too deeply nested to convert", "error")],
+            post.meta,
         )
-    return Result(post.path, relative, text, rendered.problems, meta)
 
 
 def convert_posts(posts: Iterable[tuple[Post, str]], settings: Settings) -> Iterator[Result]:
@@ -186,21 +185,24 @@ def _groups(items: Iterable[T], chars: Callable[[T], int]) -> Iterator[list[T]]:
 def _convert_group(posts: Sequence[tuple[Post, str]], settings: Settings) -> list[Result]:
     """Posts rendered together. Should one of them trip on the way (too deeply nested, a bug), they are
     converted one by one instead, so that it costs only itself."""
-    options = RenderOptions(keep_proxies=settings.keep_proxies)
     try:
-        rendered = [
-            Rendered(post, options) if settings.filters.accepts(post.meta) else None for post, _ in posts
-        ]
-        chosen = [(r, relative) for r, (_, relative) in zip(rendered, posts, strict=True) if r is not None]
-        texts = iter(_render([r for r, _ in chosen], [relative for _, relative in chosen], settings))
-        return [
-            Result(post.path, relative, next(texts), r.problems, post.meta)
-            if r is not None
-            else Result(post.path, relative, None, [], post.meta)
-            for r, (post, relative) in zip(rendered, posts, strict=True)
-        ]
+        return _convert_together(posts, settings)
     except Exception:
         return [_convert_alone(post, relative, settings) for post, relative in posts]
+
+
+def _convert_together(posts: Sequence[tuple[Post, str]], settings: Settings) -> list[Result]:
+    """The posts' results, filtered-out ones without text; raises what the pipeline raises."""
+    options = RenderOptions(keep_proxies=settings.keep_proxies)
+    rendered = [Rendered(post, options) if settings.filters.accepts(post.meta) else None for post, _ in posts]
+    chosen = [(r, relative) for r, (_, relative) in zip(rendered, posts, strict=True) if r is not None]
+    texts = iter(_render([r for r, _ in chosen], [relative for _, relative in chosen], settings))
+    return [
+        Result(post.path, relative, next(texts), r.problems, post.meta)
+        if r is not None
+        else Result(post.path, relative, None, [], post.meta)
+        for r, (post, relative) in zip(rendered, posts, strict=True)
+    ]
 
 
 def _convert_alone(post: Post, relative: str, settings: Settings) -> Result:

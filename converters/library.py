@@ -470,9 +470,8 @@ cache never does, and starts ~40 ms sooner without YAML, TOML and the date parse
 def _read_row(job: tuple[str, tzinfo | None, bool]) -> Row | None:
     try:
         meta, mtime, size = _reading.read_head_stamped(*job)  # type: ignore[union-attr]
-    except (
-        Exception
-    ) as e:  # a bug must cost one post, not the scan: shown with its path, tried again next time
+    except Exception as e:
+        # A bug must cost one post, not the scan: shown with its path, and read again next time (size -1)
         path = job[0]
         problem = Problem(path, f"internal error: {type(e).__name__}: {e}", "error")
         meta, mtime, size = _reading.unreadable(path, [problem]).meta, 0, -1  # type: ignore[union-attr]
