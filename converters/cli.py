@@ -28,13 +28,14 @@ import yaml
 from .dates import parse_date, resolve_zone, rfc3339
 from .document import Rendered, RenderOptions
 from .jsonout import dumps, feed_chunks, feed_item_text, records
-from .library import Library, SourceFile, scan_library, sort_key, walk
+from .library import Library, SourceFile, sort_key, walk
+from .loading import open_library
+from .options import FORMATS, ConvertOptions
 from .post import Meta, Post, Problem
 from .reading import read_bytes, read_post
 from .xhtml import IMAGE_MODES, document, fragment_markup
 from .yaml_out import dump_mapping
 
-FORMATS = ("markdown", "html", "json", "jsonl", "jsonfeed", "epub")
 SUFFIX = {"markdown": ".md", "html": ".xhtml", "json": ".json"}
 SINGLE_FILE_FORMATS = {"jsonl", "jsonfeed", "epub"}
 NORMALISED_KEYS = {
@@ -493,7 +494,7 @@ def _one_line(text: str) -> str:
     return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
-def _parse_filters(args: argparse.Namespace, zone: tzinfo | None) -> Filters:
+def _parse_filters(args: ConvertOptions, zone: tzinfo | None) -> Filters:
     def when(value: str | None, flag: str) -> datetime | None:
         if value is None:
             return None
@@ -512,9 +513,9 @@ def _parse_filters(args: argparse.Namespace, zone: tzinfo | None) -> Filters:
     )
 
 
-def _zone(args: argparse.Namespace) -> tzinfo | None:
+def _zone(name: str | None) -> tzinfo | None:
     try:
-        return resolve_zone(args.timezone)
+        return resolve_zone(name)
     except ValueError as e:
         raise UsageError(str(e)) from e
 
@@ -535,7 +536,7 @@ def _collect(paths: list[str], reporter: Reporter) -> tuple[list[SourceFile], by
     return sources, stdin_data
 
 
-def _book_title(args: argparse.Namespace, filters: Filters) -> str:
+def _book_title(args: ConvertOptions, filters: Filters) -> str:
     if args.title:
         return args.title
     if filters.category:
@@ -546,14 +547,20 @@ def _book_title(args: argparse.Namespace, filters: Filters) -> str:
     return "postshelf"
 
 
-def cmd_convert(
-    args: argparse.Namespace,
+def cmd_convert(args: argparse.Namespace) -> int:
+    """``postshelf convert``: argv's options, run."""
+    return run_convert(ConvertOptions.from_namespace(args))
+
+
+def run_convert(
+    args: ConvertOptions,
     reporter: Reporter | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Run ``convert``; the reader calls this too, with its own reporter and progress callback."""
+    """Run one conversion; the exit status. The reader's export calls this too, with its own reporter and
+    progress callback. Raises UsageError and OutputError as the command line reports them."""
     reporter = reporter or Reporter(args.quiet)
-    zone = _zone(args)
+    zone = _zone(args.timezone)
     filters = _parse_filters(args, zone)
     fmt = args.to
     if args.images not in IMAGE_MODES:
@@ -655,7 +662,7 @@ def _converted(
     jobs: list[Job],
     workers: int,
     reporter: Reporter,
-    args: argparse.Namespace,
+    args: ConvertOptions,
     progress: Any,
 ) -> Iterator[Result]:
     """Results in input order, with their problems reported; stops early with --fail-fast. A run whose
@@ -670,23 +677,19 @@ def _converted(
         if args.fail_fast and reporter.errors:
             reporter.message("postshelf: stopping at the first error (--fail-fast)")
             return
-    if not converted and jobs and _filtering(args) and not reporter.quiet:
+    if not converted and jobs and args.filtering and not reporter.quiet:
         reporter.message(f"postshelf: {_none_matched(args, len(jobs))}")
 
 
-def _filtering(args: argparse.Namespace) -> bool:
-    return bool(args.category or args.tag or args.since or args.until)
-
-
-def _none_matched(args: argparse.Namespace, count: int) -> str:
-    if not _filtering(args):
+def _none_matched(args: ConvertOptions, count: int) -> str:
+    if not args.filtering:
         return "no post to convert"
     posts = "the 1 post" if count == 1 else f"the {count} posts"
     return f"none of {posts} matched --category, --tag, --since or --until"
 
 
 def _to_stream(
-    stream: TextIO | AtomicFile, fmt: str, jobs: list, workers: int, reporter: Reporter, args: argparse.Namespace,  # type: ignore[type-arg]
+    stream: TextIO | AtomicFile, fmt: str, jobs: list[Job], workers: int, reporter: Reporter, args: ConvertOptions,
     filters: Filters, progress: Any,
 ) -> None:  # fmt: skip
     texts = (r.text for r in _converted(jobs, workers, reporter, args, progress) if r.text is not None)
@@ -711,7 +714,7 @@ def _as_text(text: str | bytes) -> str:
 
 
 def _to_file(
-    path: Path, fmt: str, jobs: list, workers: int, reporter: Reporter, args: argparse.Namespace,  # type: ignore[type-arg]
+    path: Path, fmt: str, jobs: list[Job], workers: int, reporter: Reporter, args: ConvertOptions,
     filters: Filters, progress: Any,
 ) -> None:  # fmt: skip
     if args.dry_run:
@@ -737,7 +740,7 @@ def _to_file(
 
 
 def _to_folder(
-    out_dir: Path, jobs: list, workers: int, reporter: Reporter, args: argparse.Namespace,  # type: ignore[type-arg]
+    out_dir: Path, jobs: list[Job], workers: int, reporter: Reporter, args: ConvertOptions,
     input_files: set[tuple[int, int]], progress: Any,
 ) -> None:  # fmt: skip
     written: dict[str, str] = {}
@@ -818,7 +821,7 @@ class _Writer:
 
 
 def _convert_epub(
-    args: argparse.Namespace,
+    args: ConvertOptions,
     jobs: list[Job],
     settings: Settings,
     filters: Filters,
@@ -877,11 +880,14 @@ def _convert_epub(
 
 
 def _scan(args: argparse.Namespace, reporter: Reporter) -> Library:
-    zone = _zone(args)
+    zone = _zone(args.timezone)
     for p in args.paths:
         if not os.path.exists(p):
             raise UsageError(f"{p}: no such file or directory")
-    library = scan_library(args.paths, zone, zone_key=args.timezone or "local", use_cache=not args.no_cache)
+    *_, last = open_library(args.paths, zone, args.timezone or "local", use_cache=not args.no_cache)
+    library = last.library
+    if last.error:
+        raise OutputError(last.error)
     for p in library.problems:
         reporter.problem(p)
     return library

@@ -49,3 +49,18 @@ def test_wrapping_keeps_every_character(text: str, width: int) -> None:
     rich_text = Text(text)
     lines = rich_text.wrap(Console(width=width, color_system=None), width)
     assert "".join(line.plain for line in lines).replace(" ", "") == text.replace(" ", "").replace("\n", "")
+
+
+def test_latin_words_between_cjk_punctuation_break_at_the_punctuation() -> None:
+    """``GPT-4、Claude、Gemini`` is three words: a line may end after each 、, never inside a name that
+    would fit on the next line."""
+    wrap.install()
+    text = "我们比较了GPT-4、Claude、Gemini、Llama和Mistral在中文阅读理解上的表现，提出Anti-Curriculum、学习方法。"
+    names = ["GPT-4", "Claude", "Gemini", "Llama", "Mistral", "Anti-Curriculum"]
+    for width in range(16, 61):
+        lines = lines_of(text, width)
+        assert "".join(lines) == text
+        for line in lines:
+            for name in names:
+                for cut in range(1, len(name)):
+                    assert not (line.endswith(name[:cut]) and not line.endswith(name)), (width, lines)

@@ -1,5 +1,5 @@
-"""What the reader remembers between sessions: read marks, bookmarks, the last post and scroll position per
-library, the sort order and the theme. Small JSON files in the XDG state and config folders, written
+"""What the reader remembers between sessions: per library the read marks, bookmarks, the last post, the place
+in it and the sort; the theme and the last export folder. Small JSON files in the XDG state and config folders, written
 atomically; a corrupt file is set aside with a warning, never a crash.
 """
 
@@ -54,68 +54,86 @@ def _set_aside(path: Path) -> Path:
     return target
 
 
+SORTS = ("date", "oldest", "title", "author")
+
+
 @dataclass
 class LibraryState:
-    """Marks for one library, keyed by post path relative to the library root."""
+    """What the reader remembers of one library: marks by post path relative to the library folder, the
+    last post and how far into it the reader was (a share of its length, so another width keeps the
+    place), and the sort."""
 
     read: set[str] = field(default_factory=set)
     bookmarks: set[str] = field(default_factory=set)
     last_post: str | None = None
-    last_scroll: float = 0.0
+    last_position: float = 0.0
+    sort: str = "date"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "read": sorted(self.read),
             "bookmarks": sorted(self.bookmarks),
             "last_post": self.last_post,
-            "last_scroll": self.last_scroll,
+            "last_position": self.last_position,
+            "sort": self.sort,
         }
 
     @classmethod
     def from_json(cls, data: Any) -> LibraryState:
+        """Whatever the file holds: a field of the wrong type is left at its default."""
         if not isinstance(data, dict):
             return cls()
+        position = data.get("last_position")
+        valid_position = isinstance(position, (int, float)) and not isinstance(position, bool)
         return cls(
-            read={str(x) for x in data.get("read", []) if isinstance(x, str)},
-            bookmarks={str(x) for x in data.get("bookmarks", []) if isinstance(x, str)},
+            read=_strings(data.get("read")),
+            bookmarks=_strings(data.get("bookmarks")),
             last_post=data.get("last_post") if isinstance(data.get("last_post"), str) else None,
-            last_scroll=float(data.get("last_scroll") or 0)
-            if isinstance(data.get("last_scroll"), (int, float))
-            else 0.0,
+            last_position=min(1.0, max(0.0, float(position))) if valid_position else 0.0,  # type: ignore[arg-type]
+            sort=data.get("sort") if data.get("sort") in SORTS else "date",
         )
 
 
+def _strings(value: Any) -> set[str]:
+    return {x for x in value if isinstance(x, str)} if isinstance(value, list) else set()
+
+
 class StateStore:
-    """The reader's state file: global settings and one :class:`LibraryState` per library path."""
+    """The reader's state file: the theme, the last export folder and one :class:`LibraryState` per
+    library path. Anything unexpected in it (not UTF-8, not JSON, nested too deep, wrong types) is set
+    aside with a warning; the reader starts as new, never crashes."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or state_dir() / "state.json"
         self.warnings: list[str] = []
-        self.sort = "date"
         self.theme: str | None = None
+        self.export_folder: str | None = None
         self.libraries: dict[str, dict[str, Any]] = {}
         self._load()
 
     def _load(self) -> None:
         try:
-            raw = self.path.read_text(encoding="utf-8")
+            raw = self.path.read_bytes()
         except FileNotFoundError:
             return
         except OSError as e:
             self.warnings.append(f"cannot read {self.path}: {e.strerror}")
             return
         try:
-            data = json.loads(raw)
+            data = json.loads(raw.decode("utf-8"))
             if not isinstance(data, dict):
                 raise ValueError("not an object")
-        except ValueError:
+            libraries = data.get("libraries", {})
+            if not isinstance(libraries, dict):
+                raise ValueError("libraries is not an object")
+        except (ValueError, RecursionError):  # (UnicodeDecodeError and JSONDecodeError are ValueErrors)
             moved = _set_aside(self.path)
             self.warnings.append(f"state file was corrupt; set aside as {moved.name}")
             return
-        self.sort = data.get("sort") if data.get("sort") in ("date", "title", "author", "oldest") else "date"
         self.theme = data.get("theme") if isinstance(data.get("theme"), str) else None
-        libs = data.get("libraries")
-        self.libraries = libs if isinstance(libs, dict) else {}
+        folder = data.get("export_folder")
+        self.export_folder = folder if isinstance(folder, str) and folder else None
+        self.libraries = libraries
 
     def library(self, key: str) -> LibraryState:
         return LibraryState.from_json(self.libraries.get(key))
@@ -123,7 +141,12 @@ class StateStore:
     def save(self, key: str | None = None, library: LibraryState | None = None) -> None:
         if key is not None and library is not None:
             self.libraries[key] = library.to_json()
-        data = {"version": STATE_VERSION, "sort": self.sort, "theme": self.theme, "libraries": self.libraries}
+        data = {
+            "version": STATE_VERSION,
+            "theme": self.theme,
+            "export_folder": self.export_folder,
+            "libraries": self.libraries,
+        }
         try:
             write_json_atomic(self.path, data)
         except OSError as e:

@@ -12,6 +12,9 @@ import re
 from converters.hexo import split_fences
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidirectional controls reorder what follows them on the terminal (U+202E shows "txt.exe" as "exe.txt"):
+# they are formatting, invisible by design, and are dropped.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _MARK = {"strong": "**", "em": "*", "del": "~~"}
 ZWSP = "\u200b"
 
@@ -26,10 +29,11 @@ def _picture(m: re.Match[str]) -> str:
 
 
 def safe(text: str, keep_newlines: bool = False) -> str:
-    """Control characters as visible pictures; newlines and tabs become spaces unless kept."""
+    """Control characters as visible pictures, bidirectional controls dropped; newlines and tabs become
+    spaces unless kept."""
     if not keep_newlines:
         text = text.replace("\n", " ").replace("\t", " ")
-    return _CONTROL.sub(_picture, text)
+    return _BIDI.sub("", _CONTROL.sub(_picture, text))
 
 
 def display_markdown(markdown: str) -> str:

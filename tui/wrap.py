@@ -16,9 +16,17 @@ from collections.abc import Iterable
 _CJK = "\u2e80-\u2fff\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _CLOSING = "，。、；：！？」』）》〉】〕”’…—～·,.;:!?)\\]}%"
 _OPENING = "「『（《〈【〔“‘(\\[{"
-# One CJK character with the opening punctuation before it and the closing punctuation after it, or a
-# run of anything else that is not a space; each with the spaces after it, as Rich's own words are.
-_WORD = re.compile(rf"\s*(?:[{_OPENING}]*[{_CJK}][{_CLOSING}]*|[^\s{_CJK}]+)\s*")
+_WIDE_CLOSING = "".join(c for c in _CLOSING if ord(c) > 0x7F)
+_WIDE_OPENING = "".join(c for c in _OPENING if ord(c) > 0x7F)
+# One CJK character with the opening punctuation before it and the closing punctuation after it; or a
+# run of Latin (anything else but spaces), with the full-width punctuation around it but never through it
+# (``GPT-4、Claude、Gemini`` breaks after each 、, not in the middle of a name); or a lone other character.
+# Each with the spaces after it, as Rich's own words are.
+_WORD = re.compile(
+    rf"\s*(?:[{_OPENING}]*[{_CJK}][{_CLOSING}]*"
+    rf"|[{_WIDE_OPENING}]*[^\s{_CJK}{_WIDE_OPENING}{_WIDE_CLOSING}]+[{_WIDE_CLOSING}]*"
+    rf"|\S[{_WIDE_CLOSING}]*)\s*"
+)
 
 
 def words(text: str) -> Iterable[tuple[int, int, str]]:

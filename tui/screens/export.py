@@ -1,10 +1,15 @@
-"""``e``: export the current post or the posts in the list, through the same code as ``postshelf convert``."""
+"""``e``: export the current post or the posts in the list, through the same core as ``postshelf convert``.
+
+The dialog builds :class:`~converters.options.ConvertOptions` and calls :func:`~converters.cli.run_convert`
+on a thread; its problems come back as lines the dialog shows, worst first. A successful export closes
+the dialog and says where it went; a failed one stays open with the reasons.
+"""
 
 from __future__ import annotations
 
 import io
 import os
-import shlex
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +21,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, RadioButton, RadioSet, Select
 
-from converters.cli import Reporter, build_parser, cmd_convert
+from converters.cli import OutputError, Reporter, UsageError, run_convert, safe_component
+from converters.options import ConvertOptions
+
+from ..text import safe
 
 FORMAT_CHOICES = [
     ("Markdown (.md files)", "markdown"),
@@ -35,18 +43,34 @@ class ExportRequest:
 
     current: str | None
     listed: list[str]
-    name: str  # used for default destinations: the list's title
+    name: str  # the list's title, for default destinations
 
 
-def default_destination(fmt: str, name: str, base: Path | None = None) -> str:
-    from converters.cli import safe_component
+@dataclass
+class ExportOutcome:
+    """A finished export: what to tell the user, and the folder to offer next time."""
 
-    base = base or Path.home() / "postshelf-export"
-    stem = safe_component(name or "posts")
-    return str(base / (stem + SINGLE_FILE[fmt])) if fmt in SINGLE_FILE else str(base / stem)
+    message: str
+    folder: str
 
 
-class ExportScreen(ModalScreen[str | None]):
+def default_name(name: str) -> str:
+    """A destination name from a list's title: ``Search: 鸿蒙`` → ``search-鸿蒙``, ``All posts`` →
+    ``all-posts`` (no spaces or punctuation a shell would need quoted)."""
+    slug = re.sub(r"[^\w]+", "-", name.casefold()).strip("-_")
+    return safe_component(slug or "posts")
+
+
+def default_destination(fmt: str, name: str, folder: Path) -> str:
+    stem = default_name(name)
+    return str(folder / (stem + SINGLE_FILE[fmt])) if fmt in SINGLE_FILE else str(folder / stem)
+
+
+def posts_phrase(count: int) -> str:
+    return "the 1 post" if count == 1 else f"the {count:,} posts"
+
+
+class ExportScreen(ModalScreen["ExportOutcome | None"]):
     """Choose a format, what to export and where; progress is shown while it runs."""
 
     BINDINGS = [Binding("escape", "close", "Close", id="export.close")]
@@ -61,13 +85,14 @@ class ExportScreen(ModalScreen[str | None]):
     ExportScreen #export-progress.running { display: block; }
     """
 
-    def __init__(self, request: ExportRequest, base: Path | None = None) -> None:
+    def __init__(self, request: ExportRequest, folder: Path) -> None:
         super().__init__()
         self.request = request
-        self.base = base
+        self.folder = folder
         self.running = False
 
     def compose(self) -> ComposeResult:
+        listed = len(self.request.listed)
         with Vertical():
             yield Label(Text("Export"), classes="title")
             yield Select(FORMAT_CHOICES, value="markdown", allow_blank=False, id="export-format")
@@ -77,11 +102,11 @@ class ExportScreen(ModalScreen[str | None]):
                     value=bool(self.request.current), id="scope-post", disabled=not self.request.current,
                 )  # fmt: skip
                 yield RadioButton(
-                    Text(f"the {len(self.request.listed):,} posts in the list ({self.request.name})"),
+                    Text(f"{posts_phrase(listed)} in the list ({safe(self.request.name)})"),
                     value=not self.request.current, id="scope-list",
                 )  # fmt: skip
             yield Input(
-                default_destination("markdown", self.request.name, self.base), id="export-destination"
+                default_destination("markdown", self.request.name, self.folder), id="export-destination"
             )
             yield Checkbox("overwrite existing files", id="export-overwrite")
             yield ProgressBar(id="export-progress", show_eta=False)
@@ -92,14 +117,18 @@ class ExportScreen(ModalScreen[str | None]):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "export-format":
-            self.query_one("#export-destination", Input).value = default_destination(
-                str(event.value), self.request.name, self.base
-            )
+            box = self.query_one("#export-destination", Input)
+            folder = Path(box.value.strip()).parent if box.value.strip() else self.folder
+            box.value = default_destination(str(event.value), self.request.name, folder)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "export-cancel":
             self.action_close()
-        elif event.button.id == "export-run" and not self.running:
+        elif event.button.id == "export-run":
+            self.start()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "export-destination":
             self.start()
 
     def paths(self) -> list[str]:
@@ -108,38 +137,37 @@ class ExportScreen(ModalScreen[str | None]):
             return [self.request.current]
         return list(self.request.listed)
 
-    def start(self) -> None:
+    def options(self) -> ConvertOptions | None:
+        """The run the form describes, or None (and why, in the dialog) when it describes none."""
         fmt = str(self.query_one("#export-format", Select).value)
-        destination = self.query_one("#export-destination", Input).value.strip()
+        destination = os.path.expanduser(self.query_one("#export-destination", Input).value.strip())
         paths = self.paths()
         if not destination or not paths:
-            self.query_one("#export-result", Label).update(
-                Text("Nothing to export, or no destination.", style="red")
-            )
-            return
-        out = destination
+            self._say(Text("Nothing to export, or no destination.", style="red"))
+            return None
         if fmt not in SINGLE_FILE and len(paths) == 1 and not destination.endswith(os.sep):
-            out += os.sep  # one post into a folder, like many
-        argv = ["convert", "--to", fmt, "-o", out, "--jobs", "1"]
-        if self.query_one("#export-overwrite", Checkbox).value:
-            argv.append("--overwrite")
-        argv += ["--", *paths]  # (a path may start with "-")
+            destination += os.sep  # one post into a folder, like many
+        overwrite = self.query_one("#export-overwrite", Checkbox).value
+        return ConvertOptions(tuple(paths), to=fmt, output=destination, jobs=1, overwrite=overwrite)
+
+    def start(self) -> None:
+        if self.running:
+            return
+        options = self.options()
+        if options is None:
+            return
         self.running = True
         self.query_one("#export-run", Button).disabled = True
         bar = self.query_one("#export-progress", ProgressBar)
         bar.add_class("running")
-        bar.update(total=len(paths), progress=0)
-        self.run_export(argv, destination)
+        bar.update(total=len(options.paths), progress=0)
+        self._say(Text(""))
+        self.run_export(options)
 
     @work(thread=True, exclusive=True, group="export")
-    def run_export(self, argv: list[str], destination: str) -> None:
+    def run_export(self, options: ConvertOptions) -> None:
         stream = io.StringIO()
         reporter = Reporter(quiet=False, stream=stream)
-        try:
-            args = build_parser().parse_args(argv)
-        except SystemExit:  # (argparse's way to refuse; its message went to a stderr nobody sees)
-            self.app.call_from_thread(self.finished, 2, f"cannot export: {shlex.join(argv)}", "", 1)
-            return
 
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(
@@ -147,23 +175,30 @@ class ExportScreen(ModalScreen[str | None]):
             )
 
         try:
-            status = cmd_convert(args, reporter, progress)
-        except Exception as e:  # usage errors, unwritable destinations: shown in the dialog
-            status, stream = 2, io.StringIO(f"{e}\n")
-        self.app.call_from_thread(self.finished, status, stream.getvalue(), destination, reporter.errors)
+            status = run_convert(options, reporter, progress)
+        except (UsageError, OutputError, OSError) as e:  # refused or unwritable: shown in the dialog
+            status = 2
+            stream.write(f"{e}\n")
+        except Exception as e:  # a bug must not end the reader: the dialog says what happened
+            status = 1
+            stream.write(f"internal error: {type(e).__name__}: {e}\n")
+        self.app.call_from_thread(self.finished, status, stream.getvalue(), options, reporter.errors)
 
-    def finished(self, status: int, log: str, destination: str, errors: int) -> None:
+    def finished(self, status: int, log: str, options: ConvertOptions, errors: int) -> None:
         self.running = False
         self.query_one("#export-run", Button).disabled = False
-        label = self.query_one("#export-result", Label)
+        self.query_one("#export-progress", ProgressBar).remove_class("running")
+        destination = (options.output or "").rstrip(os.sep) or "."
         if status == 0:
-            label.update(Text(f"Exported to {destination}", style="green"))
-            self.app.notify(f"Exported to {destination}", title="export")
-        else:
-            lines = worst_first(log)
-            label.update(
-                Text(f"Finished with {errors or 'some'} error(s):\n" + "\n".join(lines), style="red")
-            )
+            count = posts_phrase(len(options.paths))
+            self.dismiss(ExportOutcome(f"Exported {count} to {destination}", str(Path(destination).parent)))
+            return
+        lines = worst_first(log)
+        reason = f"{errors} error{'s' if errors != 1 else ''}" if errors else "a problem"
+        self._say(Text(f"Finished with {reason}:\n" + "\n".join(lines), style="red"))
+
+    def _say(self, text: Text) -> None:
+        self.query_one("#export-result", Label).update(text)
 
     def action_close(self) -> None:
         self.dismiss(None)

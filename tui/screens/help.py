@@ -12,14 +12,23 @@ from textual.widgets import Static
 
 HELP_INTRO = (
     "postshelf shows a folder of posts by category. Move with j/k or the arrows, open with enter, "
-    "switch panes with tab. Everything below is also in the command palette (ctrl+p)."
+    "switch panes with tab, go back with escape. The keys act on the post the article pane shows, marked "
+    "▌ in the list. Everything below is also in the command palette."
 )
 
 
 class HelpScreen(ModalScreen[None]):
     """A table of keys and what they do."""
 
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help.close")]
+    BINDINGS = [
+        Binding("escape,q,question_mark", "close", "Close", id="help.close"),
+        Binding("j,down", "scroll('down')", "Down", show=False),
+        Binding("k,up", "scroll('up')", "Up", show=False),
+        Binding("space,pagedown", "scroll('page_down')", "Page down", show=False),
+        Binding("pageup", "scroll('page_up')", "Page up", show=False),
+        Binding("g,home", "scroll('home')", "Top", show=False),
+        Binding("G,end", "scroll('end')", "Bottom", show=False),
+    ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 80%; max-width: 100; height: 85%; border: thick $accent; background: $panel; padding: 0 1; }
@@ -39,6 +48,18 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll():
             yield Static(Text(HELP_INTRO, style="italic"))
             yield Static(table)
+
+    def action_scroll(self, where: str) -> None:
+        view = self.query_one(VerticalScroll)
+        moves = {
+            "down": lambda: view.scroll_relative(y=1, animate=False),
+            "up": lambda: view.scroll_relative(y=-1, animate=False),
+            "page_down": lambda: view.scroll_relative(y=max(1, view.size.height - 1), animate=False),
+            "page_up": lambda: view.scroll_relative(y=-max(1, view.size.height - 1), animate=False),
+            "home": lambda: view.scroll_home(animate=False),
+            "end": lambda: view.scroll_end(animate=False),
+        }
+        moves[where]()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -3,6 +3,10 @@
 Rich renders the header, any problems and the Markdown body to lines (fast: ~0.1 s for a 60 KB article,
 where Textual's Markdown widget mounts one widget per block); the lines are cached per width, so scrolling,
 finding and jumping to headings cost nothing more.
+
+Every character must reach the screen, so the lines are laid out for the width they are drawn in: the
+content region less a scrollbar gutter that is always reserved (a scrollbar that appeared after the
+layout would otherwise cover the last cells of every full line), and again whenever that width changes.
 """
 
 from __future__ import annotations
@@ -90,20 +94,30 @@ def header_renderable(meta: Meta, problems: list[Problem]) -> RenderableType:
     return Group(*parts)
 
 
+def layout_lines(renderables: list[RenderableType], console: Console, width: int) -> list[Strip]:
+    """The renderables as lines of at most ``width`` cells."""
+    options = console.options.update_width(width)
+    return [
+        Strip(line).simplify()
+        for renderable in renderables
+        for line in console.render_lines(renderable, options, pad=False)
+    ]
+
+
 class ArticleView(ScrollView, can_focus=True):
     """A scrollable, searchable rendering of one article."""
 
     COMPONENT_CLASSES = {"article--match", "article--current-match"}
     DEFAULT_CSS = """
-    ArticleView { background: $surface; padding: 0 1; }
+    ArticleView { background: $surface; padding: 0 1; scrollbar-gutter: stable; }
     ArticleView > .article--match { background: $warning 50%; }
     ArticleView > .article--current-match { background: $warning; color: $background; }
     """
     BINDINGS = [
         Binding("down,j", "scroll_down", "Down", show=False, id="article.down"),
         Binding("up,k", "scroll_up", "Up", show=False, id="article.up"),
-        Binding("space,pagedown", "page_down", "Page down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("space,pagedown", "page_down", "Page down", show=False, id="article.page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="article.page_up"),
         Binding("home,g", "scroll_home", "Top", show=False),
         Binding("end,G", "scroll_end", "Bottom", show=False),
     ]
@@ -120,27 +134,35 @@ class ArticleView(ScrollView, can_focus=True):
         self.term = ""
         self.headings: list[tuple[int, str, int]] = []  # (level, text, line)
         self.message: str | None = "Select a post to read it."
+        self._pending_position: float | None = None
 
     # --- content --------------------------------------------------------------------------------------
 
-    def show(self, content: ArticleContent | None, message: str | None = None, scroll: float = 0.0) -> None:
+    def show(self, content: ArticleContent | None, message: str | None = None, position: float = 0.0) -> None:
+        """Show ``content`` (or ``message``), scrolled to ``position``, a share of its length."""
         self.content = content
         self.message = message
         self.term, self.matches, self.match_index = "", [], -1
-        self._render_lines()
-        self.scroll_to(y=scroll, animate=False)
+        self._render_lines(position)
+
+    @property
+    def position(self) -> float:
+        """How far into the article the top of the view is, as a share of its length (0 to 1)."""
+        return min(1.0, self.scroll_offset.y / len(self.lines)) if self.lines else 0.0
 
     def toggle_source(self) -> bool:
         self.show_source = not self.show_source
-        self._render_lines()
-        self.scroll_to(y=0, animate=False)
+        self._render_lines(0.0)
         return self.show_source
 
     def renderables(self) -> list[RenderableType]:
         if self.content is None:
             return [Text(self.message or "", style="dim italic")]
-        from rich.markdown import Markdown  # with markdown-it: ~30 ms the first screen need not wait for
         from rich.syntax import Syntax
+
+        from ..post_markdown import (
+            PostMarkdown,  # with markdown-it: ~30 ms the first screen need not wait for
+        )
 
         c = self.content
         parts: list[RenderableType] = [header_renderable(c.meta, c.problems)]
@@ -151,7 +173,7 @@ class ArticleView(ScrollView, can_focus=True):
             )
         elif c.markdown.strip():
             parts.append(
-                Markdown(display_markdown(c.markdown), code_theme=self._code_theme(), hyperlinks=True)
+                PostMarkdown(display_markdown(c.markdown), code_theme=self._code_theme(), hyperlinks=True)
             )
         else:
             parts.append(Text(self.message or "(this post has no text)", style="dim italic"))
@@ -164,14 +186,20 @@ class ArticleView(ScrollView, can_focus=True):
             dark = True
         return "monokai" if dark else "friendly"
 
-    def _render_lines(self) -> None:
-        width = max(10, self.scrollable_content_region.width or self.size.width or 80)
-        console: Console = self.app.console
-        options = console.options.update_width(width)
-        lines: list[Strip] = []
-        for renderable in self.renderables():
-            for line in console.render_lines(renderable, options, pad=False):
-                lines.append(Strip(line).simplify())
+    @property
+    def text_width(self) -> int:
+        """The cells a line may take: the content region, the scrollbar gutter already taken off."""
+        return self.scrollable_content_region.width
+
+    def _render_lines(self, position: float | None = None) -> None:
+        """Lay the article out for the width it is drawn in, keeping the reader's place (or going to
+        ``position``)."""
+        if position is None:
+            position = self.position if self._pending_position is None else self._pending_position
+        # Before its first layout the view has no height to scroll in: the place waits for it.
+        self._pending_position = position if not self.size.height else None
+        width = max(10, self.text_width or 80)  # (not laid out yet: laid out again on its first resize)
+        lines = layout_lines(self.renderables(), self.app.console, width)
         self.lines = lines
         self._plain = [strip.text for strip in lines]
         self._width = width
@@ -179,6 +207,7 @@ class ArticleView(ScrollView, can_focus=True):
         if self.term:
             self._find_matches()
         self.virtual_size = Size(width, len(lines))
+        self.scroll_to(y=round(position * len(lines)), animate=False, force=True)
         self.refresh()
 
     def _locate_headings(self) -> None:
@@ -195,15 +224,34 @@ class ArticleView(ScrollView, can_focus=True):
                     break
 
     def on_resize(self) -> None:
-        width = self.scrollable_content_region.width
+        self._relayout_if_needed()
+
+    def _relayout_if_needed(self) -> None:
+        width = self.text_width
         if width and width != self._width:
             self._render_lines()
+
+    # --- moving ----------------------------------------------------------------------------------------
+
+    def action_page_down(self) -> None:
+        """One view further, the last line kept in sight: no line is ever skipped, however fast."""
+        self.scroll_to(y=self.scroll_offset.y + self._page(), animate=False)
+
+    def action_page_up(self) -> None:
+        self.scroll_to(y=self.scroll_offset.y - self._page(), animate=False)
+
+    def _page(self) -> int:
+        height = self.scrollable_content_region.height
+        return max(1, height - 1) if height > 2 else max(1, height)
 
     # --- drawing ---------------------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
         row = self.scroll_offset.y + y
-        width = self.scrollable_content_region.width
+        width = self.text_width
+        if width != self._width and width:
+            # Laid out for another width (a change no resize event told of): again, before the next frame.
+            self.call_after_refresh(self._relayout_if_needed)
         if row >= len(self.lines):
             return Strip.blank(width, self.rich_style)
         strip = self.lines[row]

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -41,6 +42,14 @@ class CategoryTree(Tree[Selection]):
     DEFAULT_CSS = """
     CategoryTree { background: $surface; }
     """
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="tree.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="tree.up"),
+        Binding("l,right", "expand", "Expand", show=False, id="tree.expand"),
+        Binding("h,left", "collapse", "Collapse or go to the parent", show=False, id="tree.collapse"),
+        Binding("g,home", "scroll_home", "First", show=False),
+        Binding("G,end", "scroll_end", "Last", show=False),
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(Text("Library"), id=id)
@@ -78,6 +87,20 @@ class CategoryTree(Tree[Selection]):
         self._fill(cats)
         cats.expand()
         self.move_cursor(all_node)
+
+    def action_expand(self) -> None:
+        node = self.cursor_node
+        if node is not None and node.allow_expand:
+            node.expand()
+
+    def action_collapse(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.is_expanded:
+            node.collapse()
+        elif node.parent is not None and node.parent is not self.root:
+            self.move_cursor(node.parent)
 
     def refresh_bookmarks(self) -> None:
         for node in self.root.children:

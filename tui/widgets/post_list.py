@@ -33,6 +33,7 @@ class PostList(ScrollView, can_focus=True):
         "post-list--author",
         "post-list--mark",
         "post-list--read",
+        "post-list--shown",
     }
     DEFAULT_CSS = """
     PostList { background: $surface; }
@@ -42,6 +43,7 @@ class PostList(ScrollView, can_focus=True):
     PostList > .post-list--author { color: $text-muted; }
     PostList > .post-list--mark { color: $warning; }
     PostList > .post-list--read { color: $text-muted; }
+    PostList > .post-list--shown { color: $accent; text-style: bold; }
     """
     BINDINGS = [
         Binding("down,j", "cursor_down", "Down", show=False, id="list.down"),
@@ -77,6 +79,7 @@ class PostList(ScrollView, can_focus=True):
         self.rows: list[int] = []
         self.marks: Callable[[int], str] = lambda i: " "
         self.is_read: Callable[[int], bool] = lambda i: False
+        self.shown: int | None = None  # the post the article pane shows: marked with a bar
 
     def set_rows(self, posts: list[Meta], rows: list[int], keep: int | None = None) -> None:
         """Show ``rows`` (indexes into ``posts``), keeping the cursor on post ``keep`` when it is among them."""
@@ -93,8 +96,14 @@ class PostList(ScrollView, can_focus=True):
         self.scroll_to(y=max(0, cursor - self.size.height // 2), animate=False)
         self.refresh()
 
+    def show_marked(self, index: int | None) -> None:
+        """Mark ``index`` as the post the article shows."""
+        if index != self.shown:
+            self.shown = index
+            self.refresh()
+
     @property
-    def current(self) -> int | None:
+    def highlighted(self) -> int | None:
         """The index (into ``posts``) under the cursor."""
         if 0 <= self.cursor < len(self.rows):
             return self.rows[self.cursor]
@@ -106,7 +115,7 @@ class PostList(ScrollView, can_focus=True):
     def watch_cursor(self, old: int, new: int) -> None:
         self._scroll_cursor_visible()
         self.refresh()
-        self.post_message(self.Highlighted(self, self.current))
+        self.post_message(self.Highlighted(self, self.highlighted))
 
     def _scroll_cursor_visible(self) -> None:
         top = self.scroll_offset.y
@@ -134,6 +143,7 @@ class PostList(ScrollView, can_focus=True):
         date = meta.date.strftime("%Y-%m-%d") if meta.date else "    —     "
         author = safe(meta.authors[0]) if meta.authors else ""
         text = Text(no_wrap=True, overflow="ellipsis", end="")
+        text.append("▌" if index == self.shown else " ", self.get_component_rich_style("post-list--shown"))
         text.append(
             self.marks(index)[:2].ljust(2), self.get_component_rich_style("post-list--mark", partial=True)
         )
@@ -183,5 +193,5 @@ class PostList(ScrollView, can_focus=True):
         self.cursor = len(self.rows) - 1
 
     def action_select(self) -> None:
-        if self.current is not None:
-            self.post_message(self.Selected(self, self.current))
+        if self.highlighted is not None:
+            self.post_message(self.Selected(self, self.highlighted))

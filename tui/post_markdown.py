@@ -1,0 +1,65 @@
+"""Rich's Markdown renderer, with images kept where they stand.
+
+Rich draws an image as a block of its own, out of the paragraph, quote, list item, heading or table cell
+it stands in: a quoted image showed as its name above a lone ``▌``, and ``before ![a](u) after`` as
+``🌆 a`` above ``before  after``. Here the text blocks take an image into their own text instead, through
+``on_child_close``, the hook Rich gives an element for its children.
+"""
+
+from __future__ import annotations
+
+from rich.markdown import (
+    Heading,
+    ImageItem,
+    Markdown,
+    MarkdownContext,
+    MarkdownElement,
+    Paragraph,
+    TableDataElement,
+)
+from rich.style import Style
+from rich.text import Text
+
+
+def _image_text(image: ImageItem) -> Text:
+    """🌆 and the alt text (or the file name), linked to the image as Rich links it."""
+    title = image.text or Text(image.destination.strip("/").rsplit("/", 1)[-1])
+    if image.hyperlinks and (image.link or image.destination):
+        title.stylize(Style(link=image.link or image.destination))
+    return Text.assemble("🌆 ", title)
+
+
+class _Paragraph(Paragraph):
+    def on_child_close(self, context: MarkdownContext, child: MarkdownElement) -> bool:
+        if isinstance(child, ImageItem):
+            self.text.append_text(_image_text(child))
+            return False
+        return super().on_child_close(context, child)
+
+
+class _Heading(Heading):
+    def on_child_close(self, context: MarkdownContext, child: MarkdownElement) -> bool:
+        if isinstance(child, ImageItem):
+            self.text.append_text(_image_text(child))
+            return False
+        return super().on_child_close(context, child)
+
+
+class _Cell(TableDataElement):
+    def on_child_close(self, context: MarkdownContext, child: MarkdownElement) -> bool:
+        if isinstance(child, ImageItem):
+            self.content.append_text(_image_text(child))
+            return False
+        return super().on_child_close(context, child)
+
+
+class PostMarkdown(Markdown):
+    """Markdown as the article pane shows it."""
+
+    elements = {
+        **Markdown.elements,
+        "paragraph_open": _Paragraph,
+        "heading_open": _Heading,
+        "td_open": _Cell,
+        "th_open": _Cell,
+    }

@@ -1,0 +1,667 @@
+"""The reader's one screen: the category tree, the list of posts and the article, and what the keys do there.
+
+The article pane always shows one post, the *current* post; every action on a post (read, bookmark,
+export, copy, open, source, contents, find, next and previous) acts on it, and the list marks it with a
+bar. Moving the cursor previews the post under it after a moment, which makes that post the current one.
+
+Focus moves back one level with escape: find → article → list → tree. Slow work (opening the library,
+converting an article, searching every post) runs in thread workers that report back with messages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+from datetime import tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.events import DescendantFocus
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Label, Tree
+from textual.worker import get_current_worker
+
+from converters.library import Library, sort_key
+from converters.loading import Loaded, cached_quickly, open_library
+from converters.post import Meta, Post, Problem
+
+from ..marks import Marks
+from ..state import SORTS, StateStore
+from ..text import safe
+from ..widgets.article import ArticleContent, ArticleView
+from ..widgets.category_tree import CategoryTree, Selection
+from ..widgets.post_list import PostList
+from .pick import PickScreen
+from .prompt import PromptScreen
+
+if TYPE_CHECKING:
+    from .export import ExportOutcome
+
+SORT_NAMES = {"date": "newest first", "oldest": "oldest first", "title": "title", "author": "author"}
+LINK_KEYS = ("link", "url", "source", "source_url", "original", "original_url", "canonical_link", "permalink")
+NARROW = 100
+PREVIEW_DELAY = 0.12
+"""Seconds the cursor rests on a post before it is previewed (holding j must not convert every post)."""
+
+
+@dataclass
+class LibraryLoaded(Message):
+    loaded: Loaded
+
+
+@dataclass
+class ArticleReady(Message):
+    index: int
+    content: ArticleContent
+    position: float
+
+
+@dataclass
+class SearchProgress(Message):
+    term: str
+    results: list[int]
+    done: int
+    total: int
+
+
+class ReaderScreen(Screen[None]):
+    """Browse a library by category and read its posts."""
+
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="filter", tooltip="Filter the list by title as you type"),
+        Binding("ctrl+f", "search", "Search", id="search", tooltip="Search the text of every post"),
+        Binding("f", "find", "Find", id="find", tooltip="Find in the article"),
+        Binding("t", "toc", "Contents", id="toc", tooltip="Table of contents of the article"),
+        Binding("o", "open_link", "Open", id="open", tooltip="Open the original or a link in the browser"),
+        Binding("c", "copy", "Copy", id="copy", tooltip="Copy a link, the Markdown or the file path"),
+        Binding("e", "export", "Export", id="export", tooltip="Export the post or the list"),
+        Binding("m", "toggle_read", "Read", id="read", show=False, tooltip="Mark read / unread"),
+        Binding("b", "toggle_bookmark", "Bookmark", id="bookmark", show=False, tooltip="Bookmark the post"),
+        Binding("s", "cycle_sort", "Sort", id="sort", show=False, tooltip="Sort by date, title or author"),
+        Binding("v", "toggle_source", "Source", id="source", show=False, tooltip="Markdown or original source"),
+        Binding("r", "reload", "Reload", id="reload", show=False, tooltip="Rescan the library"),
+        Binding("n", "next_post", "Next", id="next", show=False, tooltip="Open the next post"),
+        Binding("p", "previous_post", "Previous", id="previous", show=False, tooltip="Open the previous post"),
+        Binding("backslash", "toggle_tree", "Tree", id="tree", show=False, tooltip="Show or hide the tree"),
+        Binding("escape", "go_back", "Back", id="back", show=False, tooltip="One step back"),
+    ]  # fmt: skip
+
+    def __init__(
+        self,
+        paths: list[str],
+        store: StateStore,
+        *,
+        zone: tzinfo | None = None,
+        zone_key: str = "local",
+        use_cache: bool = True,
+        export_base: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.paths = paths
+        self.zone = zone
+        self.zone_key = zone_key
+        self.use_cache = use_cache
+        self.export_base = export_base
+        self.store = store
+        self.library_key = "\0".join(os.path.abspath(p) for p in paths)
+        self.state = store.library(self.library_key)
+        self.marks = Marks(self.state, paths)
+        self.library: Library | None = None
+        self.selection: Selection | None = None
+        self._before_search: Selection | None = None  # what escape goes back to from search results
+        self.base_rows: list[int] = []
+        self.list_title = "All posts"
+        self.current: int | None = None  # the post the article shows: every post action acts on it
+        self._wanted: int | None = None  # the post whose conversion should reach the screen
+        self._shown_count = 0
+        self._preview_timer: Timer | None = None
+        self._told_unreadable: frozenset[str] = frozenset()  # the posts the last warning counted
+        self._reloading: list[str] | None = None  # paths before an `r`, to say what changed
+
+    @property
+    def sort(self) -> str:
+        return self.state.sort
+
+    # --- layout ---------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="panes"):
+            with Vertical(id="tree-pane", classes="pane"):
+                yield Label("Library", id="tree-title", classes="pane-title")
+                yield CategoryTree(id="tree")
+            with Vertical(id="list-pane", classes="pane"):
+                yield Label("Loading…", id="list-title", classes="pane-title")
+                yield Input(placeholder="filter titles…", id="filter")
+                yield PostList(id="posts")
+            with Vertical(id="article-pane", classes="pane"):
+                yield Label("", id="article-title", classes="pane-title")
+                yield ArticleView(id="article")
+                yield Input(placeholder="find in article… (enter: next, escape: close)", id="find")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = safe(", ".join(Path(p).name or p for p in self.paths))
+        posts = self.query_one(PostList)
+        posts.marks = lambda i: self.marks.symbol(self._meta(i))
+        posts.is_read = lambda i: self.marks.is_read(self._meta(i).path)
+        self.query_one(CategoryTree).bookmark_count = lambda: len(self.state.bookmarks)
+        self.article = self.query_one(ArticleView)  # (kept: the place is read from it as the screen goes)
+        posts.focus()
+        self.on_resize()
+        cached = cached_quickly(self.paths, self.zone_key) if self.use_cache else None
+        if cached is not None:
+            # The first frame shows what the cache knows; checking it (a stat per file) waits until that
+            # frame is out, so it does not compete with it for the GIL.
+            self.on_library_loaded(LibraryLoaded(Loaded(cached, checked=False)))
+            self.call_after_refresh(self.load_library, cached)
+        else:
+            self.load_library()
+
+    def on_resize(self) -> None:
+        self.set_class(self.app.size.width < NARROW, "narrow")
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        # Reading (the article or its find box) gives the article most of the width; the rest gives the
+        # panes back.
+        self.set_class(isinstance(event.widget, ArticleView) or event.widget.id == "find", "reading")
+
+    # --- loading ----------------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="scan")
+    def load_library(self, shown: Library | None = None) -> None:
+        """Open the library in the background: the cache's view at once, then the files' (converters'
+        :func:`open_library` decides when to scan and where)."""
+        last = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            now = time.monotonic()
+            if total > 2000 and now - last[0] > 0.1:  # a few updates a second, whatever the pace
+                last[0] = now
+                self.app.call_from_thread(self._set_list_title, f"Scanning… {done:,}/{total:,}")
+
+        worker = get_current_worker()
+        steps = open_library(
+            self.paths, self.zone, self.zone_key, use_cache=self.use_cache, shown=shown,
+            progress=progress, cancelled=lambda: worker.is_cancelled, scan_elsewhere=True,
+        )  # fmt: skip
+        for loaded in steps:
+            if worker.is_cancelled:
+                return
+            self.post_message(LibraryLoaded(loaded))
+
+    def on_library_loaded(self, message: LibraryLoaded) -> None:
+        loaded = message.loaded
+        if loaded.error:
+            self.notify(loaded.error, severity="error", timeout=10)
+        if loaded.library is self.library or (
+            self.library is not None and not loaded.library.changed and not loaded.error
+        ):
+            self._set_list_title(self._list_heading())  # the check confirmed what the cache showed
+            self._tell_reloaded()
+            return
+        previous = self._meta(self.current).path if self.current is not None else None
+        self.library = loaded.library
+        self.query_one(CategoryTree).load(self.library)
+        self.selection = Selection("all", "All posts", loaded=True)
+        self._before_search = None
+        self._show_rows(list(range(len(self.library.posts))), "All posts")
+        errors = frozenset(p.path for p in self.library.problems if p.severity == "error")
+        if errors and errors != self._told_unreadable:  # (a full scan after the cache: said once, not twice)
+            self.notify(f"{len(errors)} post(s) could not be read cleanly: see Problems", severity="warning")
+        self._told_unreadable = errors
+        if loaded.checked:
+            self._tell_reloaded()
+        if not self.library.posts and not loaded.error:
+            self._show_nothing()
+            return
+        target = previous or self.marks.path_of(self.state.last_post)
+        index = self._index_of(target)
+        if index is None:
+            self.current = None
+            self.query_one(PostList).show_marked(None)
+            self.query_one(ArticleView).show(None, "Select a post to read it.")
+            self._set_article_title(None)
+            return
+        self.query_one(PostList).set_rows(self.library.posts, self.query_one(PostList).rows, keep=index)
+        position = self.state.last_position if previous is None else self.query_one(ArticleView).position
+        self.open_post(index, mark=False, position=position)
+
+    def _show_nothing(self) -> None:
+        self.current = None
+        where = safe(", ".join(self.paths))
+        self.query_one(ArticleView).show(
+            None,
+            f"No posts in {where}. postshelf reads .md, .markdown, .html and .htm files, and .txt files "
+            "that open with front matter, in a folder and every folder below it.",
+        )
+        self._set_article_title(None)
+
+    def _tell_reloaded(self) -> None:
+        """After `r`: what the rescan found, so the key is seen to have done something."""
+        if self._reloading is None or self.library is None:
+            return
+        before, self._reloading = set(self._reloading), None
+        now = {m.path for m in self.library.posts}
+        new, gone = len(now - before), len(before - now)
+        change = f"{new} new, {gone} gone" if new or gone else "no change"
+        self.notify(f"Rescanned: {len(now):,} post{'s' if len(now) != 1 else ''} ({change})")
+
+    def _index_of(self, path: str | None) -> int | None:
+        if path is None or self.library is None:
+            return None
+        return next((i for i, m in enumerate(self.library.posts) if m.path == path), None)
+
+    def _meta(self, index: int) -> Meta:
+        assert self.library is not None
+        return self.library.posts[index]
+
+    # --- the list ---------------------------------------------------------------------------------------
+
+    def _set_list_title(self, text: str) -> None:
+        self.query_one("#list-title", Label).update(Text(text))
+
+    def _set_article_title(self, meta: Meta | None) -> None:
+        self.query_one("#article-title", Label).update(Text(safe(meta.title) if meta else ""))
+
+    def _show_rows(self, rows: list[int], title: str, keep: int | None = None) -> None:
+        self.base_rows = rows
+        self.list_title = title
+        self._apply_rows(keep)
+
+    def _apply_rows(self, keep: int | None = None) -> None:
+        if self.library is None:
+            return
+        rows = self.base_rows
+        term = self.query_one("#filter", Input).value.strip().casefold()
+        if term:
+            rows = [i for i in rows if term in self.library.posts[i].title.casefold()]
+        rows = self._sorted(rows)
+        posts = self.query_one(PostList)
+        # (the cursor stays on the post being shown, or about to be: a conversion may still be under way)
+        posts.set_rows(self.library.posts, rows, keep=keep if keep is not None else self._wanted)
+        self._shown_count = len(rows)
+        self._set_list_title(self._list_heading())
+
+    def _list_heading(self) -> str:
+        term = self.query_one("#filter", Input).value.strip()
+        suffix = f" — filter: {term}" if term else ""
+        return f"{safe(self.list_title)} ({self._shown_count:,}) · {SORT_NAMES[self.sort]}{safe(suffix)}"
+
+    def _sorted(self, rows: list[int]) -> list[int]:
+        posts = self.library.posts if self.library else []
+        if self.sort == "date":
+            return sorted(rows)  # the library is already newest first
+        if self.sort == "oldest":
+            dated = [i for i in rows if posts[i].date is not None]
+            return sorted(dated, reverse=True) + [i for i in rows if posts[i].date is None]
+        if self.sort == "title":
+            return sorted(rows, key=lambda i: posts[i].title.casefold())
+        return sorted(
+            rows, key=lambda i: ((posts[i].authors or ("\uffff",))[0].casefold(), sort_key(posts[i]))
+        )
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[Selection]) -> None:
+        data = event.node.data
+        if data is None or self.library is None or data.kind == "search":
+            return
+        self._select(data)
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[Selection]) -> None:
+        """Enter on a node without children goes to its posts."""
+        if not event.node.allow_expand:
+            self.query_one(PostList).focus()
+
+    def _select(self, data: Selection) -> None:
+        self.selection = data
+        self._before_search = None
+        rows = self.query_one(CategoryTree).posts_for(
+            data, lambda i: self.marks.is_bookmarked(self._meta(i).path)
+        )
+        self._show_rows(rows, data.title)
+
+    def on_post_list_highlighted(self, message: PostList.Highlighted) -> None:
+        """Preview the post under the cursor after a short pause."""
+        if self._preview_timer is not None:
+            self._preview_timer.stop()  # the cursor moved on: a pending preview is stale
+            self._preview_timer = None
+        if message.index is None or message.index == self._wanted:
+            return  # (shown, or about to be)
+        index = message.index
+        self._preview_timer = self.set_timer(PREVIEW_DELAY, lambda: self.open_post(index, mark=False))
+
+    def on_post_list_selected(self, message: PostList.Selected) -> None:
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+            self._preview_timer = None
+        self.open_post(message.index)
+        self.query_one(ArticleView).focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        self._apply_rows()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.query_one(PostList).focus()
+
+    # --- the article ------------------------------------------------------------------------------------
+
+    def open_post(self, index: int, mark: bool = True, position: float = 0.0) -> None:
+        """Make post ``index`` the current post: convert it and show it (``mark``: as read)."""
+        if self.library is None or not (0 <= index < len(self.library.posts)):
+            return
+        self._remember_place()
+        path = self._meta(index).path
+        if mark and self.marks.mark_read(path):
+            self.query_one(PostList).refresh()
+        self.state.last_post = self.marks.key(path)
+        self.state.last_position = position
+        self._save_state()
+        self._wanted = index
+        self.convert_post(index, position)
+
+    @work(thread=True, exclusive=True, group="article")
+    def convert_post(self, index: int, position: float) -> None:
+        from converters.document import Rendered  # lxml and html2text load with the first article
+        from converters.reading import read_post
+
+        meta = self._meta(index)
+        post = read_post(meta.path, self.zone)
+        rendered = Rendered(post)
+        try:
+            markdown = rendered.markdown
+            links = list(rendered.clean.links)
+            problems = rendered.problems
+        except Exception as e:  # one post that breaks the converter must not close the reader
+            reason = Problem(post.path, f"could not convert: {type(e).__name__}: {e}", "error")
+            markdown, links, problems = "", [], [*post.problems, reason]
+        content = ArticleContent(post.meta, markdown, post.body, problems, _links_of(post, links))
+        self.post_message(ArticleReady(index, content, position))
+
+    def on_article_ready(self, message: ArticleReady) -> None:
+        if message.index != self._wanted:
+            return  # a slower conversion of a post the user has already moved away from
+        self.current = message.index
+        empty = None if message.content.markdown.strip() else "This post has no text that could be read."
+        self._close_find(focus=False)
+        self.query_one(ArticleView).show(message.content, empty, message.position)
+        self.query_one(PostList).show_marked(message.index)
+        self._set_article_title(message.content.meta)
+
+    # --- state ------------------------------------------------------------------------------------------
+
+    def _remember_place(self) -> None:
+        if self.current is not None and self.library is not None:
+            self.state.last_position = self.article.position
+
+    def _save_state(self) -> None:
+        self.store.save(self.library_key, self.state)
+
+    def on_unmount(self) -> None:
+        """Keep the current post and the place in it for the next start."""
+        self._remember_place()
+        self._save_state()
+
+    # --- actions on the current post ----------------------------------------------------------------------
+
+    def _current_meta(self) -> Meta | None:
+        if self.current is None or self.library is None:
+            self.notify("No post is open", severity="warning")
+            return None
+        return self._meta(self.current)
+
+    def action_toggle_read(self) -> None:
+        meta = self._current_meta()
+        if meta is None:
+            return
+        read = self.marks.toggle_read(meta.path)
+        self.notify(f"Marked {'read' if read else 'unread'}: {safe(meta.title)}")
+        self.query_one(PostList).refresh()
+        self._save_state()
+
+    def action_toggle_bookmark(self) -> None:
+        meta = self._current_meta()
+        if meta is None:
+            return
+        added = self.marks.toggle_bookmark(meta.path)
+        self.notify(f"{'Bookmarked' if added else 'Bookmark removed'}: {safe(meta.title)}")
+        self.query_one(PostList).refresh()
+        self.query_one(CategoryTree).refresh_bookmarks()
+        self._save_state()
+
+    def action_toggle_source(self) -> None:
+        if self._current_meta() is None:
+            return
+        showing = self.query_one(ArticleView).toggle_source()
+        self.notify("Showing the original source" if showing else "Showing the cleaned Markdown")
+
+    def action_next_post(self) -> None:
+        self._step(1)
+
+    def action_previous_post(self) -> None:
+        self._step(-1)
+
+    def _step(self, delta: int) -> None:
+        """Open the post after (or before) the current one in the list."""
+        posts = self.query_one(PostList)
+        if not posts.rows:
+            return
+        if self.current is not None and self.current in posts.rows:
+            posts.cursor = posts.rows.index(self.current) + delta
+        if posts.highlighted is not None and posts.highlighted != self.current:
+            if self._preview_timer is not None:
+                self._preview_timer.stop()
+                self._preview_timer = None
+            self.open_post(posts.highlighted)
+
+    def action_find(self) -> None:
+        if self._current_meta() is None:
+            return
+        find = self.query_one("#find", Input)
+        find.add_class("visible")
+        find.focus()
+
+    @on(Input.Changed, "#find")
+    def _find_changed(self, event: Input.Changed) -> None:
+        count = self.query_one(ArticleView).find(event.value)
+        event.input.border_subtitle = f"{count} found" if event.value else ""
+
+    @on(Input.Submitted, "#find")
+    def _find_next(self) -> None:
+        self.query_one(ArticleView).next_match()
+
+    def _close_find(self, focus: bool = True) -> None:
+        find = self.query_one("#find", Input)
+        if find.has_class("visible"):
+            find.remove_class("visible")
+            find.value = ""
+            self.query_one(ArticleView).clear_find()
+            if focus:
+                self.query_one(ArticleView).focus()
+
+    def action_toc(self) -> None:
+        if self._current_meta() is None:
+            return
+        article = self.query_one(ArticleView)
+        items = [("  " * (level - 1) + text, line) for level, text, line in article.headings]
+
+        def go(line: int | None) -> None:
+            if line is not None:
+                article.go_to_line(line)
+                article.focus()
+
+        self.app.push_screen(PickScreen("Contents", items, "This article has no headings."), go)
+
+    def action_open_link(self) -> None:
+        if self._current_meta() is None:
+            return
+        content = self.query_one(ArticleView).content
+        links = content.links if content else []
+
+        def open_it(url: str | None) -> None:
+            if url:
+                self.open_in_browser(url)
+
+        self.app.push_screen(
+            PickScreen("Open in browser", [(u, u) for u in links], "This post has no links."), open_it
+        )
+
+    @work(thread=True, group="browser")
+    def open_in_browser(self, url: str) -> None:
+        import webbrowser
+
+        try:
+            opened = webbrowser.open(url)
+        except webbrowser.Error:
+            opened = False
+        if not opened:
+            self.app.call_from_thread(self.notify, f"No browser could open {url}", severity="warning")
+
+    def action_copy(self) -> None:
+        meta = self._current_meta()
+        content = self.query_one(ArticleView).content
+        if meta is None or content is None:
+            return
+        items: list[tuple[str, str]] = []
+        if content.links:
+            items.append((f"link: {content.links[0]}", content.links[0]))
+        items.append(("Markdown of this post", content.markdown))
+        items.append((f"file path: {meta.path}", meta.path))
+
+        def copy(text: str | None) -> None:
+            if text is not None:
+                self.app.copy_to_clipboard(text)  # OSC 52, for terminals that take it (over ssh too)
+                self.copy_with_tool(text)
+
+        self.app.push_screen(PickScreen("Copy to clipboard", items), copy)
+
+    @work(thread=True, group="clipboard")
+    def copy_with_tool(self, text: str) -> None:
+        from ..clipboard import copy_with_tool, describe
+
+        tool = copy_with_tool(text)
+        self.app.call_from_thread(self.notify, describe(len(text), tool))
+
+    def action_export(self) -> None:
+        from .export import ExportRequest, ExportScreen
+
+        if self.library is None:
+            return
+        current = self._meta(self.current).path if self.current is not None else None
+        rows = self.query_one(PostList).rows
+        request = ExportRequest(current, [self._meta(i).path for i in rows], self.list_title)
+        folder = self.store.export_folder or str(self.export_base or Path.home() / "postshelf-export")
+
+        def done(outcome: ExportOutcome | None) -> None:
+            if outcome is not None:
+                self.store.export_folder = outcome.folder
+                self._save_state()
+                self.notify(outcome.message, title="export")
+
+        self.app.push_screen(ExportScreen(request, Path(folder)), done)
+
+    # --- actions on the list and the panes ------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("visible")
+        box.focus()
+
+    def action_cycle_sort(self) -> None:
+        self.state.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self._apply_rows(keep=self.query_one(PostList).highlighted)
+        self._save_state()
+
+    def action_reload(self) -> None:
+        self._reloading = [m.path for m in self.library.posts] if self.library else []
+        self._set_list_title("Rescanning…")
+        self.load_library()
+
+    def action_toggle_tree(self) -> None:
+        self.toggle_class("show-tree")
+
+    def action_go_back(self) -> None:
+        """One level back: find → article → list (clearing a filter, then search results) → tree."""
+        focused = self.focused
+        find = self.query_one("#find", Input)
+        box = self.query_one("#filter", Input)
+        posts = self.query_one(PostList)
+        if find.has_class("visible"):
+            self._close_find()
+        elif focused is box or (box.has_class("visible") and focused is posts):
+            box.value = ""
+            box.remove_class("visible")
+            posts.focus()
+        elif isinstance(focused, ArticleView):
+            posts.focus()
+        elif self.selection is not None and self.selection.kind == "search":
+            self._select(self._before_search or Selection("all", "All posts", loaded=True))
+        elif focused is posts and self.query_one(CategoryTree).display:
+            self.query_one(CategoryTree).focus()
+        elif focused is posts and self.has_class("narrow"):
+            self.add_class("show-tree")
+            self.call_after_refresh(self.query_one(CategoryTree).focus)
+
+    def action_search(self) -> None:
+        def run(term: str | None) -> None:
+            if term:
+                self._set_list_title(f"Searching for {safe(term)}…")
+                self.search_library(term)
+
+        self.app.push_screen(PromptScreen("Search the text of every post:", placeholder="words to find"), run)
+
+    @work(thread=True, exclusive=True, group="search")
+    def search_library(self, term: str) -> None:
+        """Read every post and keep those whose title or text holds ``term`` (case-insensitive)."""
+        from converters.reading import read_post
+
+        assert self.library is not None
+        needle = term.casefold()
+        results: list[int] = []
+        total = len(self.library.posts)
+        tag = re.compile(r"<[^>]+>")
+        for i, meta in enumerate(self.library.posts):
+            if needle in meta.title.casefold():
+                results.append(i)
+            else:
+                body = read_post(meta.path, self.zone).body
+                if needle in tag.sub("", body).casefold():
+                    results.append(i)
+            if i % 500 == 499:
+                self.post_message(SearchProgress(term, list(results), i + 1, total))
+        self.post_message(SearchProgress(term, results, total, total))
+
+    def on_search_progress(self, message: SearchProgress) -> None:
+        if self.selection is None or self.selection.kind != "search":
+            self._before_search = self.selection
+        self.selection = Selection("search", f"Search: {message.term}")
+        self.base_rows = message.results
+        self.list_title = f"Search: {message.term}"
+        self._apply_rows()
+        if message.done < message.total:
+            self._set_list_title(f"Searching {safe(message.term)}… {message.done:,}/{message.total:,}")
+
+
+def _links_of(post: Post, links: list[str]) -> list[str]:
+    """Links worth opening: the original article's, the cover, then every link in the text."""
+    found: list[str] = []
+    for key in LINK_KEYS:
+        value = post.front_matter.get(key)
+        if isinstance(value, str) and re.match(r"https?://", value.strip()):
+            found.append(value.strip())
+    if post.meta.cover:
+        from converters.html import unwrap_url
+
+        found.append(unwrap_url(post.meta.cover))  # the image itself, not a proxy's wrapper around it
+    found.extend(links)
+    return list(dict.fromkeys(found))
