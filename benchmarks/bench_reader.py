@@ -97,6 +97,17 @@ async def main():
             view.show(content)
             await pilot.pause()
             out[f"{kb}KB" if f"{kb}KB" not in out else f"another {kb}KB"] = time.perf_counter() - t
+        text = post(60, 7)
+        p = read_text(text, "bench.md")
+        r = Rendered(p)
+        view.show(ArticleContent(p.meta, r.markdown, p.body, r.problems, r.clean.links))
+        await pilot.pause()
+        width = view.text_width
+        t = time.perf_counter()
+        await pilot.resize_terminal(110, 40)  # the terminal narrows: the 60 KB article is laid out again
+        await pilot.pause()
+        assert view.text_width != width and view._width == view.text_width
+        out["re-layout of 60KB on resize"] = time.perf_counter() - t
         print(json.dumps(out))
 
 asyncio.run(main())

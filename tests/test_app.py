@@ -8,6 +8,7 @@ from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
+from helpers import settle, titles, wait_for
 from textual.widgets import Input, OptionList
 
 from tui.app import PostshelfApp
@@ -35,18 +36,6 @@ def make_app(root: Path, **kwargs: object) -> PostshelfApp:
     return PostshelfApp(
         [str(root)], zone=timezone.utc, use_cache=False, export_base=root.parent / "exports", **kwargs
     )  # type: ignore[arg-type]
-
-
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    """Let workers finish and their messages land."""
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-def titles(app: PostshelfApp) -> list[str]:
-    posts = app.query_one(PostList)
-    return [posts.posts[i].title for i in posts.rows]
 
 
 async def test_opens_with_every_post_newest_first(library: Path) -> None:
@@ -118,8 +107,7 @@ async def test_category_tree_selects_posts(library: Path) -> None:
         categories = tree.root.children[1]
         news = next(n for n in categories.children if str(n.label).startswith("新媒体"))
         tree.move_cursor(news)
-        await pilot.pause()
-        assert len(titles(app)) == 3
+        await wait_for(pilot, lambda: len(titles(app)) == 3, "the category's posts")
         news.expand()
         await pilot.pause()
         assert [str(c.label) for c in news.children] == ["ZAKER (1)", "cnBeta (1)", "趣头条 (1)"]
@@ -129,8 +117,7 @@ async def test_category_tree_selects_posts(library: Path) -> None:
         year = archive.children[0]
         assert str(year.label).startswith("2024")
         tree.move_cursor(year)
-        await pilot.pause()
-        assert len(titles(app)) == 2
+        await wait_for(pilot, lambda: len(titles(app)) == 2, "the year's posts")
 
 
 async def test_marks_bookmarks_and_sort_survive_a_restart(library: Path) -> None:
@@ -140,8 +127,7 @@ async def test_marks_bookmarks_and_sort_survive_a_restart(library: Path) -> None
         await pilot.press("enter")
         await settle(pilot)
         await pilot.press("b", "s")
-        await pilot.pause()
-        assert "oldest first" in str(app.query_one("#list-title").render())
+        await wait_for(pilot, lambda: "oldest first" in str(app.query_one("#list-title").render()))
         assert titles(app)[0] == "javascript 中使用 callback 控制流程"
     state = StateStore()
     lib = state.library(app.reader.library_key)
@@ -151,7 +137,10 @@ async def test_marks_bookmarks_and_sort_survive_a_restart(library: Path) -> None
     async with again.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert again.reader.sort == "oldest"
-        assert again.query_one(ArticleView).content.meta.title == "讨论一下环境变量"  # type: ignore[union-attr]
+        article = again.query_one(ArticleView)
+        await wait_for(pilot, lambda: article.content is not None, "the last post, restored")
+        await pilot.pause(0.3)  # past the list's preview delay: no preview may replace it
+        assert article.content.meta.title == "讨论一下环境变量"  # type: ignore[union-attr]
         index = next(i for i, m in enumerate(again.reader.library.posts) if m.title == "讨论一下环境变量")  # type: ignore[union-attr]
         assert again.reader.marks.symbol(again.reader.library.posts[index]) == "★"
         await pilot.press("m")

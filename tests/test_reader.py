@@ -6,11 +6,11 @@ from __future__ import annotations
 import itertools
 import shutil
 import unicodedata
-from collections.abc import Callable
 from datetime import timezone
 from pathlib import Path
 
 import pytest
+from helpers import settle, titles, wait_for
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
@@ -49,28 +49,6 @@ def make_app(root: Path, **kwargs: object) -> PostshelfApp:
     return PostshelfApp(
         [str(root)], zone=timezone.utc, use_cache=False, export_base=root.parent / "exports", **kwargs
     )  # type: ignore[arg-type]
-
-
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    """Let workers finish and their messages land."""
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-async def wait_for(pilot, condition: Callable[[], bool], what: str = "", seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    """Wait until ``condition`` holds (the reader's work is in threads and timers: pausing a fixed time
-    is a race)."""
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what or condition}")
-
-
-def titles(app: PostshelfApp) -> list[str]:
-    posts = app.query_one(PostList)
-    return [posts.posts[i].title for i in posts.rows]
 
 
 def cjk_of(text: str) -> str:
