@@ -32,7 +32,7 @@ from .library import Library, SourceFile, sort_key, walk
 from .loading import open_library
 from .options import FORMATS, ConvertOptions
 from .post import Meta, Post, Problem
-from .reading import read_bytes, read_post
+from .reading import MAX_POST_BYTES, read_bytes, read_post, too_large
 from .xhtml import IMAGE_MODES, document, fragment_markup
 from .yaml_out import dump_mapping
 
@@ -283,6 +283,8 @@ def _read_job(job: Job) -> Post | Result:
         return _internal_error(path, relative, e)
     if maybe and post.front_matter_format is None:
         return Result(path, relative, None, [])
+    if not post.readable:  # nothing to write: a stub would replace a good earlier output with --overwrite
+        return Result(path, relative, None, list(post.problems), post.meta)
     return post
 
 
@@ -521,14 +523,16 @@ def _zone(name: str | None) -> tzinfo | None:
 
 
 def _collect(paths: list[str], reporter: Reporter) -> tuple[list[SourceFile], bytes | None]:
+    """The files the paths name, and standard input's bytes when ``-`` is among them (None when it is
+    not, or was too large to be a post: that is reported here)."""
     stdin_data = None
-    real_paths = []
-    for p in paths:
-        if p == "-":
-            if stdin_data is None:
-                stdin_data = sys.stdin.buffer.read()
+    if "-" in paths:
+        data = sys.stdin.buffer.read(MAX_POST_BYTES + 1)  # (a bound: /dev/zero never ends)
+        if len(data) > MAX_POST_BYTES:
+            reporter.problem(too_large("<stdin>"))
         else:
-            real_paths.append(p)
+            stdin_data = data
+    real_paths = [p for p in paths if p != "-"]
     problems: list[Problem] = []
     sources = walk(real_paths, problems, check_txt=False)  # .txt files are checked as they are read
     for p in problems:

@@ -268,7 +268,8 @@ def _walk_dir(
                         if name not in SKIP_DIRS:
                             stack.append(entry.path)
                     elif maybe is not None and entry.is_symlink():
-                        problems.append(Problem(entry.path, "broken symbolic link", "warning"))
+                        what = "not a regular file" if os.path.exists(entry.path) else "broken symbolic link"
+                        problems.append(Problem(entry.path, f"{what}: skipped", "warning"))
                     continue
             except OSError:
                 continue

@@ -65,6 +65,9 @@ class Post:
     front_matter_format: Literal["yaml", "toml", "json"] | None = None
     excerpt: str | None = None
     """The body before ``<!--more-->``, when the post has one."""
+    readable: bool = True
+    """False for a file that could not be read at all: it stands in the library with its problem, and
+    no writer writes anything for it."""
 
     @property
     def path(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -25,7 +26,14 @@ HEAD_BYTES = 8192
 the rest of the file is read only when the front matter is longer."""
 
 MAX_POST_BYTES = 64 * 1024 * 1024
-"""Larger files are reported, not read: no blog post is this big, and reading it would stall a scan."""
+"""Larger files (and standard input) are reported, not read: no blog post is this big, and reading it
+would stall a scan."""
+
+MAX_FRONT_MATTER_VALUES = 10_000
+"""Front matter with more values than this is refused: YAML aliases can make a few lines stand for
+billions of values (ten nested anchors of nine aliases each), which every writer would then walk."""
+MAX_FRONT_MATTER_DEPTH = 64
+"""Front matter nested deeper than this is refused (a writer walking it would exhaust the stack)."""
 
 COVER_KEYS = ("headimg", "thumbnail", "cover", "banner", "image", "featured_image", "cover_image")
 DATE_KEYS = ("date", "pubDate", "pub_date", "published", "created", "publishDate")
@@ -213,11 +221,40 @@ def _split_json_object(text: str, lines: list[str], start: int) -> Split:
         _, end = json.JSONDecoder().raw_decode(text, offset)
     except json.JSONDecodeError:
         return Split(None, None, "\n".join(lines[start:]), body_line=start + 1)
+    except RecursionError:  # nested past what the decoder can follow: front matter it is, but unreadable
+        end = _json_object_end(text, offset)
+        if end is None:
+            return Split(None, None, "\n".join(lines[start:]), body_line=start + 1)
     body = text[end:]
     body_line = text.count("\n", 0, end) + 1
     if body.startswith("\n"):
         body, body_line = body[1:], body_line + 1
     return Split(text[offset:end], "json", body, start + 1, body_line)
+
+
+def _json_object_end(text: str, offset: int) -> int | None:
+    """Where the JSON value opening at ``offset`` ends, by counting brackets outside strings (for a value
+    too deeply nested to decode, which :func:`parse_front_matter` then reports)."""
+    depth = 0
+    in_string = escaped = False
+    for i in range(offset, len(text)):
+        ch = text[i]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return None
 
 
 # --- front matter ----------------------------------------------------------------------------------------
@@ -280,6 +317,13 @@ def parse_front_matter(part: Split, path: str) -> tuple[dict[str, Any], list[Pro
         return {}, []
     if not isinstance(data, dict):
         return {}, [Problem(path, "front matter is not a mapping of keys", "error", part.fm_line)]
+    too_big = oversized(data)
+    if too_big:
+        salvaged = parse_lenient(fm) if part.format == "yaml" else {}
+        if oversized(salvaged):
+            salvaged = {}
+        message = f"front matter refused: it {too_big} (YAML aliases?); read line by line instead"
+        return salvaged, [Problem(path, message, "error", part.fm_line)]
     data = {str(k): v for k, v in data.items()}
     if "\\u" in fm or "\\U" in fm:  # only an escape can make a lone surrogate: decoded text has none
         cleaned = _without_surrogates(data)
@@ -287,6 +331,27 @@ def parse_front_matter(part: Split, path: str) -> tuple[dict[str, Any], list[Pro
             message = "front matter: lone surrogate escapes replaced with U+FFFD (no file can hold them)"
             return cleaned, [Problem(path, message, "warning", part.fm_line)]
     return data, []
+
+
+def oversized(value: Any) -> str | None:
+    """Why a parsed front matter is too large to use (see :data:`MAX_FRONT_MATTER_VALUES`), or None.
+    Counted as a writer walks it, so values shared through YAML aliases count every time they recur;
+    the walk stops at the bound, so it costs little whatever the front matter claims."""
+    stack = [(value, 0)]
+    count = 0
+    while stack:
+        item, depth = stack.pop()
+        count += 1
+        if count > MAX_FRONT_MATTER_VALUES:
+            return f"holds more than {MAX_FRONT_MATTER_VALUES:,} values"
+        if depth > MAX_FRONT_MATTER_DEPTH:
+            return f"is nested more than {MAX_FRONT_MATTER_DEPTH} levels deep"
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+            count += len(item)
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return None
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -559,20 +624,63 @@ def read_bytes(data: bytes, path: str, zone: tzinfo | None = None) -> Post:
 def unreadable(path: str, problems: list[Problem]) -> Post:
     """A Post standing for a file that could not be read at all, so callers still have something to show."""
     meta = Meta(path=path, title=Path(path).name, problems=tuple(problems))
-    return Post(meta=meta, body="")
+    return Post(meta=meta, body="", readable=False)
+
+
+class NotAPostFile(OSError):
+    """A path that names no regular file (a FIFO, a device, a socket): reading it could block forever
+    or never end, so it is refused before any read."""
+
+
+def open_regular(path: str) -> tuple[int, os.stat_result]:
+    """An open descriptor on ``path`` and its stat, if it is a regular file (links followed).
+
+    Opened without blocking, so a FIFO named as a post does not wait for a writer; checked on the open
+    descriptor, so a file swapped for a device in between is caught too."""
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        os.close(fd)
+        raise
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        kind = (
+            "a FIFO"
+            if stat.S_ISFIFO(st.st_mode)
+            else "a device"
+            if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+            else "not a regular file"
+        )
+        raise NotAPostFile(f"{kind}: only regular files are read")
+    return fd, st
+
+
+def too_large(path: str, size: int | None = None) -> Problem:
+    what = f"{size:,} bytes" if size is not None else f"over {MAX_POST_BYTES:,} bytes"
+    return Problem(
+        path, f"too large to be a post ({what}; the limit is {MAX_POST_BYTES // 2**20} MB)", "error"
+    )
 
 
 def read_post(path: str | os.PathLike[str], zone: tzinfo | None = None) -> Post:
     """Read one post file. Never raises: an unreadable file gives a Post carrying an error Problem."""
     name = os.fspath(path)
     try:
-        size = os.stat(name).st_size
-        if size > MAX_POST_BYTES:
-            return unreadable(name, [Problem(name, f"file too large ({size:,} bytes)", "error")])
-        with open(name, "rb") as f:
-            data = f.read()
+        fd, st = open_regular(name)
+        try:
+            if st.st_size > MAX_POST_BYTES:
+                return unreadable(name, [too_large(name, st.st_size)])
+            data = _read_up_to(fd, MAX_POST_BYTES + 1)  # (a file may grow, or lie about its size)
+        finally:
+            os.close(fd)
+    except NotAPostFile as e:
+        return unreadable(name, [Problem(name, f"cannot read: {e}", "error")])
     except OSError as e:
         return unreadable(name, [Problem(name, f"cannot read: {e.strerror or e}", "error")])
+    if len(data) > MAX_POST_BYTES:
+        return unreadable(name, [too_large(name)])
     return read_bytes(data, name, zone)
 
 
@@ -599,18 +707,18 @@ def read_head_stamped(
     (-1 for the size when the file could not be opened, so that the next scan tries it again)."""
     try:
         # (os.open, not open(): a scan opens thousands of files, and a Python file object costs ~5 µs)
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        fd, st = open_regular(path)
         try:
-            st = os.fstat(fd)
             size = st.st_size
             if size > MAX_POST_BYTES:
-                problem = Problem(path, f"file too large ({size:,} bytes)", "error")
-                return unreadable(path, [problem]).meta, st.st_mtime_ns, size
+                return unreadable(path, [too_large(path, size)]).meta, st.st_mtime_ns, size
             data = _read_up_to(fd, HEAD_BYTES)
             if len(data) < size and not _front_matter_closed(data):
-                data += _read_up_to(fd, MAX_POST_BYTES)
+                data += _read_up_to(fd, MAX_POST_BYTES - len(data))
         finally:
             os.close(fd)
+    except NotAPostFile as e:
+        return unreadable(path, [Problem(path, f"cannot read: {e}", "error")]).meta, 0, -1
     except OSError as e:
         return unreadable(path, [Problem(path, f"cannot read: {e.strerror or e}", "error")]).meta, 0, -1
     stamp = st.st_mtime_ns

@@ -217,10 +217,9 @@ def test_missing_and_unreadable_files(tmp_path: Path, monkeypatch: pytest.Monkey
     def denied(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(reading, "open", denied, raising=False)  # root can read anything: simulate
-    assert "Permission denied" in read_post(locked).meta.problems[0].message
-    with monkeypatch.context() as scan:  # (a scan opens with os.open)
-        scan.setattr(reading.os, "open", denied)
+    with monkeypatch.context() as denial:  # root can read anything: simulate (both open with os.open)
+        denial.setattr(reading.os, "open", denied)
+        assert "Permission denied" in read_post(locked).meta.problems[0].message
         meta = read_head(str(locked))
     assert meta.has_errors and "Permission denied" in meta.problems[0].message
 

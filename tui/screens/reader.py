@@ -226,6 +226,11 @@ class ReaderScreen(Screen[None]):
             return
         target = previous or self.marks.path_of(self.state.last_post)
         index = self._index_of(target)
+        if index is None:  # (a first visit: the first post of the list, at once)
+            index = self.query_one(PostList).highlighted
+            position = 0.0
+        else:
+            position = self.state.last_position if previous is None else self.article.position
         if index is None:
             self.current = None
             self.query_one(PostList).show_marked(None)
@@ -233,7 +238,6 @@ class ReaderScreen(Screen[None]):
             self._set_article_title(None)
             return
         self.query_one(PostList).set_rows(self.library.posts, self.query_one(PostList).rows, keep=index)
-        position = self.state.last_position if previous is None else self.query_one(ArticleView).position
         self.open_post(index, mark=False, position=position)
 
     def _show_nothing(self) -> None:

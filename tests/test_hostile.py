@@ -1,0 +1,133 @@
+"""Hostile input (issue 15): nothing may hang postshelf, eat its memory, or slip an invalid or unsafe file
+past it. Each command runs as a user's would, in a subprocess, with a time limit and a cap on its
+address space, so a regression fails here instead of hanging the suite."""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from converters.reading import MAX_FRONT_MATTER_VALUES, oversized, read_post, read_text
+
+POSTSHELF = str(Path(sys.executable).with_name("postshelf"))
+MEMORY = 1024 * 1024 * 1024  # 1 GiB of address space: the bomb below wanted 2.4 GB in 30 s
+
+
+def run(
+    args: list[str], cwd: Path, stdin: object = None, seconds: float = 20
+) -> subprocess.CompletedProcess[str]:
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+
+    return subprocess.run(
+        [POSTSHELF, *args], cwd=cwd, stdin=stdin or subprocess.DEVNULL, capture_output=True, text=True,
+        timeout=seconds, preexec_fn=limit, env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
+
+
+def alias_bomb(key: str) -> str:
+    """Ten nested anchors of nine aliases each: 9^10 values from a dozen lines."""
+    lines = ["---", "title: 炸弹", "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    previous = "a"
+    for name in "bcdefghij":
+        lines.append(f"{name}: &{name} [" + ", ".join(f"*{previous}" for _ in range(9)) + "]")
+        previous = name
+    lines += [f"{key}: *j", "---", "正文还在。", ""]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("key", ["categories", "tags", "other"])
+@pytest.mark.parametrize(
+    "command", [["convert", "--to", "jsonl"], ["convert", "--to", "json"], ["list"], ["categories"]]
+)
+def test_a_yaml_alias_bomb_is_refused_quickly(tmp_path: Path, key: str, command: list[str]) -> None:
+    (tmp_path / "bomb.md").write_text(alias_bomb(key), encoding="utf-8")
+    done = run([*command[:1], "bomb.md", *command[1:]], tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "front matter refused: it holds more than 10,000 values" in done.stderr
+    if command[-1] == "jsonl":
+        assert '"title": "炸弹"' in done.stdout and "正文还在" in done.stdout  # salvaged line by line
+
+
+def test_front_matter_bounds() -> None:
+    assert oversized({"a": [1, 2, 3]}) is None
+    assert oversized({"a": list(range(MAX_FRONT_MATTER_VALUES))}) is not None
+    deep: list[object] = []
+    for _ in range(100):
+        deep = [deep]
+    assert "nested" in (oversized({"a": deep}) or "")
+
+
+def test_deeply_nested_json_front_matter_keeps_the_post(tmp_path: Path) -> None:
+    text = '{"title": "深", "a": ' + "[" * 100_000 + "]" * 100_000 + "}\n正文。\n"
+    post = read_text(text, "deep.md")
+    assert [p.message for p in post.problems] == ["front matter nested too deeply"]
+    assert post.body.strip() == "正文。"
+    (tmp_path / "deep.md").write_text(text, encoding="utf-8")
+    done = run(["convert", "deep.md", "--to", "jsonl"], tmp_path)
+    assert done.returncode == 1 and "internal error" not in done.stderr and "正文" in done.stdout
+
+
+@pytest.mark.parametrize("make", ["device-link", "fifo", "device"])
+def test_special_files_named_as_posts_are_refused(tmp_path: Path, make: str) -> None:
+    if make == "device":
+        target = "/dev/zero"
+    elif make == "fifo":
+        target = str(tmp_path / "pipe.md")
+        os.mkfifo(target)
+    else:
+        target = str(tmp_path / "zero.md")
+        os.symlink("/dev/zero", target)
+    done = run(["convert", target, "--to", "jsonl"], tmp_path, seconds=10)
+    assert done.returncode == 1 and done.stdout == ""
+    assert "only regular files are read" in done.stderr
+    assert "a FIFO" in done.stderr if make == "fifo" else "a device" in done.stderr
+    post = read_post(target)
+    assert not post.readable
+
+
+def test_endless_standard_input_is_cut_off(tmp_path: Path) -> None:
+    with open("/dev/zero", "rb") as zero:
+        done = run(["convert", "-", "--to", "jsonl"], tmp_path, stdin=zero, seconds=30)
+    assert done.returncode == 1 and done.stdout == ""
+    assert "<stdin>: error: too large to be a post" in done.stderr
+
+
+def test_a_folder_scan_skips_links_to_devices(tmp_path: Path) -> None:
+    (tmp_path / "ok.md").write_text("---\ntitle: 好\n---\n正文\n", encoding="utf-8")
+    os.symlink("/dev/zero", tmp_path / "zero.md")
+    done = run(["list", "."], tmp_path, seconds=10)
+    assert done.returncode == 0 and "好" in done.stdout
+    assert "zero.md: warning: not a regular file: skipped" in done.stderr
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "json"])
+def test_an_unreadable_post_writes_nothing(tmp_path: Path, fmt: str) -> None:
+    """Not even over a good earlier output with --overwrite."""
+    src = tmp_path / "src"
+    src.mkdir()
+    post = src / "a.md"
+    post.write_text("---\ntitle: 好\n---\n正文\n", encoding="utf-8")
+    assert run(["convert", "src", "-o", "out", "--to", fmt], tmp_path).returncode == 0
+    (output,) = (tmp_path / "out").iterdir()
+    good = output.read_bytes()
+    post.write_bytes(b"\x00\x01\x02" * 100)  # binary: unreadable
+    done = run(["convert", "src", "-o", "out", "--to", fmt, "--overwrite"], tmp_path)
+    assert done.returncode == 1 and "a.md" in done.stderr
+    assert output.read_bytes() == good
+
+
+def test_the_samples_survive_a_hostile_copy(tmp_path: Path) -> None:
+    """A bundled library with the hostile posts above mixed in: every good post still converts."""
+    root = tmp_path / "lib"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "converters" / "samples", root)
+    (root / "bomb.md").write_text(alias_bomb("categories"), encoding="utf-8")
+    os.symlink("/dev/zero", root / "zero.md")
+    done = run(["convert", "lib", "--to", "jsonl"], tmp_path)
+    assert done.returncode == 1 and len(done.stdout.splitlines()) == 22
