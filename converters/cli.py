@@ -25,6 +25,7 @@ from typing import Any, NamedTuple, TextIO, TypeVar
 
 import yaml
 
+from .chars import path_text
 from .dates import parse_date, resolve_zone, rfc3339
 from .document import Rendered, RenderOptions
 from .jsonout import dumps, feed_chunks, feed_item_text, records
@@ -493,7 +494,7 @@ class Reporter:
 
 def _one_line(text: str) -> str:
     """Post text (paths, YAML messages) may hold newlines or escape sequences: never pass them to a terminal."""
-    return "".join(ch if ch.isprintable() else " " for ch in text)
+    return "".join(ch if ch.isprintable() else " " for ch in path_text(text))
 
 
 def _parse_filters(args: ConvertOptions, zone: tzinfo | None) -> Filters:
@@ -723,7 +724,7 @@ def _to_file(
 ) -> None:  # fmt: skip
     if args.dry_run:
         _to_stream(io.StringIO(), fmt, jobs, workers, reporter, args, filters, progress)
-        print(f"{path}")
+        print(_cell(str(path)))
         return
     try:
         target = AtomicFile(path)
@@ -772,7 +773,7 @@ def _to_folder(
                 continue
             written[target] = result.source
             if args.dry_run:
-                print(f"{result.source}\t{target}")
+                print(f"{_cell(result.source)}\t{_cell(target)}")
                 continue
             writer.write(target, result.text, result.source)
 
@@ -852,7 +853,7 @@ def _convert_epub(
         return 1
     if args.dry_run:
         for meta, _ in dated:
-            print(f"{meta.path}\t{args.output}")
+            print(f"{_cell(meta.path)}\t{_cell(args.output or '')}")
         return 0
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -904,7 +905,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for meta in sorted(library.posts, key=sort_key):
         if args.json:
             row = {
-                "path": meta.path,
+                "path": path_text(meta.path),
                 "title": meta.title,
                 "date": rfc3339(meta.date),
                 "categories": [list(p) for p in meta.categories],
@@ -921,7 +922,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cell(text: str) -> str:
-    return "".join(" " if not ch.isprintable() or ch == "\t" else ch for ch in text)
+    """One field of a line for a terminal or a script: valid text (see ``path_text``), no control
+    characters (ESC, tabs, newlines) or bidi controls: each becomes a space."""
+    return "".join(" " if not ch.isprintable() or ch == "\t" else ch for ch in path_text(text))
 
 
 def cmd_categories(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from .chars import sanitize_text
 from .post import Meta
 from .xhtml import document, escape, quoteattr
 
@@ -50,10 +51,10 @@ class EpubWriter:
     """Write chapters into an open zip one at a time; :meth:`close` adds the package files."""
 
     def __init__(self, file: str, title: str, language: str | None = None) -> None:
-        self.title = title
+        self.title = sanitize_text(title)  # (--title comes from a shell: it may hold anything)
         self.language = language
         self.chapters: list[_Chapter] = []
-        self._digest = hashlib.sha256(title.encode())
+        self._digest = hashlib.sha256(self.title.encode())
         self._zip = zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED)
         info = zipfile.ZipInfo("mimetype", date_time=(1980, 1, 1, 0, 0, 0))
         self._zip.writestr(info, "application/epub+zip", compress_type=zipfile.ZIP_STORED)

@@ -18,6 +18,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from lxml import etree
 
+from .chars import UNFIT, sanitize_text
+
 # Elements whose content is never article text.
 DROP = {
     "script", "style", "noscript", "template", "head", "meta", "link", "title", "button", "input", "select",
@@ -76,12 +78,9 @@ _LANG_PATTERNS = (
     re.compile(r"\bhighlight\s+(?!language-)([\w+#.-]+)"),
 )
 _NOT_LANGS = {"hljs", "copyable", "prettyprint", "highlight", "linenums", "notranslate", "code", "source"}
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0-\ufdef\ufffe\uffff]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_UNFIT = re.compile(f"{_CONTROL.pattern[:-1]}\ud800-\udfff]")
 _CJK = "\u2e80-\u2fff\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
-_NEWLINE_BEFORE_CJK = re.compile(rf"\n\s*[{_CJK}]")
+_NEWLINE_BEFORE_CJK = re.compile(rf"\n[^\S\n]*[{_CJK}]")  # (the last newline of a run: linear)
 _CODE_REGION = re.compile(r"(<(pre|code)\b[^>]*>)(.*?)(</\2\s*>)", re.S | re.I)
 _TAG_IN_CODE = re.compile(r"<(?=(/?)([A-Za-z][\w:.-]*|!DOCTYPE))")
 _DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.I)
@@ -195,7 +194,7 @@ def _escape_code_tags(html: str) -> str:
     return _CODE_REGION.sub(fix, html)
 
 
-_TAG = re.compile(r"<(/?)([A-Za-z][\w:-]*)\b[^>]*?(/?)>")
+_TAG = re.compile(r"<(/?)([A-Za-z][\w:-]*)\b[^<>]*?(/?)>")  # (not past the next <: linear)
 _VOID = {
     "br",
     "img",
@@ -253,15 +252,6 @@ def _limit_depth(html: str, limit: int = MAX_DEPTH) -> str:
     return "".join(out)
 
 
-def sanitize_text(text: str) -> str:
-    """Drop what no document may hold: control characters, lone surrogates, internal-use noncharacters."""
-    if _UNFIT.search(text) is None:
-        return text  # the usual case, in one pass over the text instead of two
-    if _SURROGATE.search(text):
-        text = _SURROGATE.sub("\ufffd", text)
-    return _CONTROL.sub("", text)
-
-
 _NUMERIC_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
 
 
@@ -275,7 +265,7 @@ def _sanitize_references(html: str) -> str:
         if not 0 < code <= 0x10FFFF:
             return m.group(0)
         char = chr(code)
-        return sanitize_text(char) if _UNFIT.match(char) else m.group(0)
+        return sanitize_text(char) if UNFIT.match(char) else m.group(0)
 
     return _NUMERIC_REFERENCE.sub(fix, html) if "&#" in html else html
 
@@ -406,6 +396,35 @@ def _unwanted(el: etree._Element) -> bool:
     return attrs.get("id") in CHROME_IDS and not text_content(el).strip() and el.find(".//img") is None
 
 
+SAFE_SCHEMES = {
+    "http",
+    "https",
+    "mailto",
+    "ftp",
+    "ftps",
+    "tel",
+    "news",
+    "irc",
+    "ircs",
+    "xmpp",
+    "magnet",
+    "geo",
+}
+"""Schemes a URL in a post may carry; any other (``javascript:``, ``vbscript:``, ``data:``, ``file:``) is
+dropped wherever a URL stands: a link, an image, an embed, a quotation's source."""
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
+URL_ATTRS = {"href", "src", "cite"}
+
+
+def url_is_safe(url: str) -> bool:
+    """Whether ``url`` may stand in an output: relative, or of a scheme in :data:`SAFE_SCHEMES`. Read as
+    a browser reads it, with tabs, newlines and controls inside ignored (``java\tscript:`` is
+    ``javascript:``)."""
+    scheme = _SCHEME.match(_URL_IGNORED.sub("", url))
+    return scheme is None or scheme.group(1).lower() in SAFE_SCHEMES
+
+
 def _strip_attributes(el: etree._Element, tag: str) -> None:
     allowed = ALLOWED_ATTRS.get(tag)
     if allowed is None:
@@ -413,7 +432,7 @@ def _strip_attributes(el: etree._Element, tag: str) -> None:
             el.attrib.clear()
         return
     for name in list(el.attrib):
-        if name not in allowed:
+        if name not in allowed or (name in URL_ATTRS and not url_is_safe(el.attrib[name])):
             del el.attrib[name]
 
 
@@ -438,13 +457,14 @@ def image_source(el: etree._Element) -> str | None:
     """The real URL of an ``<img>``: a lazy-loading attribute wins over a placeholder ``src``."""
     for name in LAZY_SRC:
         value = (el.get(name) or "").strip()
-        if value and not value.startswith("data:"):
+        if value and url_is_safe(value):
             return value
     src = (el.get("src") or "").strip()
-    if src and not src.startswith("data:"):
+    if src and url_is_safe(src):
         return src
     srcset = el.get("data-srcset") or el.get("srcset")
-    return _best_srcset(srcset) if srcset else None
+    best = _best_srcset(srcset) if srcset else None
+    return best if best and url_is_safe(best) else None
 
 
 def _fix_image(el: etree._Element, doc: CleanDocument, keep_proxies: bool) -> None:
@@ -469,7 +489,7 @@ def _fix_image(el: etree._Element, doc: CleanDocument, keep_proxies: bool) -> No
 
 def _fix_link(el: etree._Element, doc: CleanDocument, keep_proxies: bool) -> None:
     href = (el.get("href") or "").strip()
-    if not href or href.lower().startswith(("javascript:", "vbscript:", "data:")) or href == "#":
+    if not href or not url_is_safe(href) or href == "#":
         if not text_content(el).strip() and el.find(".//img") is None:
             _drop(el)
         else:
@@ -489,7 +509,7 @@ def _embed_to_link(el: etree._Element, keep_proxies: bool) -> None:
     if not src:
         source = el.find(".//source")
         src = source.get("src", "") if source is not None else ""
-    if not src:
+    if not src or not url_is_safe(src):
         _drop(el)
         return
     src = unwrap_url(src, keep_proxies)
@@ -690,7 +710,7 @@ def _may_break_cjk(text: str) -> bool:
     Every text node is a piece of the whole text, so a whole without a match has no node with one."""
     for m in _NEWLINE_BEFORE_CJK.finditer(text):
         at = m.start()
-        while at and text[at - 1] in " \t":
+        while at and text[at - 1].isspace():  # back to the start of the run of blanks it ends
             at -= 1
         if _CJK_BREAK.match(text, at):  # (its look-behind sees the text before ``at``)
             return True

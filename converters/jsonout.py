@@ -16,6 +16,7 @@ from datetime import date, datetime, time
 from pathlib import PurePath
 from typing import Any
 
+from .chars import path_text
 from .dates import rfc3339
 from .document import Rendered
 from .html import CleanDocument, unwrap_url
@@ -90,6 +91,7 @@ def _record(
 ) -> dict[str, Any]:
     post, meta = rendered.post, rendered.post.meta
     fm = post.front_matter
+    source_path = path_text(source_path)
     slug_source = fm.get("slug") or fm.get("abbrlink") or PurePath(source_path).stem
     keep = rendered.options.keep_proxies
     return {

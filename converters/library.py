@@ -412,7 +412,7 @@ def _meta(row: Row, fromtimestamp: Callable[..., datetime] = datetime.fromtimest
     )
 
 
-_CACHE_HEADER = ("postshelf-scan", 4, sys.version_info[:2])
+_CACHE_HEADER = ("postshelf-scan", 5, sys.version_info[:2])  # (5: metadata text sanitised)
 
 
 def _row_order(row: Row) -> tuple[int, float, str]:

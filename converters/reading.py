@@ -17,6 +17,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
+from .chars import SURROGATE, path_text, sanitize_text
 from .dates import parse_date
 from .frontmatter_yaml import hexo_loader, parse_lenient, parse_simple
 from .post import BodyKind, Meta, Post, Problem
@@ -385,9 +386,11 @@ def _first(fm: dict[str, Any], keys: tuple[str, ...]) -> Any:
 
 
 def _text(value: Any) -> str:
+    """A front-matter value as metadata text, with what no document may hold taken out (a title of
+    ``"a\x01b"`` would make every XHTML and EPUB writer emit invalid XML)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value).strip()
+    return sanitize_text(str(value).strip())
 
 
 def normalise_categories(value: Any) -> tuple[tuple[str, ...], ...]:
@@ -554,6 +557,10 @@ def build_meta(
     part: Split | None = None,
 ) -> Meta:
     """Normalise a front-matter mapping into :class:`Meta`, recording every value that could not be used."""
+    if SURROGATE.search(path):
+        problems.append(
+            Problem(path, f"file name is not valid UTF-8: written as {path_text(path)}", "warning")
+        )
     kind = body_kind(body)
     raw_title = fm.get("title")
     title = _text(raw_title) if raw_title not in _EMPTY else ""

@@ -131,3 +131,93 @@ def test_the_samples_survive_a_hostile_copy(tmp_path: Path) -> None:
     os.symlink("/dev/zero", root / "zero.md")
     done = run(["convert", "lib", "--to", "jsonl"], tmp_path)
     assert done.returncode == 1 and len(done.stdout.splitlines()) == 22
+
+
+EPUBCHECK = Path("/usr/share/java/epubcheck.jar")
+
+
+def epubcheck(book: Path) -> str:
+    done = subprocess.run(
+        ["java", "-jar", str(EPUBCHECK), str(book)], capture_output=True, text=True, timeout=120
+    )
+    return done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("bad", ["\\x01", "\\v", "\\uFFFE", "\\uFFFF", "\\x7f"])
+def test_characters_xml_forbids_never_reach_xml(tmp_path: Path, bad: str) -> None:
+    """In the title, author, category and tag, and in --title: every XML writer stays well-formed."""
+    from lxml import etree
+
+    (tmp_path / "a.md").write_text(
+        f'---\ntitle: "标{bad}题"\nauthor: "作{bad}者"\ncategories: ["分{bad}类"]\ntags: ["标{bad}签"]\n---\n<p>正文</p>\n',
+        encoding="utf-8",
+    )
+    done = run(["convert", "a.md", "--to", "html"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    etree.fromstring(done.stdout.encode())  # well-formed, or it raises
+    assert "<title>标题</title>" in done.stdout and "作者" in done.stdout and "分类" in done.stdout
+    book_title = "书" + bad.encode().decode("unicode_escape") + "名"
+    done = run(["convert", "a.md", "--to", "epub", "-o", "a.epub", "--title", book_title], tmp_path)
+    assert done.returncode == 0, done.stderr
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "a.epub") as book:
+        for name in book.namelist():
+            if name.endswith((".xhtml", ".opf", ".xml")):
+                etree.fromstring(book.read(name))
+        assert "<dc:title>书名</dc:title>" in book.read("OEBPS/content.opf").decode()
+
+
+def test_javascript_urls_are_dropped_from_every_url_attribute(tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "a.md").write_text(
+        '---\ntitle: t\n---\n<blockquote cite="javascript:alert(1)"><p>引</p></blockquote>'
+        '<p><q cite="JaVa&#x09;Script:alert(2)">q</q> <img src="javascript:alert(3)" alt="图">'
+        ' <img data-original="vbscript:x" src="http://ok.example/a.png" alt="好">'
+        ' <a href="java\tscript:alert(4)">链接</a> <iframe src="javascript:alert(5)"></iframe></p>\n',
+        encoding="utf-8",
+    )
+    for fmt in ("json", "html"):
+        for images in ("link", "remote"):
+            done = run(["convert", "a.md", "--to", fmt, "--images", images], tmp_path)
+            out = json.loads(done.stdout)["content_html"] if fmt == "json" else done.stdout
+            assert "script:" not in out.lower() and "alert" not in out, out
+            assert "http://ok.example/a.png" in out and "引" in out and "链接" in out
+
+
+@pytest.mark.skipif(not (EPUBCHECK.exists() and shutil.which("java")), reason="epubcheck is not installed")
+def test_a_book_of_hostile_metadata_and_urls_passes_epubcheck(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text(
+        '---\ntitle: "a\\x01b\\uFFFE"\nauthor: "x\\x02"\n---\n<blockquote cite="javascript:alert(1)"><p>q</p></blockquote>'
+        '<p><q cite="javascript:x">q</q><img src="javascript:alert(3)" alt="i"></p>\n',
+        encoding="utf-8",
+    )
+    done = run(["convert", "a.md", "--to", "epub", "-o", "a.epub", "--title", "t\x0bt"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = epubcheck(tmp_path / "a.epub")
+    assert "0 fatals / 0 errors / 0 warnings" in report, report
+
+
+def test_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    import json
+
+    bad = os.fsdecode(b"bad\xff\xfe.md")
+    (tmp_path / bad).write_text("---\ntitle: 名\n---\n正文\n", encoding="utf-8")
+    for target in (["-o", "all.jsonl"], []):
+        done = run(["convert", ".", "--to", "jsonl", *target], tmp_path)
+        assert done.returncode == 0 and "Traceback" not in done.stderr
+        text = (tmp_path / "all.jsonl").read_text(encoding="utf-8") if target else done.stdout
+        record = json.loads(text.splitlines()[0])
+        assert record["source_path"] == "bad\\xff\\xfe.md"
+        assert "file name is not valid UTF-8: written as ./bad\\xff\\xfe.md" in done.stderr
+    listed = run(["list", ".", "--json"], tmp_path)
+    assert json.loads(listed.stdout)["path"] == "./bad\\xff\\xfe.md"
+
+
+def test_dry_run_and_list_print_no_control_characters(tmp_path: Path) -> None:
+    name = "evil\x1b[2Jname.md"
+    (tmp_path / name).write_text("---\ntitle: t\n---\nx\n", encoding="utf-8")
+    for args in (["convert", ".", "-o", "out", "--dry-run"], ["list", "."]):
+        done = run(args, tmp_path)
+        assert "\x1b" not in done.stdout and "\x1b" not in done.stderr and "evil [2Jname" in done.stdout
