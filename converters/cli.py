@@ -418,16 +418,71 @@ def temporary_beside(folder: str | Path) -> tuple[int, str]:
             continue
 
 
-def write_atomic(path: Path | str, text: str | bytes, made: set[str] | None = None) -> None:
-    """Write through a temporary file in the same folder and rename it into place: five system calls
-    (some file systems here charge ~0.1 ms of kernel time for each). ``made``: folders this run has made
-    already, so that 10k outputs in 100 folders ask the file system 100 times."""
+_TMP_NAME = re.compile(r"\.postshelf-(\d+)-\d+\.tmp")
+
+
+def remove_stale_temporaries(folder: str | Path) -> None:
+    """Remove the temporary files a killed run of ours left in ``folder``: those whose process is gone
+    (a live process's are its work in progress, whoever it is)."""
+    try:
+        names = [e.name for e in os.scandir(folder) if e.name.startswith(".postshelf-")]
+    except OSError:
+        return
+    for name in names:
+        m = _TMP_NAME.fullmatch(name)
+        if m is None or _alive(int(m.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(folder, name))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # (another user's process: alive)
+        return True
+    return True
+
+
+def place(tmp: str, path: str, overwrite: bool) -> None:
+    """Move a finished temporary file to ``path``. Unless ``overwrite``, only if no file is there at that
+    moment, whoever else writes into the folder: a hard link is made or fails as one step
+    (FileExistsError), where a check and then a rename would let a concurrent run's file be replaced."""
+    if overwrite:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        os.unlink(tmp)
+        raise
+    except OSError as e:  # a file system without hard links: check, then rename (not atomic, but rare)
+        if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+        if os.path.lexists(path):
+            os.unlink(tmp)
+            raise FileExistsError(errno.EEXIST, "File exists", path) from None
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
+
+
+def write_atomic(
+    path: Path | str, text: str | bytes, made: set[str] | None = None, overwrite: bool = True
+) -> None:
+    """Write through a temporary file in the same folder and move it into place (:func:`place`): a few
+    system calls (some file systems here charge ~0.1 ms of kernel time for each). ``made``: folders this
+    run has made already, so that 10k outputs in 100 folders ask the file system 100 times (and are
+    cleared of a killed run's temporary files once)."""
     path = os.fspath(path)
     folder = os.path.dirname(path) or "."
     if made is None or folder not in made:
         os.makedirs(folder, exist_ok=True)
         if made is not None:
             made.add(folder)
+            remove_stale_temporaries(folder)
     data = text if isinstance(text, bytes) else text.encode("utf-8")
     fd, tmp = temporary_beside(folder)
     try:
@@ -437,7 +492,7 @@ def write_atomic(path: Path | str, text: str | bytes, made: set[str] | None = No
                 view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
-        os.replace(tmp, path)
+        place(tmp, path, overwrite)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -447,9 +502,11 @@ def write_atomic(path: Path | str, text: str | bytes, made: set[str] | None = No
 class AtomicFile:
     """A single output file (JSON Lines, JSON Feed) that appears only when complete."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, overwrite: bool) -> None:
         self.path = path
+        self.overwrite = overwrite
         path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(path.parent)
         fd, self.tmp = temporary_beside(path.parent)
         self.file = os.fdopen(fd, "wb")
 
@@ -458,7 +515,7 @@ class AtomicFile:
 
     def commit(self) -> None:
         self.file.close()
-        os.replace(self.tmp, self.path)
+        place(self.tmp, str(self.path), self.overwrite)
 
     def discard(self) -> None:
         with contextlib.suppress(OSError):
@@ -727,7 +784,7 @@ def _to_file(
         print(_cell(str(path)))
         return
     try:
-        target = AtomicFile(path)
+        target = AtomicFile(path, args.overwrite)
     except OSError as e:
         raise OutputError(f"cannot write {path}: {e.strerror or e}") from e
     try:
@@ -736,6 +793,9 @@ def _to_file(
             target.discard()
             return
         target.commit()
+    except FileExistsError:  # (made by another run while this one wrote)
+        target.discard()
+        raise OutputError(f"{path}: exists (use --overwrite to replace it)") from None
     except OSError as e:
         target.discard()
         raise OutputError(f"cannot write {path}: {e.strerror or e}") from e
@@ -751,7 +811,7 @@ def _to_folder(
     written: dict[str, str] = {}
     folders: dict[str, str] = {}
     present: dict[str, frozenset[str]] = {}  # output folder → the names in it before this run wrote any
-    with _Writer(reporter) as writer:
+    with _Writer(reporter, args.overwrite) as writer:
         for result in _converted(jobs, workers, reporter, args, progress):
             if result.text is None:
                 continue
@@ -785,17 +845,19 @@ class _Writer:
     """Writes outputs on a few threads while the workers convert: creating a file can take a file system
     ~0.3 ms, time in which the parent has nothing else to do. At most ``limit`` texts wait at once."""
 
-    def __init__(self, reporter: Reporter, threads: int = 4, limit: int = 64) -> None:
+    def __init__(self, reporter: Reporter, overwrite: bool, threads: int = 4, limit: int = 64) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         self.reporter = reporter
+        self.overwrite = overwrite
         self.pool = ThreadPoolExecutor(threads, thread_name_prefix="postshelf-write")
         self.pending: list[tuple[Any, str, str]] = []
         self.limit = limit
         self.made: set[str] = set()
 
     def write(self, target: str, text: str | bytes, source: str) -> None:
-        self.pending.append((self.pool.submit(write_atomic, target, text, self.made), target, source))
+        future = self.pool.submit(write_atomic, target, text, self.made, self.overwrite)
+        self.pending.append((future, target, source))
         if len(self.pending) >= self.limit:
             self._settle(self.limit // 2)
 
@@ -805,6 +867,11 @@ class _Writer:
             future, target, source = self.pending.pop(0)
             error = future.exception()
             if error is None:
+                continue
+            if isinstance(error, FileExistsError):  # (made by another run since this one looked)
+                self.reporter.problem(
+                    Problem(source, f"{target} exists (use --overwrite to replace it)", "error")
+                )
                 continue
             if isinstance(error, OSError) and error.errno in _FATAL_WRITE_ERRORS:
                 raise OutputError(f"cannot write {target}: {error.strerror}")
@@ -857,6 +924,7 @@ def _convert_epub(
         return 0
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out.parent)
     fd, tmp = temporary_beside(out.parent)
     os.close(fd)
     book = EpubWriter(tmp, _book_title(args, filters))
@@ -872,7 +940,7 @@ def _convert_epub(
         if not chapters:
             raise OutputError("no book written: not one of its posts could be converted")
         book.close()
-        os.replace(tmp, out)
+        place(tmp, str(out), args.overwrite)
     except BaseException:
         book.abort()
         with contextlib.suppress(OSError):

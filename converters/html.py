@@ -270,9 +270,32 @@ def _sanitize_references(html: str) -> str:
     return _NUMERIC_REFERENCE.sub(fix, html) if "&#" in html else html
 
 
+MAX_ATTRIBUTES = 512
+"""Attributes kept per element: libxml2 checks each new attribute against the element's others, so one
+tag of 80k attributes took 86 s to parse. No real element has a few hundred."""
+_LONG_TAG = re.compile(r"<[A-Za-z][^<>]{4096,}>")  # (never past the next <: linear)
+_ATTRIBUTE = re.compile(r"""\s+[^\s=<>/"']+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?""")
+
+
+def _limit_attributes(html: str) -> str:
+    """Tags with more than :data:`MAX_ATTRIBUTES` attributes cut to that many. Only tags of over 4 KB are
+    looked at (a long ``src`` or ``style`` is common; thousands of attributes are not)."""
+    if len(html) < 4096:
+        return html
+
+    def cut(m: re.Match[str]) -> str:
+        tag = m.group(0)
+        attributes = list(_ATTRIBUTE.finditer(tag))
+        if len(attributes) <= MAX_ATTRIBUTES:
+            return tag
+        return tag[: attributes[MAX_ATTRIBUTES - 1].end()] + (" /" if tag.endswith("/>") else "") + ">"
+
+    return _LONG_TAG.sub(cut, html)
+
+
 def parse(html: str) -> etree._Element:
     """Parse an HTML fragment or document into a ``<div>`` root, tolerating anything."""
-    html = _sanitize_references(sanitize_text(html))
+    html = _limit_attributes(_sanitize_references(sanitize_text(html)))
     html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
     html = _escape_code_tags(html)
     # libxml2 drops whatever follows </html> and sets apart what follows </body>: in a scraped body such end

@@ -35,12 +35,26 @@ class _Worker:
     through a pipe for less), with the chunks it has been sent and not yet answered."""
 
     def __init__(
-        self, ctx: Any, func: Callable[[Any], Any], batched: bool, initializer: Any, initargs: tuple
+        self,
+        ctx: Any,
+        func: Callable[[Any], Any],
+        batched: bool,
+        initializer: Any,
+        initargs: tuple,
+        others: list[_Worker],
     ) -> None:
         tasks_in, self.tasks = ctx.Pipe(duplex=False)
         self.results, results_out = ctx.Pipe(duplex=False)
+        # A forked worker inherits every descriptor the parent holds: the parent's ends of its own pipes
+        # and of the workers' made before it. Held there, they keep those pipes open after the parent
+        # died (killed, say): a worker then waits for ever to read its next task, or to write results
+        # that nobody reads. The worker closes them first thing.
+        parent_ends = [self.tasks, self.results, *(c for w in others for c in (w.tasks, w.results))]
+        inherited = parent_ends if ctx.get_start_method() == "fork" else []
         self.process = ctx.Process(
-            target=_serve, args=(tasks_in, results_out, func, batched, initializer, initargs), daemon=True
+            target=_serve,
+            args=(tasks_in, results_out, func, batched, initializer, initargs, inherited),
+            daemon=True,
         )
         self.process.start()
         tasks_in.close()  # (the worker's ends: closed here, so its death closes the results pipe)
@@ -52,7 +66,7 @@ class _Worker:
             self.process.terminate()
         else:
             with contextlib.suppress(OSError):
-                self.tasks.send(None)  # (not just a closed pipe: later workers hold copies of this end)
+                self.tasks.send(None)
         self.tasks.close()
         self.results.close()
 
@@ -83,7 +97,7 @@ def ordered_map(
     finished: dict[int, list[R]] = {}
     try:
         for _ in range(min(processes, len(chunks))):
-            worker = _Worker(ctx, func, batched, initializer, initargs)
+            worker = _Worker(ctx, func, batched, initializer, initargs, list(workers.values()))
             workers[worker.results] = worker
         while given < len(chunks):
             for worker in workers.values():  # keep every worker AHEAD chunks deep
@@ -134,8 +148,14 @@ def _serve(
     batched: bool,
     initializer: Callable[..., None] | None,
     initargs: tuple,
+    inherited: Sequence[Connection] = (),
 ) -> None:
-    """A worker: chunks in, ``(True, results)`` or ``(False, reason)`` out, until ``None`` comes."""
+    """A worker: chunks in, ``(True, results)`` or ``(False, reason)`` out, until ``None`` comes. When
+    the parent is gone its pipes close (no other process holds them), so a worker waiting to read or
+    write ends at once."""
+
+    for conn in inherited:
+        conn.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     try:
         if initializer is not None:

@@ -221,3 +221,121 @@ def test_dry_run_and_list_print_no_control_characters(tmp_path: Path) -> None:
     for args in (["convert", ".", "-o", "out", "--dry-run"], ["list", "."]):
         done = run(args, tmp_path)
         assert "\x1b" not in done.stdout and "\x1b" not in done.stderr and "evil [2Jname" in done.stdout
+
+
+def test_a_damaged_scan_cache_is_discarded_and_rebuilt(tmp_path: Path, isolated_dirs: Path) -> None:
+    """Random 1-3 byte corruptions of the cache (1 in 300 crashed `list` before it was checksummed), and a
+    cache with a valid checksum but rows of the wrong types: `list` answers as without a cache."""
+    import random
+
+    from converters.library import cache_file, scan_library
+
+    root = tmp_path / "lib"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "converters" / "samples", root)
+    expected = run(["list", str(root), "--no-cache"], tmp_path).stdout
+    scan_library([str(root)])
+    cache = cache_file([str(root)], "local")
+    good = cache.read_bytes()
+    rng = random.Random(15)
+    for _ in range(60):
+        damaged = bytearray(good)
+        for _ in range(rng.randint(1, 3)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        cache.write_bytes(bytes(damaged))
+        done = run(["list", str(root)], tmp_path)
+        assert done.returncode == 1 and done.stdout == expected and "Traceback" not in done.stderr
+
+
+def test_cache_rows_of_the_wrong_type_are_not_trusted(tmp_path: Path) -> None:
+    import marshal
+    import zlib
+
+    from converters import library
+    from converters.library import cache_file, load_cached, scan_library
+
+    root = tmp_path / "lib"
+    root.mkdir()
+    (root / "a.md").write_text("---\ntitle: 好\n---\n正文\n", encoding="utf-8")
+    scan_library([str(root)])
+    cache = cache_file([str(root)], "local")
+    data = cache.read_bytes()
+    start = len(library._CACHE_MAGIC) + 9
+    header, rows = marshal.loads(data[start:])
+    rows = [(row[0], row[1], row[2], 42, *row[4:]) for row in rows]  # a title that is a number
+    payload = marshal.dumps((header, rows))
+    cache.write_bytes(library._CACHE_MAGIC + b"%08x\n" % zlib.crc32(payload) + payload)
+    assert load_cached([str(root)]) is None
+    assert [m.title for m in scan_library([str(root)]).posts] == ["好"]
+
+
+def _library(root: Path, count: int, paragraphs: int = 20) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    body = "".join(f"<p>第{i}段：这是用来测试并发写入的正文，内容足够长。</p>\n" for i in range(paragraphs))
+    for i in range(count):
+        (root / f"post-{i:04d}.md").write_text(f"---\ntitle: 第{i}篇\n---\n{body}", encoding="utf-8")
+    return root
+
+
+def test_two_runs_into_one_folder_never_replace_each_others_files(tmp_path: Path) -> None:
+    """Each output is made by exactly one run; the other says it exists (it used to replace it silently)."""
+    _library(tmp_path / "a", 150)
+    _library(tmp_path / "b", 150)
+    runs = [
+        subprocess.Popen(
+            [POSTSHELF, "convert", name, "-o", "out", "--jobs", "1"],
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for name in ("a", "b")
+    ]
+    errors = [run.communicate(timeout=120)[1] for run in runs]
+    written = list((tmp_path / "out").iterdir())
+    assert len(written) == 150
+    refused = sum(e.count("exists (use --overwrite to replace it)") for e in errors)
+    assert refused == 150, errors
+
+
+def test_place_refuses_a_file_that_appeared_meanwhile(tmp_path: Path) -> None:
+    from converters.cli import place
+
+    tmp, target = tmp_path / ".postshelf-1-1.tmp", tmp_path / "a.md"
+    tmp.write_text("mine")
+    target.write_text("theirs")
+    with pytest.raises(FileExistsError):
+        place(str(tmp), str(target), overwrite=False)
+    assert target.read_text() == "theirs" and not tmp.exists()
+
+
+def test_a_killed_run_leaves_no_worker_behind_and_its_leftovers_are_cleared(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    _library(tmp_path / "lib", 400, paragraphs=400)
+    out = tmp_path / "out"
+    run_ = subprocess.Popen(
+        [POSTSHELF, "convert", "lib", "-o", "out", "--jobs", "2"], cwd=tmp_path,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    children: list[int] = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (out.exists() and len(children) == 2):
+        time.sleep(0.05)
+        children = [int(c) for c in Path(f"/proc/{run_.pid}/task/{run_.pid}/children").read_text().split()]
+    assert len(children) == 2, "the run did not start its two workers"
+    run_.send_signal(signal.SIGKILL)
+    run_.wait()
+    for _ in range(100):  # the workers see their pipes close and end
+        if not any(
+            Path(f"/proc/{c}").exists() and "Z" not in Path(f"/proc/{c}/stat").read_text().split()[2]
+            for c in children
+        ):
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("a worker outlived its killed parent")
+    (out / f".postshelf-{run_.pid}-7.tmp").write_text("left by the killed run")
+    done = run(["convert", "lib", "-o", "out", "--overwrite"], tmp_path, seconds=120)
+    assert done.returncode == 0, done.stderr
+    assert not list(out.glob(".postshelf-*.tmp"))
