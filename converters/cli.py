@@ -44,7 +44,9 @@ NORMALISED_KEYS = {
     "pubDate", "pub_date", "published", "last_modified_at", "modified",
 }  # fmt: skip
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter when PyYAML has it
-_RESERVED_NAMES = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.I)
+# Windows' device names, whatever the case or extension (NUL.txt is NUL), superscript digits and the
+# console's CONIN$/CONOUT$ included.
+_RESERVED_NAMES = re.compile(r"^(con|prn|aux|nul|conin\$|conout\$|(?:com|lpt)[0-9¹²³])(\..*)?$", re.I)
 
 
 class UsageError(Exception):
@@ -399,6 +401,12 @@ def output_path(out_dir: str, relative: str, fmt: str, folders: dict[str, str] |
     name = safe_component(name) if name not in ("", ".", "..") else "post"
     stem = name.rsplit(".", 1)[0] if "." in name else name
     return os.path.join(where, safe_component(stem + SUFFIX[fmt]))
+
+
+def _name_key(path: str) -> str:
+    """A path as the file systems that ignore case and Unicode form see it (macOS, Windows): two outputs
+    whose names differ only so would be one file there."""
+    return unicodedata.normalize("NFC", path).casefold()
 
 
 _TMP_NAMES = itertools.count()
@@ -808,7 +816,8 @@ def _to_folder(
     out_dir: Path, jobs: list[Job], workers: int, reporter: Reporter, args: ConvertOptions,
     input_files: set[tuple[int, int]], progress: Any,
 ) -> None:  # fmt: skip
-    written: dict[str, str] = {}
+    written: dict[str, str] = {}  # output name (see _name_key) → the source written there
+    written_as: dict[str, str] = {}  # output name → the path as written
     folders: dict[str, str] = {}
     present: dict[str, frozenset[str]] = {}  # output folder → the names in it before this run wrote any
     with _Writer(reporter, args.overwrite) as writer:
@@ -820,9 +829,12 @@ def _to_folder(
             else:
                 relative = result.relative
             target = output_path(str(out_dir), relative, args.to, folders)
+            key = _name_key(target)
             problem = None
-            if target in written:
-                problem = f"{target} is already the output of {written[target]}"
+            if key in written:
+                problem = f"{target} is already the output of {written[key]}"
+                if written_as[key] != target:
+                    problem += f" (as {written_as[key]}: on macOS and Windows the two names are one)"
             elif _already_there(target, present):  # (only then can it be an input, or in the way)
                 if _file_key(target) in input_files:
                     problem = f"refusing to overwrite the input file {target}"
@@ -831,7 +843,7 @@ def _to_folder(
             if problem:
                 reporter.problem(Problem(result.source, problem, "error"))
                 continue
-            written[target] = result.source
+            written[key], written_as[key] = result.source, target
             if args.dry_run:
                 print(f"{_cell(result.source)}\t{_cell(target)}")
                 continue

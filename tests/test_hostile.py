@@ -287,7 +287,7 @@ def test_two_runs_into_one_folder_never_replace_each_others_files(tmp_path: Path
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+        )
         for name in ("a", "b")
     ]
     errors = [run.communicate(timeout=120)[1] for run in runs]
@@ -339,3 +339,24 @@ def test_a_killed_run_leaves_no_worker_behind_and_its_leftovers_are_cleared(tmp_
     done = run(["convert", "lib", "-o", "out", "--overwrite"], tmp_path, seconds=120)
     assert done.returncode == 0, done.stderr
     assert not list(out.glob(".postshelf-*.tmp"))
+
+
+@pytest.mark.parametrize("name", ["CON", "NUL.txt", "Lpt1", "COM¹.md", "conin$.md", "CONOUT$", "nul.tar.gz"])
+def test_windows_device_names_never_become_output_names(name: str) -> None:
+    from converters.cli import safe_component
+
+    assert safe_component(name) == "_" + name
+
+
+def test_outputs_whose_names_differ_only_in_case_or_form_are_one_file(tmp_path: Path) -> None:
+    """A.md, a.md and a Unicode-decomposed é.md beside a composed one: on macOS or Windows each pair is
+    one file, so the second of each is refused, not silently written over the first."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("A.md", "a.md", "caf\u00e9.md", "cafe\u0301.md"):
+        (src / name).write_text(f"---\ntitle: {name}\n---\n正文\n", encoding="utf-8")
+    done = run(["convert", "src", "-o", "out"], tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.count("is already the output of") == 2, done.stderr
+    assert "out/a.md is already the output of src/A.md (as out/A.md: on macOS and Windows" in done.stderr
+    assert len(list((tmp_path / "out").iterdir())) == 2
