@@ -93,7 +93,7 @@ async def main():
             t = time.perf_counter()
             p = read_text(text, "bench.md")
             r = Rendered(p)
-            content = ArticleContent(p.meta, r.markdown, p.body, r.problems, r.clean.links)
+            content = ArticleContent(p.meta, r.markdown, p.body, r.problems, [("link", u) for u in r.clean.links])
             view.show(content)
             await pilot.pause()
             out[f"{kb}KB" if f"{kb}KB" not in out else f"another {kb}KB"] = time.perf_counter() - t
@@ -111,7 +111,7 @@ async def main():
         for kb in (60, 1):
             p = read_text(post(kb, 7), "bench.md")
             r = Rendered(p)
-            view.show(ArticleContent(p.meta, r.markdown, p.body, r.problems, r.clean.links))
+            view.show(ArticleContent(p.meta, r.markdown, p.body, r.problems, [("link", u) for u in r.clean.links]))
             await pilot.pause()
             relayouts.clear()
             whole = []

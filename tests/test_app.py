@@ -142,7 +142,7 @@ async def test_marks_bookmarks_and_sort_survive_a_restart(library: Path) -> None
         await pilot.pause(0.3)  # past the list's preview delay: no preview may replace it
         assert article.content.meta.title == "讨论一下环境变量"  # type: ignore[union-attr]
         index = next(i for i, m in enumerate(again.reader.library.posts) if m.title == "讨论一下环境变量")  # type: ignore[union-attr]
-        assert again.reader.marks.symbol(again.reader.library.posts[index]) == "★"
+        assert again.reader.marks.symbol(again.reader.library.posts[index]) == " ★"  # read, bookmarked
         await pilot.press("m")
         assert not again.reader.marks.is_read(again.reader.library.posts[index].path)
 
@@ -222,14 +222,16 @@ async def test_export_the_list_through_the_converters(library: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_export(pilot)
         destination = screen.query_one("#export-destination", Input)
-        assert destination.value.endswith("/all-posts")  # named after the list, nothing to quote
+        assert destination.value == str(library.parent / "exports")  # one post: into the folder itself
+        assert "this post: 讨论一下环境变量" in str(screen.query_one("#scope-post").label)
         screen.query_one("#export-format").value = "jsonl"  # type: ignore[attr-defined]
         await pilot.pause()
-        assert destination.value.endswith("/all-posts.jsonl")
+        assert destination.value.endswith("/讨论一下环境变量.jsonl")  # named after the post
         assert screen.paths() == [str(library / "tech" / "2024-11-02-env-vars.md")]  # the post on screen
         await pilot.click("#scope-list")
         await pilot.pause()
         assert len(screen.paths()) == 21
+        assert destination.value.endswith("/all-posts.jsonl")  # the list: named after it, nothing to quote
         target = Path(destination.value)
         await pilot.click("#export-run")
         await settle(pilot)
@@ -257,7 +259,7 @@ async def test_export_the_post_on_screen_into_a_folder_with_enter(library: Path,
         await pilot.press("e")
         await pilot.pause()
         again = app.screen.query_one("#export-destination", Input).value
-        assert again == str(tmp_path / "all-posts")
+        assert again == str(tmp_path / "out")  # the folder the last export went into
 
 
 async def test_an_export_the_core_refuses_is_reported_not_fatal(
@@ -411,7 +413,7 @@ async def test_hostile_posts_are_shown_literally(tmp_path: Path) -> None:
         await settle(pilot)
         shown = "\n".join(app.query_one(ArticleView)._plain)
         assert "problems" in shown and "malformed YAML" in shown
-        assert app.reader.marks.symbol(posts.posts[broken]) == "!"
+        assert app.reader.marks.symbol(posts.posts[broken]) == "! "
 
 
 async def test_corrupt_state_is_set_aside(library: Path, isolated_dirs: Path) -> None:
@@ -570,7 +572,7 @@ async def test_a_proxied_cover_shows_and_opens_as_the_image_itself(
         await pilot.pause()
         links = app.screen.query_one(OptionList)
         prompts = [str(links.get_option_at_index(i).prompt) for i in range(links.option_count)]
-        assert "http://static.example-news.cn/img/2022/01/11/park-cover.jpeg" in prompts
+        assert "cover image: http://static.example-news.cn/img/2022/01/11/park-cover.jpeg" in prompts
         assert not any("workers.dev" in p for p in prompts)
 
 

@@ -212,6 +212,8 @@ async def test_keys_act_on_a_search_result_on_screen(library: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert titles(app) == ["Three quiet days in Kyoto"]
+        assert app.focused is app.query_one(PostList)  # the results have the focus
+        await pilot.press("j")  # (the cursor rests on the only result: its preview comes)
         await wait_for(
             pilot, lambda: app.reader.current == app.query_one(PostList).rows[0], "the result's preview"
         )
@@ -541,3 +543,95 @@ async def test_rescan_says_what_it_found(library: Path) -> None:
 
 def test_text_is_never_markup() -> None:
     assert Text(safe("[bold]x[/bold]")).plain == "[bold]x[/bold]"
+
+
+# --- what trying it in tmux found -------------------------------------------------------------------------
+
+
+async def test_the_cursor_row_is_never_hidden_under_a_scrollbar(tmp_path: Path) -> None:
+    """Rows are cut to the pane, never scrolled sideways: a horizontal scrollbar covered the last row,
+    so after G the selected post was invisible."""
+    root = tmp_path / "many"
+    root.mkdir()
+    for i in range(60):
+        title = f"第{i}篇：一个相当长的标题，比列表的宽度还要长得多得多得多得多"
+        (root / f"p{i:02d}.md").write_text(
+            f"---\ntitle: {title}\ndate: 2022-01-{i % 28 + 1:02d}\n---\n正文\n", encoding="utf-8"
+        )
+    app = make_app(root)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        posts = app.query_one(PostList)
+        await pilot.press("G")
+        await pilot.pause()
+        assert not posts.show_horizontal_scrollbar
+        top = posts.scroll_offset.y
+        assert top <= posts.cursor < top + posts.scrollable_content_region.height
+        line = posts.render_line(posts.cursor - top)
+        assert line.cell_length <= posts.scrollable_content_region.width
+
+
+async def test_escape_at_a_narrow_width_shows_the_tree_it_focuses(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("escape")
+        assert app.focused is app.query_one(PostList)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.focused is app.query_one(CategoryTree) and app.query_one("#tree-pane").display
+
+
+async def test_each_tree_node_counts_the_posts_it_lists(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        tree = app.query_one(CategoryTree)
+        for node in list(tree.root.children):
+            tree.move_cursor(node)
+            await pilot.pause()
+            count = int(str(node.label).rsplit("(", 1)[1].rstrip(")").replace(",", ""))
+            if node.data is not None and node.data.kind != "bookmarks":
+                assert len(titles(app)) == count, str(node.label)
+
+
+async def test_dialog_lists_move_with_j_and_k(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await move_to(pilot, "在终端里读长文：一次关于换行的讨论")
+        await pilot.press("t")
+        await pilot.pause()
+        options = app.screen.query_one(OptionList)
+        assert options.highlighted == 0
+        await pilot.press("j")
+        assert options.highlighted == 1
+        await pilot.press("k")
+        assert options.highlighted == 0
+
+
+async def test_the_screen_holds_no_zero_width_spaces_of_ours(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await move_to(pilot, "盘点2022丨滨海城市新增口袋公园_市民家门口的绿色客厅_")
+        article = app.query_one(ArticleView)
+        assert "<strong>" in article.content.markdown  # type: ignore[union-attr]  # (bold the reader fakes)
+        assert not any("\u200b" in line for line in article._plain)
+        bold = [seg for strip in article.lines for seg in strip if "晚饭后" in seg.text]
+        assert bold and all(seg.style is not None and seg.style.bold for seg in bold)
+
+
+async def test_moving_in_the_tree_keeps_the_article(library: Path) -> None:
+    """A new list is no choice of the user's: the article stays until the cursor moves in the list."""
+    app = make_app(library)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        shown = await move_to(pilot, "Three quiet days in Kyoto")
+        tree = app.query_one(CategoryTree)
+        tree.move_cursor(tree.root.children[1].children[0])
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert app.reader.current == shown

@@ -53,10 +53,7 @@ class Marks:
         return self.is_bookmarked(path)
 
     def symbol(self, meta: Meta) -> str:
-        """The list's mark: ! has errors, ★ bookmarked, ● unread, blank read."""
-        if meta.has_errors:
-            return "!"
+        """The list's two mark columns: ● unread (or ! has errors), then ★ bookmarked."""
         key = self.key(meta.path)
-        if key in self.state.bookmarks:
-            return "★"
-        return " " if key in self.state.read else "●"
+        first = "!" if meta.has_errors else " " if key in self.state.read else "●"
+        return first + ("★" if key in self.state.bookmarks else " ")

@@ -44,6 +44,7 @@ class ExportRequest:
     current: str | None
     listed: list[str]
     name: str  # the list's title, for default destinations
+    current_title: str = ""
 
 
 @dataclass
@@ -61,9 +62,12 @@ def default_name(name: str) -> str:
     return safe_component(slug or "posts")
 
 
-def default_destination(fmt: str, name: str, folder: Path) -> str:
-    stem = default_name(name)
-    return str(folder / (stem + SINGLE_FILE[fmt])) if fmt in SINGLE_FILE else str(folder / stem)
+def default_destination(fmt: str, name: str, folder: Path, one_post: bool = False) -> str:
+    """A file named after ``name`` for the one-file formats; otherwise a folder of that name for a list,
+    and ``folder`` itself for one post (its file is named as its source is)."""
+    if fmt in SINGLE_FILE:
+        return str(folder / (default_name(name) + SINGLE_FILE[fmt]))
+    return str(folder) if one_post else str(folder / default_name(name))
 
 
 def posts_phrase(count: int) -> str:
@@ -98,16 +102,14 @@ class ExportScreen(ModalScreen["ExportOutcome | None"]):
             yield Select(FORMAT_CHOICES, value="markdown", allow_blank=False, id="export-format")
             with RadioSet(id="export-scope"):
                 yield RadioButton(
-                    Text("this post" if self.request.current else "no post open"),
+                    Text(f"this post: {safe(self.request.current_title)}" if self.request.current else "no post open"),
                     value=bool(self.request.current), id="scope-post", disabled=not self.request.current,
                 )  # fmt: skip
                 yield RadioButton(
                     Text(f"{posts_phrase(listed)} in the list ({safe(self.request.name)})"),
                     value=not self.request.current, id="scope-list",
                 )  # fmt: skip
-            yield Input(
-                default_destination("markdown", self.request.name, self.folder), id="export-destination"
-            )
+            yield Input(self._destination("markdown"), id="export-destination")
             yield Checkbox("overwrite existing files", id="export-overwrite")
             yield ProgressBar(id="export-progress", show_eta=False)
             yield Label("", id="export-result")
@@ -115,11 +117,27 @@ class ExportScreen(ModalScreen["ExportOutcome | None"]):
                 yield Button("Cancel", id="export-cancel")
                 yield Button("Export", variant="primary", id="export-run")
 
+    def _one_post(self) -> bool:
+        if not self.request.current:
+            return False
+        return not self.is_mounted or self.query_one("#scope-post", RadioButton).value
+
+    def _destination(self, fmt: str) -> str:
+        """Where the chosen format and scope go by default: named after the post or the list."""
+        one = self._one_post()
+        name = (self.request.current_title or "post") if one else self.request.name
+        return default_destination(fmt, name, self.folder, one)
+
+    def _suggest(self) -> None:
+        fmt = str(self.query_one("#export-format", Select).value)
+        self.query_one("#export-destination", Input).value = self._destination(fmt)
+
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "export-format":
-            box = self.query_one("#export-destination", Input)
-            folder = Path(box.value.strip()).parent if box.value.strip() else self.folder
-            box.value = default_destination(str(event.value), self.request.name, folder)
+            self._suggest()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self._suggest()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "export-cancel":
@@ -191,7 +209,11 @@ class ExportScreen(ModalScreen["ExportOutcome | None"]):
         destination = (options.output or "").rstrip(os.sep) or "."
         if status == 0:
             count = posts_phrase(len(options.paths))
-            self.dismiss(ExportOutcome(f"Exported {count} to {destination}", str(Path(destination).parent)))
+            # The folder to offer next time: one post went into the folder named; a list or a book into
+            # a folder or file named after it, inside that folder.
+            one_into_folder = len(options.paths) == 1 and options.to not in SINGLE_FILE
+            folder = destination if one_into_folder else str(Path(destination).parent)
+            self.dismiss(ExportOutcome(f"Exported {count} to {destination}", folder))
             return
         lines = worst_first(log)
         reason = f"{errors} error{'s' if errors != 1 else ''}" if errors else "a problem"

@@ -20,7 +20,11 @@ T = TypeVar("T")
 class PickScreen(ModalScreen[T | None], Generic[T]):
     """Choose one of ``items`` (label, value); dismisses with the value, or None on escape."""
 
-    BINDINGS = [Binding("escape", "dismiss_none", "Close", id="pick.close")]
+    BINDINGS = [
+        Binding("escape", "dismiss_none", "Close", id="pick.close"),
+        Binding("j", "move(1)", "Down", show=False),
+        Binding("k", "move(-1)", "Up", show=False),
+    ]
     DEFAULT_CSS = """
     PickScreen { align: center middle; }
     PickScreen > Vertical { width: 80%; max-width: 100; height: auto; max-height: 80%; border: thick $accent; background: $panel; padding: 0 1; }
@@ -49,6 +53,12 @@ class PickScreen(ModalScreen[T | None], Generic[T]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         index = int(event.option.id or 0)
         self.dismiss(self.items[index][1])
+
+    def action_move(self, step: int) -> None:
+        """j and k move as the arrows do (the list has them; vi users reach for these)."""
+        options = self.query(OptionList)
+        if options:
+            options.first().action_cursor_down() if step > 0 else options.first().action_cursor_up()
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)

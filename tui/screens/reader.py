@@ -81,8 +81,8 @@ class ReaderScreen(Screen[None]):
         Binding("ctrl+f", "search", "Search", id="search", tooltip="Search the text of every post"),
         Binding("f", "find", "Find", id="find", tooltip="Find in the article"),
         Binding("t", "toc", "Contents", id="toc", tooltip="Table of contents of the article"),
-        Binding("o", "open_link", "Open", id="open", tooltip="Open the original or a link in the browser"),
-        Binding("c", "copy", "Copy", id="copy", tooltip="Copy a link, the Markdown or the file path"),
+        Binding("o", "open_link", "Browser", id="open", show=False, tooltip="Open the original or a link in the browser"),
+        Binding("c", "copy", "Copy", id="copy", show=False, tooltip="Copy a link, the Markdown or the file path"),
         Binding("e", "export", "Export", id="export", tooltip="Export the post or the list"),
         Binding("m", "toggle_read", "Read", id="read", show=False, tooltip="Mark read / unread"),
         Binding("b", "toggle_bookmark", "Bookmark", id="bookmark", show=False, tooltip="Bookmark the post"),
@@ -92,7 +92,7 @@ class ReaderScreen(Screen[None]):
         Binding("n", "next_post", "Next", id="next", show=False, tooltip="Open the next post"),
         Binding("p", "previous_post", "Previous", id="previous", show=False, tooltip="Open the previous post"),
         Binding("backslash", "toggle_tree", "Tree", id="tree", show=False, tooltip="Show or hide the tree"),
-        Binding("escape", "go_back", "Back", id="back", show=False, tooltip="One step back"),
+        Binding("escape", "go_back", "Back", id="back", tooltip="One step back: find, article, list, tree"),
     ]  # fmt: skip
 
     def __init__(
@@ -235,7 +235,7 @@ class ReaderScreen(Screen[None]):
             self.current = None
             self.query_one(PostList).show_marked(None)
             self.query_one(ArticleView).show(None, "Select a post to read it.")
-            self._set_article_title(None)
+            self._set_article_title()
             return
         self.query_one(PostList).set_rows(self.library.posts, self.query_one(PostList).rows, keep=index)
         self.open_post(index, mark=False, position=position)
@@ -248,7 +248,7 @@ class ReaderScreen(Screen[None]):
             f"No posts in {where}. postshelf reads .md, .markdown, .html and .htm files, and .txt files "
             "that open with front matter, in a folder and every folder below it.",
         )
-        self._set_article_title(None)
+        self._set_article_title()
 
     def _tell_reloaded(self) -> None:
         """After `r`: what the rescan found, so the key is seen to have done something."""
@@ -274,8 +274,19 @@ class ReaderScreen(Screen[None]):
     def _set_list_title(self, text: str) -> None:
         self.query_one("#list-title", Label).update(Text(text))
 
-    def _set_article_title(self, meta: Meta | None) -> None:
-        self.query_one("#article-title", Label).update(Text(safe(meta.title) if meta else ""))
+    def _set_article_title(self) -> None:
+        """The article pane's title line: where the current post stands in the list (its own title is
+        right below, in the article's header)."""
+        rows = self.query_one(PostList).rows
+        text = ""
+        if self.current is not None:
+            where = (
+                f"{rows.index(self.current) + 1:,} of {len(rows):,}"
+                if self.current in rows
+                else "not in the list"
+            )
+            text = f"Article · {where}"
+        self.query_one("#article-title", Label).update(Text(text))
 
     def _show_rows(self, rows: list[int], title: str, keep: int | None = None) -> None:
         self.base_rows = rows
@@ -295,6 +306,7 @@ class ReaderScreen(Screen[None]):
         posts.set_rows(self.library.posts, rows, keep=keep if keep is not None else self._wanted)
         self._shown_count = len(rows)
         self._set_list_title(self._list_heading())
+        self._set_article_title()
 
     def _list_heading(self) -> str:
         term = self.query_one("#filter", Input).value.strip()
@@ -400,7 +412,7 @@ class ReaderScreen(Screen[None]):
         self._close_find(focus=False)
         self.query_one(ArticleView).show(message.content, empty, message.position)
         self.query_one(PostList).show_marked(message.index)
-        self._set_article_title(message.content.meta)
+        self._set_article_title()
 
     # --- state ------------------------------------------------------------------------------------------
 
@@ -510,15 +522,13 @@ class ReaderScreen(Screen[None]):
         if self._current_meta() is None:
             return
         content = self.query_one(ArticleView).content
-        links = content.links if content else []
+        items = [(f"{what}: {url}", url) for what, url in content.links] if content else []
 
         def open_it(url: str | None) -> None:
             if url:
                 self.open_in_browser(url)
 
-        self.app.push_screen(
-            PickScreen("Open in browser", [(u, u) for u in links], "This post has no links."), open_it
-        )
+        self.app.push_screen(PickScreen("Open in browser", items, "This post has no links."), open_it)
 
     @work(thread=True, group="browser")
     def open_in_browser(self, url: str) -> None:
@@ -536,9 +546,7 @@ class ReaderScreen(Screen[None]):
         content = self.query_one(ArticleView).content
         if meta is None or content is None:
             return
-        items: list[tuple[str, str]] = []
-        if content.links:
-            items.append((f"link: {content.links[0]}", content.links[0]))
+        items = [(f"{what}: {url}", url) for what, url in content.links[:2] if what != "link"]
         items.append(("Markdown of this post", content.markdown))
         items.append((f"file path: {meta.path}", meta.path))
 
@@ -561,9 +569,12 @@ class ReaderScreen(Screen[None]):
 
         if self.library is None:
             return
-        current = self._meta(self.current).path if self.current is not None else None
+        meta = self._meta(self.current) if self.current is not None else None
         rows = self.query_one(PostList).rows
-        request = ExportRequest(current, [self._meta(i).path for i in rows], self.list_title)
+        request = ExportRequest(
+            meta.path if meta else None, [self._meta(i).path for i in rows], self.list_title,
+            meta.title if meta else "",
+        )  # fmt: skip
         folder = self.store.export_folder or str(self.export_base or Path.home() / "postshelf-export")
 
         def done(outcome: ExportOutcome | None) -> None:
@@ -610,7 +621,7 @@ class ReaderScreen(Screen[None]):
             posts.focus()
         elif self.selection is not None and self.selection.kind == "search":
             self._select(self._before_search or Selection("all", "All posts", loaded=True))
-        elif focused is posts and self.query_one(CategoryTree).display:
+        elif focused is posts and self.query_one("#tree-pane").display:
             self.query_one(CategoryTree).focus()
         elif focused is posts and self.has_class("narrow"):
             self.add_class("show-tree")
@@ -654,18 +665,22 @@ class ReaderScreen(Screen[None]):
         self._apply_rows()
         if message.done < message.total:
             self._set_list_title(f"Searching {safe(message.term)}… {message.done:,}/{message.total:,}")
+        else:
+            self.query_one(PostList).focus()  # the results are what the user came for
 
 
-def _links_of(post: Post, links: list[str]) -> list[str]:
-    """Links worth opening: the original article's, the cover, then every link in the text."""
-    found: list[str] = []
+def _links_of(post: Post, links: list[str]) -> list[tuple[str, str]]:
+    """Links worth opening, each with what it is: the original article's, the cover image, then every
+    link in the text (each once)."""
+    found: list[tuple[str, str]] = []
     for key in LINK_KEYS:
         value = post.front_matter.get(key)
         if isinstance(value, str) and re.match(r"https?://", value.strip()):
-            found.append(value.strip())
+            found.append(("original", value.strip()))
     if post.meta.cover:
         from converters.html import unwrap_url
 
-        found.append(unwrap_url(post.meta.cover))  # the image itself, not a proxy's wrapper around it
-    found.extend(links)
-    return list(dict.fromkeys(found))
+        found.append(("cover image", unwrap_url(post.meta.cover)))  # the image, not a proxy's wrapper
+    found.extend(("link", url) for url in links)
+    seen: set[str] = set()
+    return [(what, url) for what, url in found if not (url in seen or seen.add(url))]

@@ -26,7 +26,7 @@ from textual.strip import Strip
 from converters.post import Meta, Problem
 
 from .. import wrap
-from ..text import display_markdown, safe
+from ..text import ZWSP, display_markdown, safe
 
 wrap.install()  # CJK text wraps between characters, not only at the few spaces it has
 
@@ -42,7 +42,7 @@ class ArticleContent:
     markdown: str
     source: str
     problems: list[Problem] = field(default_factory=list)
-    links: list[str] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (what it is, URL)
 
 
 def headings_of(markdown: str) -> list[tuple[int, str]]:
@@ -95,13 +95,17 @@ def header_renderable(meta: Meta, problems: list[Problem]) -> RenderableType:
 
 
 def layout_lines(renderables: list[RenderableType], console: Console, width: int) -> list[Strip]:
-    """The renderables as lines of at most ``width`` cells."""
+    """The renderables as lines of at most ``width`` cells, without the zero-width spaces that
+    :func:`~tui.text.display_markdown` adds to make emphasis parse (the terminal would keep them in
+    copied text)."""
     options = console.options.update_width(width)
-    return [
-        Strip(line).simplify()
-        for renderable in renderables
-        for line in console.render_lines(renderable, options, pad=False)
-    ]
+    lines = []
+    for renderable in renderables:
+        for line in console.render_lines(renderable, options, pad=False):
+            if any(ZWSP in segment.text for segment in line):
+                line = [Segment(s.text.replace(ZWSP, ""), s.style, s.control) for s in line]
+            lines.append(Strip(line).simplify())
+    return lines
 
 
 class ArticleView(ScrollView, can_focus=True):

@@ -49,6 +49,7 @@ class CategoryTree(Tree[Selection]):
         Binding("h,left", "collapse", "Collapse or go to the parent", show=False, id="tree.collapse"),
         Binding("g,home", "scroll_home", "First", show=False),
         Binding("G,end", "scroll_end", "Last", show=False),
+        Binding("enter", "select_cursor", "Expand or collapse; on a leaf, go to its posts", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -74,12 +75,10 @@ class CategoryTree(Tree[Selection]):
                 label("Uncategorized", len(library.uncategorized)),
                 Selection("uncategorized", "Uncategorized"),
             )
-        root.add(label("Tags", len(library.tags)), Selection("tags", "Tags"))
-        root.add(label("Authors", len(library.authors)), Selection("authors", "Authors"))
-        root.add(
-            label("Archive", sum(len(v) for m in library.archive.values() for v in m.values())),
-            Selection("archive", "Archive"),
-        )
+        # Each group counts the posts it lists (posts with a tag, an author, a date), as categories do.
+        root.add(label("Tags", len(self._having("tags"))), Selection("tags", "Posts with tags"))
+        root.add(label("Authors", len(self._having("authors"))), Selection("authors", "Posts with an author"))
+        root.add(label("Archive", len(self._having("archive"))), Selection("archive", "Dated posts"))
         root.add_leaf(label("Bookmarks", self.bookmark_count()), Selection("bookmarks", "Bookmarks"))
         problems = sum(1 for m in library.posts if m.problems)
         if problems:
@@ -143,13 +142,28 @@ class CategoryTree(Tree[Selection]):
                     Selection("month", f"{year}-{month:02d}", (str(year), str(month)), loaded=True),
                 )
 
+    def _having(self, kind: str) -> list[int]:
+        """The posts with a tag, an author or a date, in library order."""
+        assert self.library is not None
+        posts = self.library.posts
+        if kind == "tags":
+            return [i for i, m in enumerate(posts) if m.tags]
+        if kind == "authors":
+            return [i for i, m in enumerate(posts) if m.authors]
+        return [i for i, m in enumerate(posts) if m.date is not None]
+
     def posts_for(self, data: Selection, bookmarked: Callable[[int], bool]) -> list[int]:
         """Indexes of the posts a node stands for (newest first, as the library is sorted)."""
         library = self.library
         if library is None:
             return []
-        if data.kind in ("all", "categories", "tags", "authors", "archive"):
+        if data.kind == "all":
             return list(range(len(library.posts)))
+        if data.kind in ("tags", "authors", "archive"):
+            return self._having(data.kind)
+        if data.kind == "categories":
+            uncategorized = set(library.uncategorized)
+            return [i for i in range(len(library.posts)) if i not in uncategorized]
         if data.kind == "category" and data.category is not None:
             return data.category.all_posts()
         if data.kind == "uncategorized":

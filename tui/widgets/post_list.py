@@ -36,7 +36,7 @@ class PostList(ScrollView, can_focus=True):
         "post-list--shown",
     }
     DEFAULT_CSS = """
-    PostList { background: $surface; }
+    PostList { background: $surface; overflow-x: hidden; }
     PostList > .post-list--cursor { background: $accent 40%; }
     PostList:focus > .post-list--cursor { background: $accent; color: $text; text-style: bold; }
     PostList > .post-list--date { color: $text-muted; }
@@ -85,14 +85,15 @@ class PostList(ScrollView, can_focus=True):
         """Show ``rows`` (indexes into ``posts``), keeping the cursor on post ``keep`` when it is among them."""
         self.posts = posts
         self.rows = rows
-        self.virtual_size = Size(self.size.width, len(rows))
+        self.virtual_size = Size(0, len(rows))  # (as wide as the pane: rows are cut to it, never scrolled)
         cursor = 0
         if keep is not None:
             try:
                 cursor = rows.index(keep)
             except ValueError:
                 cursor = 0
-        self.cursor = cursor
+        with self.prevent(self.Highlighted):  # (a new list is no move of the user's: nothing to preview)
+            self.cursor = cursor
         self.scroll_to(y=max(0, cursor - self.size.height // 2), animate=False)
         self.refresh()
 
@@ -127,7 +128,7 @@ class PostList(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         row = self.scroll_offset.y + y
-        width = self.size.width
+        width = self.scrollable_content_region.width  # (never under the scrollbar)
         if row >= len(self.rows) or width <= 0:
             return Strip.blank(width, self.rich_style)
         index = self.rows[row]
@@ -145,7 +146,8 @@ class PostList(ScrollView, can_focus=True):
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         text.append("▌" if index == self.shown else " ", self.get_component_rich_style("post-list--shown"))
         text.append(
-            self.marks(index)[:2].ljust(2), self.get_component_rich_style("post-list--mark", partial=True)
+            self.marks(index)[:2].ljust(2) + " ",
+            self.get_component_rich_style("post-list--mark", partial=True),
         )
         text.append(date + " ", self.get_component_rich_style("post-list--date", partial=True))
         author_width = min(14, max(0, width // 5)) if width > 60 else 0
@@ -164,7 +166,7 @@ class PostList(ScrollView, can_focus=True):
         return strip.crop_extend(0, width, base)
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.rows))
+        self.virtual_size = Size(0, len(self.rows))
 
     def on_click(self, event: Click) -> None:
         row = self.scroll_offset.y + event.y
