@@ -31,7 +31,7 @@ from .document import Rendered, RenderOptions
 from .jsonout import dumps, feed_chunks, feed_item_text, records
 from .library import Library, SourceFile, sort_key, walk
 from .loading import open_library
-from .options import FORMATS, ConvertOptions
+from .options import FORMATS, ConvertOptions, in_shard
 from .post import Meta, Post, Problem
 from .reading import MAX_POST_BYTES, read_bytes, read_post, too_large
 from .xhtml import IMAGE_MODES, document, fragment_markup
@@ -588,9 +588,30 @@ def _zone(name: str | None) -> tzinfo | None:
         raise UsageError(str(e)) from e
 
 
-def _collect(paths: list[str], reporter: Reporter) -> tuple[list[SourceFile], bytes | None]:
-    """The files the paths name, and standard input's bytes when ``-`` is among them (None when it is
-    not, or was too large to be a post: that is reported here)."""
+def _listed_paths(args: ConvertOptions) -> list[str]:
+    """The paths on the command line, then those ``--files-from`` names (one a line, or NUL-separated)."""
+    paths = list(args.paths)
+    if args.files_from is None:
+        return paths
+    if args.files_from == "-" and "-" in paths:
+        raise UsageError("--files-from - and a post from standard input ('-') cannot share it")
+    try:
+        if args.files_from == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(args.files_from, "rb") as f:
+                data = f.read()
+    except OSError as e:
+        raise UsageError(f"--files-from {args.files_from}: {e.strerror or e}") from e
+    names = data.split(b"\0") if args.null else data.splitlines()
+    return paths + [os.fsdecode(name) for name in names if name.strip()]
+
+
+def _collect(
+    paths: list[str], reporter: Reporter, shard: tuple[int, int] | None = None
+) -> tuple[list[SourceFile], bytes | None]:
+    """The files the paths name (those of ``shard`` only), and standard input's bytes when ``-`` is among
+    them (None when it is not, or was too large to be a post: that is reported here)."""
     stdin_data = None
     if "-" in paths:
         data = sys.stdin.buffer.read(MAX_POST_BYTES + 1)  # (a bound: /dev/zero never ends)
@@ -603,6 +624,10 @@ def _collect(paths: list[str], reporter: Reporter) -> tuple[list[SourceFile], by
     sources = walk(real_paths, problems, check_txt=False)  # .txt files are checked as they are read
     for p in problems:
         reporter.problem(p)
+    if shard is not None:
+        sources = [s for s in sources if in_shard(s.path, shard)]
+        if stdin_data is not None and not in_shard("-", shard):
+            stdin_data = None
     return sources, stdin_data
 
 
@@ -619,7 +644,13 @@ def _book_title(args: ConvertOptions, filters: Filters) -> str:
 
 def cmd_convert(args: argparse.Namespace) -> int:
     """``postshelf convert``: argv's options, run."""
-    return run_convert(ConvertOptions.from_namespace(args))
+    if not args.paths and args.files_from is None:
+        raise UsageError("convert needs a PATH (or --files-from FILE)")
+    try:
+        options = ConvertOptions.from_namespace(args)
+    except ValueError as e:
+        raise UsageError(str(e)) from e
+    return run_convert(options)
 
 
 def run_convert(
@@ -637,7 +668,7 @@ def run_convert(
         raise UsageError(f"--images must be one of {', '.join(IMAGE_MODES)}")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    sources, stdin_data = _collect(args.paths, reporter)
+    sources, stdin_data = _collect(_listed_paths(args), reporter, args.shard)
     settings = Settings(fmt, zone, args.images, args.keep_proxies, not args.no_front_matter, filters)
     jobs = [Job(s.path, s.relative, None, settings, s.maybe) for s in sources]
     if stdin_data is not None:
@@ -1048,7 +1079,14 @@ def build_parser() -> argparse.ArgumentParser:
         "convert", help="convert posts to Markdown, XHTML, JSON, JSON Lines, JSON Feed or EPUB"
     )
     conv.add_argument(
-        "paths", nargs="+", metavar="PATH", help="post files and/or folders; '-' reads one post from stdin"
+        "paths", nargs="*", metavar="PATH", help="post files and/or folders; '-' reads one post from stdin"
+    )
+    conv.add_argument(
+        "--files-from", metavar="FILE", help="also convert the paths FILE names, one a line ('-': stdin)"
+    )
+    conv.add_argument("-0", "--null", action="store_true", help="--files-from separates paths with NUL bytes")
+    conv.add_argument(
+        "--shard", metavar="K/N", help="only the posts of shard K of N (by a stable hash of each path)"
     )
     conv.add_argument("--to", choices=FORMATS, default="markdown", help="output format (default: markdown)")
     conv.add_argument(

@@ -33,6 +33,9 @@ class ConvertOptions:
     dry_run: bool = False
     fail_fast: bool = False
     quiet: bool = False
+    files_from: str | None = None  # a file naming more paths, one a line ("-": standard input)
+    null: bool = False  # files_from separates paths with NUL bytes, not newlines
+    shard: tuple[int, int] | None = None  # (k, n): only the posts of shard k of n (1 <= k <= n)
 
     @classmethod
     def from_namespace(cls, args: argparse.Namespace) -> ConvertOptions:
@@ -40,9 +43,32 @@ class ConvertOptions:
         values = {f.name: getattr(args, f.name) for f in fields(cls) if hasattr(args, f.name)}
         values["paths"] = tuple(values.get("paths") or ())
         values["tag"] = tuple(values.get("tag") or ())
+        if isinstance(values.get("shard"), str):
+            values["shard"] = parse_shard(values["shard"])
         return cls(**values)
 
     @property
     def filtering(self) -> bool:
         """Whether any filter may leave posts out."""
         return bool(self.category or self.tag or self.since or self.until)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``K/N`` → (k, n); ValueError unless 1 <= k <= n."""
+    k, sep, n = text.partition("/")
+    if not sep or not k.strip().isdigit() or not n.strip().isdigit():
+        raise ValueError(f"--shard {text}: expected K/N, such as 1/4")
+    shard = int(k), int(n)
+    if not 1 <= shard[0] <= shard[1]:
+        raise ValueError(f"--shard {text}: K must be from 1 to N")
+    return shard
+
+
+def in_shard(path: str, shard: tuple[int, int]) -> bool:
+    """Whether the post at ``path`` (as named on the command line or in --files-from) belongs to shard
+    k of n: by a hash of the path that every machine computes alike, whatever its Python (not ``hash``)."""
+    import hashlib
+    import os
+
+    digest = hashlib.blake2b(os.fsencode(path), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % shard[1] == shard[0] - 1
