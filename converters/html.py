@@ -65,7 +65,17 @@ REDIRECT_KEYS = {
     "redirect_uri",
     "goto",
     "dest",
+    "destination",
+    "t",
+    "r",
+    "jump",
+    "jumpurl",
+    "out",
+    "href",
 }
+_REDIRECT_PATH = re.compile(r"(?i)track|redirect|jump|click|/go\b|/out\b|/link\b|/url\b|/r\b")
+"""Paths of tracking and redirect endpoints: there, any query value that is a whole http(s) URL is where
+the link leads (``c.duomai.com/track.php?site_id=…&t=https%3A%2F%2F…``)."""
 CHROME_TEXT = {"复制代码", "复制", "copy", "Copy", "Copy code", "代码"}
 CHROME_CLASSES = re.compile(r"\b(copy-code-btn|code-copy|copy-btn|btn-copy|hljs-copy)\b")
 CHROME_IDS = {"recommend_bottom", "article_bottom"}
@@ -173,8 +183,10 @@ def _unwrapped_once(url: str) -> str | None:
     # https://proxy.example/?http://real/x.jpg: the whole query is the URL.
     if re.match(r"(?i)https?(:|%3A)", query):
         return unquote(query) if "%3A" in query[:8].upper() else query
-    for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=False):
-        if key.lower() in REDIRECT_KEYS and re.match(r"(?i)https?://", value):
+    parts = urlsplit(url)
+    redirector = _REDIRECT_PATH.search(parts.path) is not None
+    for key, value in parse_qsl(parts.query, keep_blank_values=False):
+        if (redirector or key.lower() in REDIRECT_KEYS) and re.match(r"(?i)https?://[^/\s]", value):
             return value
     return None
 
