@@ -11,6 +11,7 @@ import gc
 import hashlib
 import marshal
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -162,6 +163,11 @@ def sort_key(meta: Meta) -> tuple[int, float, str]:
 
 _SUFFIX_KIND = {**dict.fromkeys(POST_SUFFIXES, False), **dict.fromkeys(MAYBE_SUFFIXES, True)}
 """File suffix → whether such a file is only *maybe* a post."""
+PROJECT_DOCUMENTS = re.compile(
+    r"(?i)(readme|changelog|changes|history|license|licence|contributing|code_of_conduct|security|authors)\.[a-z]+"
+)
+"""A project's own documents, found beside a blog's sources: in a folder, a post only with front matter
+(like any .txt file), so a README.md is not listed as a post; named on the command line, always read."""
 
 
 def walk(
@@ -263,6 +269,8 @@ def _walk_dir(
                 continue
             dot = name.rfind(".")
             maybe = kinds.get(name[dot:].lower()) if dot > 0 else None
+            if maybe is False and name[0] in "RrCcHhLlSsAa" and PROJECT_DOCUMENTS.fullmatch(name):
+                maybe = True
             try:
                 if maybe is None or not entry.is_file():
                     if entry.is_dir():

@@ -564,8 +564,8 @@ def build_meta(
     kind = body_kind(body)
     raw_title = fm.get("title")
     title = _text(raw_title) if raw_title not in _EMPTY else ""
-    if not title:
-        title = title_from_body(body, kind) or Path(path).stem
+    if not title:  # (from the body's first heading, or the file name: as unfit for XML as front matter)
+        title = sanitize_text(title_from_body(body, kind) or "") or sanitize_text(path_text(Path(path).stem))
     dates = []
     for keys, label in ((DATE_KEYS, "date"), (UPDATED_KEYS, "updated")):
         raw = _first(fm, keys)

@@ -360,3 +360,14 @@ def test_outputs_whose_names_differ_only_in_case_or_form_are_one_file(tmp_path: 
     assert done.stderr.count("is already the output of") == 2, done.stderr
     assert "out/a.md is already the output of src/A.md (as out/A.md: on macOS and Windows" in done.stderr
     assert len(list((tmp_path / "out").iterdir())) == 2
+
+
+def test_a_title_from_the_body_is_sanitised_too(tmp_path: Path) -> None:
+    """Found by the fuzz test: a heading of control characters became the title of an invalid XHTML."""
+    from lxml import etree
+
+    post = read_text("---\n---\n<h2>\x08标\x01题</h2><p>正文</p>", "a.md")
+    assert post.meta.title == "标题"
+    assert read_text("---\n---\n<h2>\x08</h2>", "a\x01b.md").meta.title == "ab"
+    (tmp_path / "a.md").write_text("---\n---\n<h2>\x08</h2><p>正文</p>\n", encoding="utf-8")
+    etree.fromstring(run(["convert", "a.md", "--to", "html"], tmp_path).stdout.encode())

@@ -383,3 +383,22 @@ def test_a_walk_asked_for_enough_posts_stops_after_the_folder_that_has_them(tmp_
     assert 6 <= len(some) < 24 and len(some) % 4 == 0
     assert {s.path for s in some} <= {s.path for s in everything}
     assert len(walk([str(tmp_path)], [], enough=100)) == 24
+
+
+def test_a_projects_readme_is_no_post_without_front_matter(tmp_path: Path) -> None:
+    """README.md, CHANGELOG.md, LICENSE.md beside a blog's posts are listed only with front matter (as
+    .txt files are); a Markdown post without front matter still is one, and a README named on the
+    command line is always read."""
+    from converters.library import scan_library
+
+    (tmp_path / "README.md").write_text("# My blog\n", encoding="utf-8")
+    (tmp_path / "CHANGELOG.md").write_text("- fixed\n", encoding="utf-8")
+    (tmp_path / "readme.markdown").write_text(
+        "---\ntitle: 一篇名叫 readme 的文章\n---\n正文\n", encoding="utf-8"
+    )
+    (tmp_path / "plain.md").write_text("没有前言的文章。\n", encoding="utf-8")
+    titles = sorted(m.title for m in scan_library([str(tmp_path)], use_cache=False).posts)
+    assert titles == ["plain", "一篇名叫 readme 的文章"]
+    assert [m.title for m in scan_library([str(tmp_path / "README.md")], use_cache=False).posts] == [
+        "My blog"
+    ]
