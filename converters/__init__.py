@@ -27,7 +27,8 @@ __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
-    """Import on first use (PEP 562): ``import converters.cli`` must not pay for lxml and html2text."""
+    """Import on first use (PEP 562): ``import converters`` alone loads none of the modules below (a
+    scan that never converts a post never pays for lxml and html2text)."""
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'converters' has no attribute {name!r}")

@@ -51,9 +51,13 @@ def quoteattr(text: str) -> str:
 
 
 def safe_url(url: str) -> str:
-    """Percent-encode what a URL may not hold (spaces, quotes, non-ASCII) and repair stray ``%``."""
+    """Percent-encode what a URL may not hold (spaces, quotes, non-ASCII, a second ``#``) and repair
+    stray ``%``: every URL written into XHTML is then a valid URI (``…/#/zh-CN/x#y`` and ``a.html##1``
+    are real links that epubcheck rejects as written)."""
     url = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", url.strip())
-    return quote(url, safe=_URL_SAFE)
+    base, hash_mark, fragment = url.partition("#")
+    encoded = quote(base, safe=_URL_SAFE.replace("#", ""))
+    return encoded + hash_mark + quote(fragment, safe=_URL_SAFE.replace("#", "")) if hash_mark else encoded
 
 
 def _is_remote(url: str) -> bool:

@@ -35,5 +35,11 @@ def corpus() -> Path:
     return CORPUS
 
 
+@pytest.fixture
+def corpus_or_none() -> Path | None:
+    """../shared/corpus when it is here, for tests that take it as extra input."""
+    return CORPUS if CORPUS.is_dir() else None
+
+
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("TZ", "UTC")
