@@ -9,6 +9,9 @@ The small public API; everything else is an implementation detail of the modules
     record(rendered, "hello.md")                        # the postshelf.post/1 JSON record
     records([(r, "a.md"), (r2, "b.md")])                # many at once: ~25 % faster (each step for all)
     library = scan_library(["source/_posts"])           # metadata of a folder, cached
+    settings = settings_for(ConvertOptions(paths=(), to="jsonl"))
+    convert_path("a.md", settings).text                 # one post in any format: map it over paths
+    run_convert(ConvertOptions(paths=("archive",), to="epub", output="a.epub"))   # what `convert` does
 """
 
 from importlib import import_module
@@ -20,6 +23,8 @@ _EXPORTS = {
     "html_to_markdown": "markdown", "Meta": "post", "Post": "post", "Problem": "post",
     "read_head": "reading", "read_post": "reading", "read_text": "reading",
     "fragment_markup": "xhtml",
+    "ConvertOptions": "options", "Settings": "cli", "Result": "cli", "convert_path": "cli", "settings_for": "cli",
+    "run_convert": "cli",
 }  # fmt: skip
 # (not xhtml's ``document``: once imported, the submodule converters.document takes that name, and which
 # one ``from converters import document`` gave would depend on what was imported before)

@@ -642,6 +642,24 @@ def _book_title(args: ConvertOptions, filters: Filters) -> str:
     return "postshelf"
 
 
+def settings_for(options: ConvertOptions) -> Settings:
+    """What converting one post needs of a run's options: small, picklable, the same for every post."""
+    zone = _zone(options.timezone)
+    front_matter = not options.no_front_matter
+    filters = _parse_filters(options, zone)
+    return Settings(options.to, zone, options.images, options.keep_proxies, front_matter, filters)
+
+
+def convert_path(path: str, settings: Settings, relative: str | None = None) -> Result:
+    """Read and convert one post file: the per-post function behind every run, for a batch engine to map
+    over paths (a Dask bag, a Spark RDD). Module-level and free of global state, so it pickles; never
+    raises for a bad post (its problems are in the result). ``relative``: the path the outputs and the
+    JSON record name it by (default: the file's name)."""
+    relative = os.path.basename(path) if relative is None else relative
+    item = _read_job(Job(path, relative, None, settings, False))
+    return item if isinstance(item, Result) else convert_post(item, relative, settings)
+
+
 def cmd_convert(args: argparse.Namespace) -> int:
     """``postshelf convert``: argv's options, run."""
     if not args.paths and args.files_from is None:
@@ -661,15 +679,13 @@ def run_convert(
     """Run one conversion; the exit status. The reader's export calls this too, with its own reporter and
     progress callback. Raises UsageError and OutputError as the command line reports them."""
     reporter = reporter or Reporter(args.quiet)
-    zone = _zone(args.timezone)
-    filters = _parse_filters(args, zone)
-    fmt = args.to
+    settings = settings_for(args)
+    filters, fmt = settings.filters, settings.fmt
     if args.images not in IMAGE_MODES:
         raise UsageError(f"--images must be one of {', '.join(IMAGE_MODES)}")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     sources, stdin_data = _collect(_listed_paths(args), reporter, args.shard)
-    settings = Settings(fmt, zone, args.images, args.keep_proxies, not args.no_front_matter, filters)
     jobs = [Job(s.path, s.relative, None, settings, s.maybe) for s in sources]
     if stdin_data is not None:
         jobs.insert(0, Job("<stdin>", "-", stdin_data, settings))

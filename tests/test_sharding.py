@@ -79,3 +79,19 @@ def test_shard_assignment_is_stable() -> None:
     assert parse_shard("2/5") == (2, 5)
     shard_of = [next(k for k in range(1, 6) if in_shard(f"posts/{i}.md", (k, 5))) for i in range(8)]
     assert shard_of == [3, 2, 2, 1, 2, 3, 4, 2]
+
+
+def test_the_readme_dask_example_runs_on_the_local_scheduler(tmp_path: Path) -> None:
+    """The README's Dask block, as printed, over the samples: the records of `convert --to jsonl`."""
+    pytest.importorskip("dask.bag")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- dask-example -->", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    shutil.copytree(SAMPLES, tmp_path / "archive")
+    done = subprocess.run(
+        [sys.executable, "-c", block], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    by_engine = (tmp_path / "archive.jsonl").read_text(encoding="utf-8").splitlines()
+    files = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "archive").rglob("*.md"))
+    by_cli = run(["convert", *files, "--to", "jsonl"], tmp_path).stdout.decode().splitlines()
+    assert sorted(by_engine) == sorted(by_cli) and len(by_engine) == len(files)
