@@ -28,3 +28,13 @@ async def wait_for(pilot, condition: Callable[[], bool], what: str = "", seconds
 def titles(app: PostshelfApp) -> list[str]:
     posts = app.query_one(PostList)
     return [posts.posts[i].title for i in posts.rows]
+
+
+async def search_for(pilot, words: str) -> None:  # type: ignore[no-untyped-def]
+    """ctrl+f, type ``words``, enter, and wait for the results."""
+    await pilot.press("ctrl+f")
+    await pilot.pause()
+    for ch in words:
+        await pilot.press(ch)
+    await pilot.press("enter")
+    await settle(pilot)

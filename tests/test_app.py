@@ -8,7 +8,7 @@ from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
-from helpers import settle, titles, wait_for
+from helpers import search_for, settle, titles, wait_for
 from textual.widgets import Input, OptionList
 
 from tui.app import PostshelfApp
@@ -364,12 +364,7 @@ async def test_search_the_whole_library(library: Path) -> None:
     app = make_app(library)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+f")
-        await pilot.pause()
-        for ch in "canal":
-            await pilot.press(ch)
-        await pilot.press("enter")
-        await settle(pilot)
+        await search_for(pilot, "canal")
         assert titles(app) == ["Three quiet days in Kyoto"]
 
 

@@ -10,7 +10,7 @@ from datetime import timezone
 from pathlib import Path
 
 import pytest
-from helpers import settle, titles, wait_for
+from helpers import search_for, settle, titles, wait_for
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
@@ -66,6 +66,17 @@ async def move_to(pilot, title: str, wait_preview: bool = True) -> int:  # type:
     if wait_preview:
         await wait_for(pilot, lambda: app.reader.current == index, f"the preview of {title}")
     return index
+
+
+LONG_TITLE = "在终端里读长文：一次关于换行的讨论"
+
+
+async def read_long(pilot) -> ArticleView:  # type: ignore[no-untyped-def]
+    """Open the long Chinese fixture article with enter, as a reader would; its view."""
+    await move_to(pilot, LONG_TITLE)
+    await pilot.press("enter")
+    await settle(pilot)
+    return pilot.app.query_one(ArticleView)  # type: ignore[no-any-return]
 
 
 # --- 1. every character on screen ------------------------------------------------------------------------
@@ -151,10 +162,7 @@ async def test_paging_never_skips_a_line(library: Path) -> None:
     app = make_app(library)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await move_to(pilot, "在终端里读长文：一次关于换行的讨论")
-        await pilot.press("enter")
-        await settle(pilot)
-        article = app.query_one(ArticleView)
+        article = await read_long(pilot)
         height = article.scrollable_content_region.height
         tops = [article.scroll_offset.y]
         for _ in range(6):
@@ -205,12 +213,7 @@ async def test_keys_act_on_a_search_result_on_screen(library: Path) -> None:
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        await pilot.press("ctrl+f")
-        await pilot.pause()
-        for ch in "canal":
-            await pilot.press(ch)
-        await pilot.press("enter")
-        await settle(pilot)
+        await search_for(pilot, "canal")
         assert titles(app) == ["Three quiet days in Kyoto"]
         assert app.focused is app.query_one(PostList)  # the results have the focus
         await pilot.press("j")  # (the cursor rests on the only result: its preview comes)
@@ -352,12 +355,7 @@ async def test_escape_leaves_search_results(library: Path) -> None:
     app = make_app(library)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+f")
-        await pilot.pause()
-        for ch in "canal":
-            await pilot.press(ch)
-        await pilot.press("enter")
-        await settle(pilot)
+        await search_for(pilot, "canal")
         assert "Search: canal" in str(app.query_one("#list-title").render())
         await pilot.press("escape")
         assert "Search" not in str(app.query_one("#list-title").render()) and len(titles(app)) == 22
@@ -367,10 +365,7 @@ async def test_keys_work_after_a_dialog_closes(library: Path) -> None:
     app = make_app(library)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
-        await move_to(pilot, "在终端里读长文：一次关于换行的讨论")
-        await pilot.press("enter")
-        await settle(pilot)
-        article = app.query_one(ArticleView)
+        article = await read_long(pilot)
         for dialog in ("t", "o", "c", "e", "question_mark"):
             await pilot.press(dialog)
             await pilot.pause()
