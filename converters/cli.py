@@ -15,6 +15,7 @@ import itertools
 import json
 import os
 import re
+import socket
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -284,10 +285,10 @@ def _read_job(job: Job) -> Post | Result:
         post = read_bytes(data, path, settings.zone) if data is not None else read_post(path, settings.zone)
     except Exception as e:
         return _internal_error(path, relative, e)
-    if maybe and post.front_matter_format is None:
-        return Result(path, relative, None, [])
     if not post.readable:  # nothing to write: a stub would replace a good earlier output with --overwrite
         return Result(path, relative, None, list(post.problems), post.meta)
+    if maybe and post.front_matter_format is None:
+        return Result(path, relative, None, [])
     return post
 
 
@@ -417,7 +418,7 @@ def temporary_beside(folder: str | Path) -> tuple[int, str]:
     Unlike mkstemp's 0600 it gets the permissions the user's umask gives any new file, as the output
     will have; pid and counter make its name unique, O_EXCL steps over a leftover of a crashed run."""
     while True:
-        tmp = os.path.join(folder, f".postshelf-{os.getpid()}-{next(_TMP_NAMES)}.tmp")
+        tmp = os.path.join(folder, f".postshelf-{_HOST}-{os.getpid()}-{next(_TMP_NAMES)}.tmp")
         try:
             return os.open(
                 tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666
@@ -426,7 +427,10 @@ def temporary_beside(folder: str | Path) -> tuple[int, str]:
             continue
 
 
-_TMP_NAME = re.compile(r"\.postshelf-(\d+)-\d+\.tmp")
+_HOST = re.sub(r"[^A-Za-z0-9]+", "_", socket.gethostname())[:40] or "host"
+"""In temporary names: a folder shared by machines (NFS, containers) holds other hosts' work in progress,
+whose process ids mean nothing here."""
+_TMP_NAME = re.compile(r"\.postshelf-(.+)-(\d+)-\d+\.tmp")
 
 
 def remove_stale_temporaries(folder: str | Path) -> None:
@@ -438,7 +442,7 @@ def remove_stale_temporaries(folder: str | Path) -> None:
         return
     for name in names:
         m = _TMP_NAME.fullmatch(name)
-        if m is None or _alive(int(m.group(1))):
+        if m is None or m.group(1) != _HOST or _alive(int(m.group(2))):
             continue
         with contextlib.suppress(OSError):
             os.unlink(os.path.join(folder, name))
@@ -604,7 +608,8 @@ def _listed_paths(args: ConvertOptions) -> list[str]:
     except OSError as e:
         raise UsageError(f"--files-from {args.files_from}: {e.strerror or e}") from e
     names = data.split(b"\0") if args.null else data.splitlines()
-    return paths + [os.fsdecode(name) for name in names if name.strip()]
+    # (a "-" listed there is a file of that name, not standard input again: ./- says so to the walk)
+    return paths + [os.path.join(".", "-") if n == b"-" else os.fsdecode(n) for n in names if n.strip()]
 
 
 def _collect(
@@ -685,7 +690,8 @@ def run_convert(
         raise UsageError(f"--images must be one of {', '.join(IMAGE_MODES)}")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    sources, stdin_data = _collect(_listed_paths(args), reporter, args.shard)
+    listed = _listed_paths(args)
+    sources, stdin_data = _collect(listed, reporter, args.shard)
     jobs = [Job(s.path, s.relative, None, settings, s.maybe) for s in sources]
     if stdin_data is not None:
         jobs.insert(0, Job("<stdin>", "-", stdin_data, settings))
@@ -696,7 +702,7 @@ def run_convert(
     if fmt == "epub" and to_stdout:
         raise UsageError("--to epub needs -o FILE.epub")
     folder_mode = not to_stdout and fmt not in SINGLE_FILE_FORMATS and (
-        os.path.isdir(out) or out.endswith(("/", os.sep)) or total != 1 or any(os.path.isdir(p) for p in args.paths)
+        os.path.isdir(out) or out.endswith(("/", os.sep)) or total != 1 or any(os.path.isdir(p) for p in listed)
     )  # fmt: skip
     if to_stdout and fmt in SUFFIX and total > 1:
         raise UsageError(
@@ -999,7 +1005,10 @@ def _convert_epub(
         if not chapters:
             raise OutputError("no book written: not one of its posts could be converted")
         book.close()
-        place(tmp, str(out), args.overwrite)
+        try:
+            place(tmp, str(out), args.overwrite)
+        except FileExistsError:  # (made by another run while this one wrote)
+            raise OutputError(f"{out}: exists (use --overwrite to replace it)") from None
     except BaseException:
         book.abort()
         with contextlib.suppress(OSError):
@@ -1048,10 +1057,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 1 if reporter.errors else 0
 
 
-def _cell(text: str) -> str:
-    """One field of a line for a terminal or a script: valid text (see ``path_text``), no control
-    characters (ESC, tabs, newlines) or bidi controls: each becomes a space."""
-    return "".join(" " if not ch.isprintable() or ch == "\t" else ch for ch in path_text(text))
+_cell = _one_line  # (one field of a line: the same rule)
 
 
 def cmd_categories(args: argparse.Namespace) -> int:

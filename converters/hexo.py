@@ -14,12 +14,13 @@ from pathlib import PurePosixPath
 _FENCE = re.compile(r"^([ ]{0,3})(`{3,}|~{3,})")
 # Every pattern here runs over post text, so each is linear: no tag's arguments span a line, and no
 # search runs past the next ``{%`` (an unclosed tag must cost its own line, not the rest of the post).
-_BLOCK_OPEN = re.compile(r"\{%-?[ \t]*(codeblock|code|blockquote|quote)\b([^\n]*?)-?%\}\n?")
+_TAG_ARGS = r"((?:[^\n%{]|%(?!\})|\{(?!%))*)"  # (a tag's arguments: up to its %}, never past a line or a {%)
+_BLOCK_OPEN = re.compile(rf"\{{%-?[ \t]*(codeblock|code|blockquote|quote)\b{_TAG_ARGS}%\}}\n?")
 _BLOCK_END = {
     name: re.compile(rf"\{{%-?[ \t]*end{name}[ \t]*-?%\}}\n?")
     for name in ("codeblock", "code", "blockquote", "quote")
 }
-_ASSET_IMG = re.compile(r"\{%-?[ \t]*asset_(?:img|image)[ \t]+([^\n]*?)[ \t]*-?%\}")
+_ASSET_IMG = re.compile(rf"\{{%-?[ \t]*asset_(?:img|image)[ \t]{_TAG_ARGS}%\}}")
 _RAW = re.compile(r"\{%-?[ \t]*(?:end)?raw[ \t]*-?%\}")
 _ANY_TAG = re.compile(
     r"\{%(?:[^%{]|%(?!\})|\{(?!%))*%\}|\{\{[<%](?:[^%>{}]|[%>](?!\}\})|\}(?!\})|\{(?!\{))*[%>]\}\}"
@@ -40,7 +41,7 @@ def resolve_tags(markdown: str, post_path: str) -> tuple[str, list[str]]:
             out.append(text)
             continue
         text = _resolve_blocks(text)
-        text = _ASSET_IMG.sub(lambda m: _asset_image(m.group(1), asset_dir), text)
+        text = _ASSET_IMG.sub(lambda m: _asset_image(_tag_args(m.group(1)), asset_dir), text)
         for left in _ANY_TAG.findall(text):
             warnings.append(f"template tag kept as text: {' '.join(left.split())[:60]}")
         out.append(text)
@@ -74,6 +75,12 @@ def _args(text: str) -> list[str]:
         return text.split()
 
 
+def _tag_args(text: str) -> str:
+    """A tag's arguments as matched (up to its ``%}``), without the blanks and the ``-`` of ``-%}``."""
+    text = text.strip()
+    return text[:-1].rstrip() if text.endswith("-") else text
+
+
 def _resolve_blocks(text: str) -> str:
     """Block tags (``{% codeblock %}`` … ``{% endcodeblock %}``) replaced by what they mean. Once a tag
     name has no end tag after some point, later openings of it are not searched again: an unclosed tag
@@ -90,7 +97,7 @@ def _resolve_blocks(text: str) -> str:
             unclosed.add(name)
             continue
         out.append(text[pos : opening.start()])
-        out.append(_block(name, opening.group(2), text[opening.end() : end.start()]))
+        out.append(_block(name, _tag_args(opening.group(2)), text[opening.end() : end.start()]))
         pos = end.end()
     out.append(text[pos:])
     return "".join(out)

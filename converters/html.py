@@ -286,7 +286,8 @@ MAX_ATTRIBUTES = 512
 """Attributes kept per element: libxml2 checks each new attribute against the element's others, so one
 tag of 80k attributes took 86 s to parse. No real element has a few hundred."""
 _LONG_TAG = re.compile(r"<[A-Za-z][^<>]{4096,}>")  # (never past the next <: linear)
-_ATTRIBUTE = re.compile(r"""\s+[^\s=<>/"']+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?""")
+# (from the start of a run of blanks only: tried from each blank of a long run, the pattern was quadratic)
+_ATTRIBUTE = re.compile(r"""(?<!\s)\s+[^\s=<>/"']+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?""")
 
 
 def _limit_attributes(html: str) -> str:

@@ -163,9 +163,7 @@ def sort_key(meta: Meta) -> tuple[int, float, str]:
 
 _SUFFIX_KIND = {**dict.fromkeys(POST_SUFFIXES, False), **dict.fromkeys(MAYBE_SUFFIXES, True)}
 """File suffix → whether such a file is only *maybe* a post."""
-PROJECT_DOCUMENTS = re.compile(
-    r"(?i)(readme|changelog|changes|history|license|licence|contributing|code_of_conduct|security|authors)\.[a-z]+"
-)
+PROJECT_DOCUMENTS = re.compile(r"(?i)(readme|changelog|license|licence|contributing|code_of_conduct)\.[a-z]+")
 """A project's own documents, found beside a blog's sources: in a folder, a post only with front matter
 (like any .txt file), so a README.md is not listed as a post; named on the command line, always read."""
 
@@ -269,7 +267,7 @@ def _walk_dir(
                 continue
             dot = name.rfind(".")
             maybe = kinds.get(name[dot:].lower()) if dot > 0 else None
-            if maybe is False and name[0] in "RrCcHhLlSsAa" and PROJECT_DOCUMENTS.fullmatch(name):
+            if maybe is False and name[0] in "RrCcLl" and PROJECT_DOCUMENTS.fullmatch(name):
                 maybe = True
             try:
                 if maybe is None or not entry.is_file():
@@ -454,11 +452,7 @@ def _load_cache(file: Path) -> list[Row]:
         if int(data[len(_CACHE_MAGIC) : start - 1], 16) != zlib.crc32(memoryview(data)[start:]):
             return []
         header, rows = marshal.loads(memoryview(data)[start:])
-        if (
-            header != _CACHE_HEADER
-            or not isinstance(rows, list)
-            or not all(row.__class__ is tuple and len(row) == 15 for row in rows)
-        ):
+        if header != _CACHE_HEADER or not isinstance(rows, list):
             return []
         return rows
     except Exception:  # a truncated or foreign file: marshal raises several kinds
@@ -579,7 +573,7 @@ def scan_library(
         try:
             return _scan(paths, zone, zone_key, use_cache, progress)
         except Exception:
-            if not use_cache:
+            if not use_cache or not cache_file(paths, zone_key).exists():
                 raise
             # A cache that passed its checksum and still does not fit (written by hand, or by another
             # version under the same header): scanned again without it, and written anew.
@@ -700,15 +694,17 @@ def fill_cache_in_subprocess(
     the cache: on False (it failed, or ``cancelled`` said stop) the caller simply scans by itself."""
     import subprocess
 
-    # Run from the folder that holds this package, so that `-m` imports this very package and not a
-    # `converters` folder that happens to be in the user's current directory; paths made absolute to match.
-    home = Path(__file__).resolve().parent.parent
-    command = [sys.executable, "-m", "converters.library", "--zone-key", zone_key, "--"]
-    command += [os.path.abspath(p) for p in paths]
+    # This very package, whatever folder the user is in (a `converters` folder there must not be taken
+    # for it), scanning the paths as the caller names them: the cache's rows then hold the same paths
+    # as the caller's own scan would, and its check of the cache finds them.
+    home = str(Path(__file__).resolve().parent.parent)
+    code = (
+        f"import sys; sys.path.insert(0, {home!r}); from converters.library import _main; sys.exit(_main())"
+    )
+    command = [sys.executable, "-c", code, "--zone-key", zone_key, "--", *paths]
     try:
         child = subprocess.Popen(
-            command, cwd=home, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+            command, text=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
         )  # fmt: skip
     except OSError:
         return False

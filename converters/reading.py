@@ -355,14 +355,11 @@ def oversized(value: Any) -> str | None:
     return None
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _without_surrogates(value: Any) -> Any:
     """The value with every lone surrogate in its text replaced: a title of ``"\\ud800"`` (legal JSON; YAML
     and TOML refuse it) would otherwise make every writer fail to encode the post."""
     if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
+        return SURROGATE.sub("\ufffd", value)
     if isinstance(value, dict):
         return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -682,8 +679,6 @@ def read_post(path: str | os.PathLike[str], zone: tzinfo | None = None) -> Post:
             data = _read_up_to(fd, MAX_POST_BYTES + 1)  # (a file may grow, or lie about its size)
         finally:
             os.close(fd)
-    except NotAPostFile as e:
-        return unreadable(name, [Problem(name, f"cannot read: {e}", "error")])
     except OSError as e:
         return unreadable(name, [Problem(name, f"cannot read: {e.strerror or e}", "error")])
     if len(data) > MAX_POST_BYTES:
@@ -724,8 +719,6 @@ def read_head_stamped(
                 data += _read_up_to(fd, MAX_POST_BYTES - len(data))
         finally:
             os.close(fd)
-    except NotAPostFile as e:
-        return unreadable(path, [Problem(path, f"cannot read: {e}", "error")]).meta, 0, -1
     except OSError as e:
         return unreadable(path, [Problem(path, f"cannot read: {e.strerror or e}", "error")]).meta, 0, -1
     stamp = st.st_mtime_ns

@@ -645,3 +645,24 @@ async def test_unreadable_posts_are_announced_once_per_set(tmp_path: Path) -> No
         )
         await settle(pilot)
         assert warnings()[-1] == "2 post(s) could not be read cleanly: see Problems"
+
+
+async def test_a_first_scan_elsewhere_keeps_the_paths_as_given(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opened by a relative path: the other process caches the posts under that path too, so the check
+    that follows finds them all and reads none again (it used to cache absolute paths, and rescan)."""
+    import converters.loading as loading
+
+    scans: list[list[str]] = []
+    real_scan = loading.scan_library
+    monkeypatch.setattr(
+        loading, "scan_library", lambda paths, *a, **k: scans.append(paths) or real_scan(paths, *a, **k)
+    )
+    monkeypatch.setattr(loading, "SCAN_ELSEWHERE_FROM", 5)
+    monkeypatch.chdir(library.parent)
+    app = PostshelfApp([library.name], zone=None, zone_key="local", use_cache=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert scans == [] and len(titles(app)) == 21
+        assert all(not Path(m.path).is_absolute() for m in app.reader.library.posts)  # type: ignore[union-attr]

@@ -322,10 +322,14 @@ def test_a_killed_run_leaves_no_worker_behind_and_its_leftovers_are_cleared(tmp_
         time.sleep(0.05)
     else:
         pytest.fail("a worker outlived its killed parent")
-    (out / f".postshelf-{run_.pid}-7.tmp").write_text("left by the killed run")
+    from converters.cli import _HOST
+
+    (out / f".postshelf-{_HOST}-{run_.pid}-7.tmp").write_text("left by the killed run")
+    elsewhere = out / f".postshelf-another_machine-{run_.pid}-7.tmp"  # (a shared folder: not ours to judge)
+    elsewhere.write_text("another host's work in progress")
     done = run(["convert", "lib", "-o", "out", "--overwrite"], tmp_path, seconds=120)
     assert done.returncode == 0, done.stderr
-    assert not list(out.glob(".postshelf-*.tmp"))
+    assert list(out.glob(".postshelf-*.tmp")) == [elsewhere]
 
 
 @pytest.mark.parametrize("name", ["CON", "NUL.txt", "Lpt1", "COM¹.md", "conin$.md", "CONOUT$", "nul.tar.gz"])
@@ -358,3 +362,33 @@ def test_a_title_from_the_body_is_sanitised_too(tmp_path: Path) -> None:
     assert read_text("---\n---\n<h2>\x08</h2>", "a\x01b.md").meta.title == "ab"
     (tmp_path / "a.md").write_text("---\n---\n<h2>\x08</h2><p>正文</p>\n", encoding="utf-8")
     etree.fromstring(run(["convert", "a.md", "--to", "html"], tmp_path).stdout.encode())
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{% asset_img " + " " * 20_000 + "x",  # (was cubic: 5,000 blanks took over a minute)
+        "{% codeblock " + "a" * 300_000,  # (an unclosed opening scanned its line for every %})
+        "<a" + " " * 40_000 + "=x>t</a>",  # (the attribute count tried every blank of a run)
+    ],
+)
+def test_patterns_found_by_review_are_linear(body: str) -> None:
+    import time
+
+    start = time.perf_counter()
+    read_text("---\ntitle: t\n---\n" + body, "a.md")
+    from converters.document import Rendered
+
+    Rendered(read_text("---\ntitle: t\n---\n" + body, "a.md")).markdown  # noqa: B018
+    assert time.perf_counter() - start < 2.0
+
+
+def test_the_readers_emphasis_display_is_linear_and_nests() -> None:
+    import time
+
+    from tui.text import display_markdown
+
+    start = time.perf_counter()
+    display_markdown("<strong>" * 20_000 + "x")
+    assert time.perf_counter() - start < 1.0
+    assert display_markdown("a <em>斜<strong>粗</strong></em>") == "a *\u200b斜**\u200b粗\u200b**\u200b*"

@@ -630,3 +630,36 @@ async def test_moving_in_the_tree_keeps_the_article(library: Path) -> None:
         await pilot.pause(0.3)
         await settle(pilot)
         assert app.reader.current == shown
+
+
+async def test_notifications_show_post_text_literally(tmp_path: Path) -> None:
+    """A title of markup, bookmarked: the message shows it as written (a screen's notify asks for markup)."""
+    root = tmp_path / "markup"
+    root.mkdir()
+    (root / "a.md").write_text('---\ntitle: "[/b] [@click=app.quit]boom[/]"\n---\n正文\n', encoding="utf-8")
+    app = make_app(root)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await wait_for(pilot, lambda: app.reader.current == 0, "the first post")
+        await pilot.press("b")
+        await pilot.pause()
+        assert app.is_running
+        assert any(
+            n.message == "Bookmarked: [/b] [@click=app.quit]boom[/]" and not n.markup
+            for n in app._notifications
+        )
+
+
+async def test_rescan_reports_a_post_added_since_the_cache(library: Path) -> None:
+    """With the cache on: r checks the files, not the cache's older view, and says what came."""
+    from converters.library import scan_library
+
+    scan_library([str(library)], timezone.utc, "local")
+    app = PostshelfApp([str(library)], zone=timezone.utc, use_cache=True)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        (library / "new.md").write_text("---\ntitle: 新\ndate: 2030-01-01\n---\n正文\n", encoding="utf-8")
+        await pilot.press("r")
+        await settle(pilot)
+        told = [n.message for n in app._notifications if n.message.startswith("Rescanned")]
+        assert told == ["Rescanned: 23 posts (1 new, 0 gone)"] and titles(app)[0] == "新"

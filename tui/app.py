@@ -74,8 +74,9 @@ class PostshelfApp(App[None]):
         self.call_after_refresh(self.warm_up)
 
     def notify(self, message: str, *, markup: bool = False, **kwargs: object) -> None:  # type: ignore[override]
-        """Notifications carry paths and post text: plain text unless a caller asks for markup."""
-        super().notify(message, markup=markup, **kwargs)  # type: ignore[arg-type]
+        """Notifications carry paths and post text: always plain text. (A widget's or screen's ``notify``
+        passes ``markup=True`` on its way here; none of ours is markup.)"""
+        super().notify(message, markup=False, **kwargs)  # type: ignore[arg-type]
 
     def get_key_display(self, binding: Binding) -> str:
         """The footer writes keys as help and the README do (``ctrl+f``, not ``^f``)."""

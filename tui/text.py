@@ -48,12 +48,21 @@ def display_markdown(markdown: str) -> str:
         return markdown
     out = []
     for chunk, is_code in split_fences(markdown):
-        out.append(chunk if is_code else _INLINE.sub(_inline, chunk))
+        if not is_code:
+            for _ in range(3):  # <em>a <strong>b</strong></em>: the outer level first, then the inner
+                chunk, count = _INLINE.subn(_inline, chunk)
+                if not count or "<" not in chunk:
+                    break
+        out.append(chunk)
     return "".join(out)
 
 
 _INLINE = re.compile(
-    r"(`+).*?\1|<(strong|em|del)>(.+?)</\2>|<br\s*/?>|</?(?:sub|sup|kbd|u|ins|mark|s)>", re.S
+    # (the emphasized text never runs past another tag of its own kind: an unclosed one costs its own
+    # stretch, not the rest of the post; nested kinds are taken a level at a time, see display_markdown)
+    r"(`+).*?\1|<(strong|em|del)>((?:[^<]|<(?!/?\2>))+?)</\2>|<br\s*/?>"
+    r"|</?(?:sub|sup|kbd|u|ins|mark|s)>",
+    re.S,
 )
 
 

@@ -67,6 +67,7 @@ class ArticleReady(Message):
 
 @dataclass
 class SearchProgress(Message):
+    library: Library  # (the indexes are into this one: a search of a library since replaced is dropped)
     term: str
     results: list[int]
     done: int
@@ -207,7 +208,8 @@ class ReaderScreen(Screen[None]):
             self.library is not None and not loaded.library.changed and not loaded.error
         ):
             self._set_list_title(self._list_heading())  # the check confirmed what the cache showed
-            self._tell_reloaded()
+            if loaded.checked:
+                self._tell_reloaded()
             return
         previous = self._meta(self.current).path if self.current is not None else None
         self.library = loaded.library
@@ -340,9 +342,8 @@ class ReaderScreen(Screen[None]):
     def _select(self, data: Selection) -> None:
         self.selection = data
         self._before_search = None
-        rows = self.query_one(CategoryTree).posts_for(
-            data, lambda i: self.marks.is_bookmarked(self._meta(i).path)
-        )
+        bookmarked = self.marks.bookmarked_paths()
+        rows = self.query_one(CategoryTree).posts_for(data, lambda i: self._meta(i).path in bookmarked)
         self._show_rows(rows, data.title)
 
     def on_post_list_highlighted(self, message: PostList.Highlighted) -> None:
@@ -384,29 +385,30 @@ class ReaderScreen(Screen[None]):
         self.state.last_position = position
         self._save_state()
         self._wanted = index
-        self.convert_post(index, position)
+        self.convert_post(index, path, position)
 
     @work(thread=True, exclusive=True, group="article")
-    def convert_post(self, index: int, position: float) -> None:
+    def convert_post(self, index: int, path: str, position: float) -> None:
+        """Read and convert the post at ``path`` (post ``index`` of the library when it was asked for)."""
         from converters.document import Rendered  # lxml and html2text load with the first article
         from converters.reading import read_post
 
-        meta = self._meta(index)
-        post = read_post(meta.path, self.zone)
-        rendered = Rendered(post)
+        post = read_post(path, self.zone)
         try:
+            rendered = Rendered(post)
             markdown = rendered.markdown
             links = list(rendered.clean.links)
             problems = rendered.problems
+            found = _links_of(post, links)
         except Exception as e:  # one post that breaks the converter must not close the reader
             reason = Problem(post.path, f"could not convert: {type(e).__name__}: {e}", "error")
-            markdown, links, problems = "", [], [*post.problems, reason]
-        content = ArticleContent(post.meta, markdown, post.body, problems, _links_of(post, links))
+            markdown, found, problems = "", [], [*post.problems, reason]
+        content = ArticleContent(post.meta, markdown, post.body, problems, found)
         self.post_message(ArticleReady(index, content, position))
 
     def on_article_ready(self, message: ArticleReady) -> None:
-        if message.index != self._wanted:
-            return  # a slower conversion of a post the user has already moved away from
+        if message.index != self._wanted or self._meta(message.index).path != message.content.meta.path:
+            return  # a slower conversion of a post the user has moved away from (or of another library)
         self.current = message.index
         empty = None if message.content.markdown.strip() else "This post has no text that could be read."
         self._close_find(focus=False)
@@ -600,7 +602,7 @@ class ReaderScreen(Screen[None]):
     def action_reload(self) -> None:
         self._reloading = [m.path for m in self.library.posts] if self.library else []
         self._set_list_title("Rescanning…")
-        self.load_library()
+        self.load_library(shown=self.library)  # (checked against the files, not the cache's older view)
 
     def action_toggle_tree(self) -> None:
         self.toggle_class("show-tree")
@@ -641,11 +643,15 @@ class ReaderScreen(Screen[None]):
         from converters.reading import read_post
 
         assert self.library is not None
+        library = self.library
+        worker = get_current_worker()
         needle = term.casefold()
         results: list[int] = []
-        total = len(self.library.posts)
-        tag = re.compile(r"<[^>]+>")
-        for i, meta in enumerate(self.library.posts):
+        total = len(library.posts)
+        tag = re.compile(r"<[^<>]*>")  # (not past the next <: linear)
+        for i, meta in enumerate(library.posts):
+            if worker.is_cancelled:
+                return  # (a newer search, or a reload, took over)
             if needle in meta.title.casefold():
                 results.append(i)
             else:
@@ -653,10 +659,12 @@ class ReaderScreen(Screen[None]):
                 if needle in tag.sub("", body).casefold():
                     results.append(i)
             if i % 500 == 499:
-                self.post_message(SearchProgress(term, list(results), i + 1, total))
-        self.post_message(SearchProgress(term, results, total, total))
+                self.post_message(SearchProgress(library, term, list(results), i + 1, total))
+        self.post_message(SearchProgress(library, term, results, total, total))
 
     def on_search_progress(self, message: SearchProgress) -> None:
+        if message.library is not self.library:
+            return
         if self.selection is None or self.selection.kind != "search":
             self._before_search = self.selection
         self.selection = Selection("search", f"Search: {message.term}")
@@ -680,7 +688,11 @@ def _links_of(post: Post, links: list[str]) -> list[tuple[str, str]]:
     if post.meta.cover:
         from converters.html import unwrap_url
 
-        found.append(("cover image", unwrap_url(post.meta.cover)))  # the image, not a proxy's wrapper
+        cover = unwrap_url(post.meta.cover)  # the image, not a proxy's wrapper around it
+        if re.match(
+            r"https?://", cover
+        ):  # (never a file: URL, or text a browser launcher reads as an option)
+            found.append(("cover image", cover))
     found.extend(("link", url) for url in links)
     seen: set[str] = set()
     return [(what, url) for what, url in found if not (url in seen or seen.add(url))]
