@@ -8,6 +8,7 @@ given (default: the machine's local zone, DST-correct for that date).
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -198,6 +199,21 @@ def rfc3339(dt: datetime | None) -> str | None:
     if not dt.microsecond:
         return dt.isoformat(timespec="seconds")
     return dt.isoformat(timespec="milliseconds" if dt.microsecond % 1000 == 0 else "microseconds")
+
+
+_NAME_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})-")
+
+
+def date_from_name(path: str, zone: tzinfo | None = None) -> datetime | None:
+    """The date a file's name begins with (``2011-10-21-title.md``), at midnight in ``zone``: Jekyll's
+    rule for posts, and Hexo's with ``new_post_name: :year-:month-:day-:title.md``. None without one."""
+    m = _NAME_DATE.match(os.path.basename(path))
+    if m is None:
+        return None
+    try:
+        return _aware(datetime(int(m.group(1)), int(m.group(2)), int(m.group(3))), zone)
+    except ValueError:  # (2021-13-45-...: a name, not a date)
+        return None
 
 
 def html_datetime(dt: datetime) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .chars import SURROGATE, path_text, sanitize_text
-from .dates import parse_date
+from .dates import date_from_name, parse_date
 from .frontmatter_yaml import hexo_loader, parse_lenient, parse_simple
 from .post import BodyKind, Meta, Post, Problem
 
@@ -570,6 +570,8 @@ def build_meta(
         if reason:
             problems.append(Problem(path, f"{label}: {reason}", "warning", _key_line(part, fm, keys)))
         dates.append(value)
+    if dates[0] is None:  # no usable date in the front matter: the one the file's name begins with
+        dates[0] = date_from_name(path, zone)
     categories = fm["categories"] if "categories" in fm else fm.get("category")
     return Meta(
         path=path,

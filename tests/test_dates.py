@@ -145,3 +145,26 @@ def test_the_fast_paths_read_as_the_general_forms(text: str) -> None:
     from converters.dates import _parse_forms, _parse_text
 
     assert _outcome(_parse_text, text) == _outcome(_parse_forms, text)
+
+
+def test_a_date_from_the_file_name_when_the_front_matter_has_none() -> None:
+    """Jekyll's _posts/2011-10-21-title.md, and Hexo's :year-:month-:day-:title.md (#17 item 1): the
+    front matter's date wins; without a usable one, the name's, at midnight in the zone given."""
+    from datetime import timedelta, timezone
+
+    from converters.dates import date_from_name
+    from converters.reading import read_text
+
+    zone = timezone(timedelta(hours=8))
+    assert date_from_name("_posts/2011-10-21-hello.md", zone) == datetime(2011, 10, 21, tzinfo=zone)
+    assert date_from_name("2021-13-45-not-a-date.md") is None and date_from_name("hello.md") is None
+    named = "_posts/2011-10-21-hello.md"
+    assert read_text("---\ntitle: x\n---\nbody", named, zone).meta.date == datetime(2011, 10, 21, tzinfo=zone)
+    assert read_text("---\ndate: 2020-01-02\n---\nbody", named, zone).meta.date == datetime(
+        2020, 1, 2, tzinfo=zone
+    )
+    broken = read_text('---\ndate: "{{ date }}"\n---\nbody', named, zone)
+    assert (
+        broken.meta.date == datetime(2011, 10, 21, tzinfo=zone)
+        and "unreadable date" in broken.problems[0].message
+    )
