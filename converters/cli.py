@@ -11,13 +11,10 @@ import argparse
 import contextlib
 import errno
 import io
-import itertools
 import json
 import os
 import re
-import socket
 import sys
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -32,22 +29,28 @@ from .document import Rendered, RenderOptions
 from .jsonout import dumps, feed_chunks, feed_item_text, records
 from .library import Library, SourceFile, sort_key, walk
 from .loading import open_library
-from .options import FORMATS, ConvertOptions, in_shard
+from .options import FORMATS, SUFFIX, ConvertOptions, in_shard
+from .outputs import (
+    AtomicFile,
+    name_key,
+    output_path,
+    place,
+    remove_stale_temporaries,
+    safe_component,
+    temporary_beside,
+    write_atomic,
+)
 from .post import Meta, Post, Problem
 from .reading import MAX_POST_BYTES, read_bytes, read_post, too_large
 from .xhtml import IMAGE_MODES, document, fragment_markup
 from .yaml_out import dump_mapping
 
-SUFFIX = {"markdown": ".md", "html": ".xhtml", "json": ".json"}
 SINGLE_FILE_FORMATS = {"jsonl", "jsonfeed", "epub"}
 NORMALISED_KEYS = {
     "title", "date", "updated", "categories", "category", "tags", "tag", "author", "authors", "lastmod",
     "pubDate", "pub_date", "published", "last_modified_at", "modified",
 }  # fmt: skip
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter when PyYAML has it
-# Windows' device names, whatever the case or extension (NUL.txt is NUL), superscript digits and the
-# console's CONIN$/CONOUT$ included.
-_RESERVED_NAMES = re.compile(r"^(con|prn|aux|nul|conin\$|conout\$|(?:com|lpt)[0-9¹²³])(\..*)?$", re.I)
 
 
 class UsageError(Exception):
@@ -346,194 +349,6 @@ def _work_in_worker(chunk: list[tuple[str, str, bytes | None, bool]]) -> list[Re
             with contextlib.suppress(UnicodeEncodeError):
                 result.text = result.text.encode("utf-8")
     return results
-
-
-# --- writing ------------------------------------------------------------------------------------------------------
-
-
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
-"""A name that :func:`safe_component` would give back as it is, when it also has no ``..`` or ``__`` and
-does not end with a dot: most file names, checked without looking at each character's category."""
-
-
-def safe_component(name: str, limit: int = 200) -> str:
-    """A file-name component that is safe whatever a title says: no separators, dots-only, control
-    characters or reserved device names, at most ``limit`` bytes of UTF-8."""
-    if (
-        len(name) <= limit
-        and _PLAIN_NAME.fullmatch(name)
-        and ".." not in name
-        and "__" not in name
-        and name[-1] != "."
-        and not _RESERVED_NAMES.match(name)
-    ):
-        return name
-    return _sanitize_component(name, limit)
-
-
-def _sanitize_component(name: str, limit: int) -> str:
-    name = unicodedata.normalize("NFC", name)
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = re.sub(r'[\\/:*?"<>|]+', "_", name)
-    name = re.sub(r"_{2,}", "_", re.sub(r"\.{2,}", "_", name)).strip(" .")
-    name = ("_" + name) if name and name != name.lstrip("-") else name  # no names that read as options
-    if not name or set(name) <= {"."}:
-        name = "_"
-    if _RESERVED_NAMES.match(name):
-        name = "_" + name
-    stem, dot, suffix = name.rpartition(".")
-    if not dot or len(suffix) > 10:
-        stem, suffix = name, ""
-    while len((stem + (f".{suffix}" if suffix else "")).encode()) > limit:
-        stem = stem[:-1]
-    return stem + (f".{suffix}" if suffix else "")
-
-
-def output_path(out_dir: str, relative: str, fmt: str, folders: dict[str, str] | None = None) -> str:
-    """Where the output of the post at ``relative`` goes under ``out_dir``: the same tree, each name made
-    safe. ``folders`` remembers each source folder's output folder (a run asks for 10k files in 100)."""
-    folder, _, name = relative.replace(os.sep, "/").rpartition("/")
-    where = folders.get(folder) if folders is not None else None
-    if where is None:
-        parts = [safe_component(p) for p in folder.split("/") if p not in ("", ".", "..")]
-        where = os.path.join(out_dir, *parts)
-        if folders is not None:
-            folders[folder] = where
-    name = safe_component(name) if name not in ("", ".", "..") else "post"
-    stem = name.rsplit(".", 1)[0] if "." in name else name
-    return os.path.join(where, safe_component(stem + SUFFIX[fmt]))
-
-
-def _name_key(path: str) -> str:
-    """A path as the file systems that ignore case and Unicode form see it (macOS, Windows): two outputs
-    whose names differ only so would be one file there."""
-    return unicodedata.normalize("NFC", path).casefold()
-
-
-_TMP_NAMES = itertools.count()
-
-
-def temporary_beside(folder: str | Path) -> tuple[int, str]:
-    """A new file in ``folder`` to write an output into before renaming it into place: (fd, path).
-    Unlike mkstemp's 0600 it gets the permissions the user's umask gives any new file, as the output
-    will have; pid and counter make its name unique, O_EXCL steps over a leftover of a crashed run."""
-    while True:
-        tmp = os.path.join(folder, f".postshelf-{_HOST}-{os.getpid()}-{next(_TMP_NAMES)}.tmp")
-        try:
-            return os.open(
-                tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666
-            ), tmp
-        except FileExistsError:
-            continue
-
-
-_HOST = re.sub(r"[^A-Za-z0-9]+", "_", socket.gethostname())[:40] or "host"
-"""In temporary names: a folder shared by machines (NFS, containers) holds other hosts' work in progress,
-whose process ids mean nothing here."""
-_TMP_NAME = re.compile(r"\.postshelf-(.+)-(\d+)-\d+\.tmp")
-
-
-def remove_stale_temporaries(folder: str | Path) -> None:
-    """Remove the temporary files a killed run of ours left in ``folder``: those whose process is gone
-    (a live process's are its work in progress, whoever it is)."""
-    try:
-        names = [e.name for e in os.scandir(folder) if e.name.startswith(".postshelf-")]
-    except OSError:
-        return
-    for name in names:
-        m = _TMP_NAME.fullmatch(name)
-        if m is None or m.group(1) != _HOST or _alive(int(m.group(2))):
-            continue
-        with contextlib.suppress(OSError):
-            os.unlink(os.path.join(folder, name))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # (another user's process: alive)
-        return True
-    return True
-
-
-def place(tmp: str, path: str, overwrite: bool) -> None:
-    """Move a finished temporary file to ``path``. Unless ``overwrite``, only if no file is there at that
-    moment, whoever else writes into the folder: a hard link is made or fails as one step
-    (FileExistsError), where a check and then a rename would let a concurrent run's file be replaced."""
-    if overwrite:
-        os.replace(tmp, path)
-        return
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        os.unlink(tmp)
-        raise
-    except OSError as e:  # a file system without hard links: check, then rename (not atomic, but rare)
-        if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
-            raise
-        if os.path.lexists(path):
-            os.unlink(tmp)
-            raise FileExistsError(errno.EEXIST, "File exists", path) from None
-        os.replace(tmp, path)
-        return
-    os.unlink(tmp)
-
-
-def write_atomic(
-    path: Path | str, text: str | bytes, made: set[str] | None = None, overwrite: bool = True
-) -> None:
-    """Write through a temporary file in the same folder and move it into place (:func:`place`): a few
-    system calls (some file systems here charge ~0.1 ms of kernel time for each). ``made``: folders this
-    run has made already, so that 10k outputs in 100 folders ask the file system 100 times (and are
-    cleared of a killed run's temporary files once)."""
-    path = os.fspath(path)
-    folder = os.path.dirname(path) or "."
-    if made is None or folder not in made:
-        os.makedirs(folder, exist_ok=True)
-        if made is not None:
-            made.add(folder)
-            remove_stale_temporaries(folder)
-    data = text if isinstance(text, bytes) else text.encode("utf-8")
-    fd, tmp = temporary_beside(folder)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
-        place(tmp, path, overwrite)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-class AtomicFile:
-    """A single output file (JSON Lines, JSON Feed) that appears only when complete."""
-
-    def __init__(self, path: Path, overwrite: bool) -> None:
-        self.path = path
-        self.overwrite = overwrite
-        path.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_temporaries(path.parent)
-        fd, self.tmp = temporary_beside(path.parent)
-        self.file = os.fdopen(fd, "wb")
-
-    def write(self, text: str | bytes) -> None:
-        self.file.write(text if isinstance(text, bytes) else text.encode("utf-8"))
-
-    def commit(self) -> None:
-        self.file.close()
-        place(self.tmp, str(self.path), self.overwrite)
-
-    def discard(self) -> None:
-        with contextlib.suppress(OSError):
-            self.file.close()
-        with contextlib.suppress(OSError):
-            os.unlink(self.tmp)
 
 
 # --- the commands -----------------------------------------------------------------------------------------------
@@ -869,7 +684,7 @@ def _to_folder(
     out_dir: Path, jobs: list[Job], workers: int, reporter: Reporter, args: ConvertOptions,
     input_files: set[tuple[int, int]], progress: Any,
 ) -> None:  # fmt: skip
-    written: dict[str, str] = {}  # output name (see _name_key) → the source written there
+    written: dict[str, str] = {}  # output name (see name_key) → the source written there
     written_as: dict[str, str] = {}  # output name → the path as written
     folders: dict[str, str] = {}
     present: dict[str, frozenset[str]] = {}  # output folder → the names in it before this run wrote any
@@ -882,7 +697,7 @@ def _to_folder(
             else:
                 relative = result.relative
             target = output_path(str(out_dir), relative, args.to, folders)
-            key = _name_key(target)
+            key = name_key(target)
             problem = None
             if key in written:
                 problem = f"{target} is already the output of {written[key]}"

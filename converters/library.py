@@ -14,7 +14,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 import threading
 import zlib
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .outputs import write_atomic
 from .post import Meta, Problem
 
 if TYPE_CHECKING:
@@ -462,18 +462,8 @@ def _load_cache(file: Path) -> list[Row]:
 def _save_cache(file: Path, rows: list[Row]) -> None:
     """Written atomically; a cache that cannot be written only makes the next scan slower."""
     with contextlib.suppress(OSError, ValueError):
-        file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".scan-", suffix=".tmp")
-        try:
-            payload = marshal.dumps((_CACHE_HEADER, rows))
-            with os.fdopen(fd, "wb") as f:
-                f.write(_CACHE_MAGIC + b"%08x\n" % zlib.crc32(payload))
-                f.write(payload)
-            os.replace(tmp, file)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        payload = marshal.dumps((_CACHE_HEADER, rows))
+        write_atomic(file, _CACHE_MAGIC + b"%08x\n" % zlib.crc32(payload) + payload)
 
 
 # --- scanning -------------------------------------------------------------------------------------------------

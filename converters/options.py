@@ -10,6 +10,8 @@ import argparse
 from dataclasses import dataclass, fields
 
 FORMATS = ("markdown", "html", "json", "jsonl", "jsonfeed", "epub")
+SUFFIX = {"markdown": ".md", "html": ".xhtml", "json": ".json"}
+"""The file suffix of the formats written one file per post."""
 
 
 @dataclass(frozen=True)

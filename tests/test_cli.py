@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from converters import cli
+from converters import cli, outputs
 
 SAMPLES = Path(__file__).resolve().parents[1] / "converters" / "samples"
 SCRIPT = Path(sys.executable).parent / "postshelf"
@@ -285,17 +285,17 @@ def test_disk_full_is_a_clean_message(
     st.text(alphabet="aZ09_.- ~", min_size=1, max_size=12) | st.sampled_from(["con", "LPT1.md", "a" * 201])
 )
 def test_safe_component_skips_only_what_it_would_not_change(name: str) -> None:
-    assert cli.safe_component(name) == cli._sanitize_component(name, 200)
+    assert outputs.safe_component(name) == outputs._sanitize_component(name, 200)
 
 
 def test_safe_component() -> None:
-    assert cli.safe_component("../../etc/passwd") == "_etc_passwd"
-    assert cli.safe_component("CON") == "_CON"
-    assert cli.safe_component("a\x1b[31mb\n") == "a[31mb"
-    assert len(cli.safe_component("长" * 300 + ".md").encode()) <= 200
-    assert cli.safe_component("长" * 300 + ".md").endswith(".md")
-    assert cli.safe_component("🎉 party 🎉") == "🎉 party 🎉"
-    assert cli.safe_component("...") == "_"
+    assert outputs.safe_component("../../etc/passwd") == "_etc_passwd"
+    assert outputs.safe_component("CON") == "_CON"
+    assert outputs.safe_component("a\x1b[31mb\n") == "a[31mb"
+    assert len(outputs.safe_component("长" * 300 + ".md").encode()) <= 200
+    assert outputs.safe_component("长" * 300 + ".md").endswith(".md")
+    assert outputs.safe_component("🎉 party 🎉") == "🎉 party 🎉"
+    assert outputs.safe_component("...") == "_"
 
 
 def test_list_and_categories(posts: Path) -> None:
@@ -395,10 +395,10 @@ def test_outputs_never_replace_an_input(posts: Path) -> None:
 def test_output_paths_mirror_the_tree_with_safe_names(tmp_path: Path) -> None:
     folders: dict[str, str] = {}
     out = str(tmp_path)
-    assert cli.output_path(out, "news/2022/a.txt", "markdown", folders) == f"{out}/news/2022/a.md"
-    assert cli.output_path(out, "news/2022/b.md", "html", folders) == f"{out}/news/2022/b.xhtml"
-    assert cli.output_path(out, "../up/CON.md", "markdown") == f"{out}/up/_CON.md"
-    assert cli.output_path(out, "a<b>/x:y.md", "json") == f"{out}/a_b_/x_y.json"
+    assert outputs.output_path(out, "news/2022/a.txt", "markdown", folders) == f"{out}/news/2022/a.md"
+    assert outputs.output_path(out, "news/2022/b.md", "html", folders) == f"{out}/news/2022/b.xhtml"
+    assert outputs.output_path(out, "../up/CON.md", "markdown") == f"{out}/up/_CON.md"
+    assert outputs.output_path(out, "a<b>/x:y.md", "json") == f"{out}/a_b_/x_y.json"
     assert folders == {"news/2022": f"{out}/news/2022"}
 
 

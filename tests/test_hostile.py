@@ -285,7 +285,7 @@ def test_two_runs_into_one_folder_never_replace_each_others_files(tmp_path: Path
 
 
 def test_place_refuses_a_file_that_appeared_meanwhile(tmp_path: Path) -> None:
-    from converters.cli import place
+    from converters.outputs import place
 
     tmp, target = tmp_path / ".postshelf-1-1.tmp", tmp_path / "a.md"
     tmp.write_text("mine")
@@ -322,7 +322,7 @@ def test_a_killed_run_leaves_no_worker_behind_and_its_leftovers_are_cleared(tmp_
         time.sleep(0.05)
     else:
         pytest.fail("a worker outlived its killed parent")
-    from converters.cli import _HOST
+    from converters.outputs import _HOST
 
     (out / f".postshelf-{_HOST}-{run_.pid}-7.tmp").write_text("left by the killed run")
     elsewhere = out / f".postshelf-another_machine-{run_.pid}-7.tmp"  # (a shared folder: not ours to judge)
@@ -334,7 +334,7 @@ def test_a_killed_run_leaves_no_worker_behind_and_its_leftovers_are_cleared(tmp_
 
 @pytest.mark.parametrize("name", ["CON", "NUL.txt", "Lpt1", "COM¹.md", "conin$.md", "CONOUT$", "nul.tar.gz"])
 def test_windows_device_names_never_become_output_names(name: str) -> None:
-    from converters.cli import safe_component
+    from converters.outputs import safe_component
 
     assert safe_component(name) == "_" + name
 
