@@ -23,7 +23,7 @@ _EXPORTS = {
     "html_to_markdown": "markdown", "Meta": "post", "Post": "post", "Problem": "post",
     "read_head": "reading", "read_post": "reading", "read_text": "reading",
     "fragment_markup": "xhtml",
-    "ConvertOptions": "options", "Settings": "cli", "Result": "cli", "convert_path": "cli", "settings_for": "cli",
+    "ConvertOptions": "options", "Settings": "pipeline", "Result": "pipeline", "convert_path": "pipeline", "settings_for": "pipeline",
     "run_convert": "cli",
 }  # fmt: skip
 # (not xhtml's ``document``: once imported, the submodule converters.document takes that name, and which

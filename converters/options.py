@@ -9,6 +9,16 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, fields
 
+
+class UsageError(Exception):
+    """Bad arguments: exit status 2."""
+
+
+class OutputError(Exception):
+    """The run cannot go on (an output cannot be written at all: disk full, read-only, closed pipe; a worker
+    process killed): stop with status 1."""
+
+
 FORMATS = ("markdown", "html", "json", "jsonl", "jsonfeed", "epub")
 SUFFIX = {"markdown": ".md", "html": ".xhtml", "json": ".json"}
 """The file suffix of the formats written one file per post."""

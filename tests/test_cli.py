@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from converters import cli, outputs
+from converters import cli, outputs, pipeline
 
 SAMPLES = Path(__file__).resolve().parents[1] / "converters" / "samples"
 SCRIPT = Path(sys.executable).parent / "postshelf"
@@ -257,7 +257,7 @@ def test_a_book_none_of_whose_posts_converts_is_not_written(
     def broken(*_: object) -> list[str]:
         raise KeyError("a bug")
 
-    monkeypatch.setattr(cli, "_render", broken)
+    monkeypatch.setattr(pipeline, "_render", broken)
     book = tmp_path / "book.epub"
     assert cli.main(["convert", str(posts), "--to", "epub", "-o", str(book), "--jobs", "1"]) == 1
     err = capsys.readouterr().err

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from converters.cli import Settings, convert_post
+from converters.pipeline import Settings, convert_post
 from converters.reading import read_text
 
 FORMATS = ("markdown", "html", "json", "jsonl", "jsonfeed", "epub")

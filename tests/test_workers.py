@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from converters import cli, workers
+from converters import cli, pipeline, workers
 from converters.workers import WorkerLost, ordered_map
 
 
@@ -124,15 +124,17 @@ def test_convert_stops_cleanly_when_a_worker_dies(
         (posts / f"p{i:02d}.md").write_text(
             f"---\ntitle: Post {i}\n---\n\n<p>body {i}</p>\n", encoding="utf-8"
         )
-    work = cli._work
+    work = pipeline._work
 
-    def dies_on_p17(jobs: Iterable[cli.Job]) -> Iterator[cli.Result]:  # (workers run the module as patched)
+    def dies_on_p17(
+        jobs: Iterable[pipeline.Job],
+    ) -> Iterator[pipeline.Result]:  # (workers run the module as patched)
         jobs = list(jobs)
         if any(job.path.endswith("p17.md") for job in jobs):
             os._exit(9)
         return work(jobs)
 
-    monkeypatch.setattr(cli, "_work", dies_on_p17)
+    monkeypatch.setattr(pipeline, "_work", dies_on_p17)
     monkeypatch.setattr(
         workers, "_start_method", lambda: "fork"
     )  # (a thread left by another test: still fork)

@@ -18,13 +18,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from converters import cli
 from converters import html as html_module
-from converters.cli import Filters, Settings, convert_post, convert_posts
+from converters import pipeline
 from converters.document import Rendered, plain_text
 from converters.epub import EpubWriter, reading_order
 from converters.html import clean, parse
 from converters.jsonout import feed_chunks, feed_item_text, record, slugify
+from converters.pipeline import Filters, Settings, convert_post, convert_posts
 from converters.post import Post
 from converters.reading import read_post, read_text
 from converters.xhtml import document, fragment_markup
@@ -396,12 +396,12 @@ def test_groups_are_bounded_in_posts_and_text_and_taken_as_needed() -> None:
             taken.append(i)
             yield n
 
-    groups = cli._groups(items(), lambda n: n)
+    groups = pipeline._groups(items(), lambda n: n)
     assert next(groups) == [10, 20, 600_000]  # the next one would pass the text bound
     assert len(taken) == 4  # read only as far as needed to know that
     assert next(groups) == [500_000]
     assert next(groups) == [3_000_000]  # larger than the bound alone: a group of its own
-    assert [len(g) for g in groups] == [cli.GROUP_POSTS, 40 - cli.GROUP_POSTS]
+    assert [len(g) for g in groups] == [pipeline.GROUP_POSTS, 40 - pipeline.GROUP_POSTS]
 
 
 def test_a_post_given_twice_to_render_together_is_rendered_once() -> None:

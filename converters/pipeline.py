@@ -1,0 +1,343 @@
+"""The per-post pipeline: one post file in, its output in the chosen format and its problems out.
+
+``convert_path`` is the whole of it for one post: importable, picklable, with no global state, for a batch
+engine to map over paths. ``convert_posts`` is the same for many posts, each step taken for a group of
+them before the next (see :func:`converters.jsonout.records`), and ``_results`` spreads groups over
+worker processes. Nothing here writes a file; :mod:`converters.cli` decides where outputs go.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any, NamedTuple, TypeVar
+
+import yaml
+
+from .dates import parse_date, resolve_zone, rfc3339
+from .document import Rendered, RenderOptions
+from .jsonout import dumps, feed_item_text, records
+from .options import ConvertOptions, OutputError, UsageError
+from .post import Meta, Post, Problem
+from .reading import read_bytes, read_post
+from .xhtml import document, fragment_markup
+from .yaml_out import dump_mapping
+
+NORMALISED_KEYS = {
+    "title", "date", "updated", "categories", "category", "tags", "tag", "author", "authors", "lastmod",
+    "pubDate", "pub_date", "published", "last_modified_at", "modified",
+}  # fmt: skip
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter when PyYAML has it
+
+
+# --- options -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    category: tuple[str, ...] | None = None
+    tags: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def accepts(self, meta: Meta) -> bool:
+        if self.category and not any(p[: len(self.category)] == self.category for p in meta.categories):
+            return False
+        if self.tags and not {t.casefold() for t in meta.tags} & {t.casefold() for t in self.tags}:
+            return False
+        if self.since and (meta.date is None or meta.date < self.since):
+            return False
+        return not (self.until and (meta.date is None or meta.date > self.until))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a worker process needs to convert one post (small and picklable)."""
+
+    fmt: str
+    zone: tzinfo | None
+    images: str
+    keep_proxies: bool
+    front_matter: bool
+    filters: Filters = field(default_factory=Filters)
+
+
+@dataclass
+class Result:
+    """What converting one post gave: output text (None when filtered out or unreadable) and problems.
+    From a worker process the text comes as UTF-8 (see :func:`_work_in_worker`)."""
+
+    source: str
+    relative: str
+    text: str | bytes | None
+    problems: list[Problem]
+    meta: Meta | None = None
+
+
+# --- converting one post -------------------------------------------------------------------------------------
+
+
+def render_markdown(rendered: Rendered, with_front_matter: bool = True) -> str:
+    """The post as Markdown with normalised YAML front matter (or the bare body)."""
+    body = rendered.markdown_only()
+    if not with_front_matter:
+        return body
+    meta, fm = rendered.post.meta, rendered.post.front_matter
+    head: dict[str, Any] = {"title": meta.title}
+    if meta.date:
+        head["date"] = rfc3339(meta.date)
+    if meta.updated:
+        head["updated"] = rfc3339(meta.updated)
+    if meta.authors:
+        head["author"] = meta.authors[0] if len(meta.authors) == 1 else list(meta.authors)
+    if meta.categories:
+        head["categories"] = (
+            list(meta.categories[0]) if len(meta.categories) == 1 else [list(p) for p in meta.categories]
+        )
+    if meta.tags:
+        head["tags"] = list(meta.tags)
+    for key, value in fm.items():
+        if key not in NORMALISED_KEYS and key not in head:
+            head[key] = value
+    yaml_text = dump_mapping(head)  # PyYAML's output for the usual shapes, without its Python-side cost
+    if yaml_text is None:
+        yaml_text = yaml.dump(
+            head,
+            Dumper=_DUMPER,
+            default_flow_style=False,
+            sort_keys=False,
+            allow_unicode=True,
+            width=1_000_000,
+        ).rstrip("\n")  # only the newlines: a title's trailing no-break space is still the title's
+    return f"---\n{yaml_text}\n---\n\n{body}".rstrip("\n") + "\n"
+
+
+def convert_post(post: Post, relative: str, settings: Settings) -> Result:
+    """Render one post in the chosen format; a filtered-out post gives no text."""
+    try:
+        return _convert_together([(post, relative)], settings)[0]
+    except RecursionError:
+        return Result(
+            post.path,
+            relative,
+            None,
+            [Problem(post.path, "too deeply nested to convert", "error")],
+            post.meta,
+        )
+
+
+def convert_posts(posts: Iterable[tuple[Post, str]], settings: Settings) -> Iterator[Result]:
+    """:func:`convert_post` for several posts (each with its relative path), each step of the pipeline
+    taken for a group of them before the next (why: :func:`converters.jsonout.records`). Never raises."""
+    for group in _groups(posts, lambda item: len(item[0].body)):
+        yield from _convert_group(group, settings)
+
+
+GROUP_POSTS = 32
+GROUP_CHARS = 1_000_000
+"""Posts rendered together: at most :data:`GROUP_POSTS`, with at most this much body text between them
+unless one post alone has more. The trees of a group are held at once: 32 posts of 3 MB converted together
+took 0.9 GB, where one at a time took 0.1 GB."""
+
+T = TypeVar("T")
+
+
+def _groups(items: Iterable[T], chars: Callable[[T], int]) -> Iterator[list[T]]:
+    """``items`` in groups of consecutive ones (see :data:`GROUP_CHARS`), taken from ``items`` as they are
+    needed: a group is given out before the items after it are read."""
+    group: list[T] = []
+    size = 0
+    for item in items:
+        n = chars(item)
+        if group and (len(group) == GROUP_POSTS or size + n > GROUP_CHARS):
+            yield group
+            group, size = [], 0
+        group.append(item)
+        size += n
+    if group:
+        yield group
+
+
+def _convert_group(posts: Sequence[tuple[Post, str]], settings: Settings) -> list[Result]:
+    """Posts rendered together. Should one of them trip on the way (too deeply nested, a bug), they are
+    converted one by one instead, so that it costs only itself."""
+    try:
+        return _convert_together(posts, settings)
+    except Exception:
+        return [_convert_alone(post, relative, settings) for post, relative in posts]
+
+
+def _convert_together(posts: Sequence[tuple[Post, str]], settings: Settings) -> list[Result]:
+    """The posts' results, filtered-out ones without text; raises what the pipeline raises."""
+    options = RenderOptions(keep_proxies=settings.keep_proxies)
+    rendered = [Rendered(post, options) if settings.filters.accepts(post.meta) else None for post, _ in posts]
+    chosen = [(r, relative) for r, (_, relative) in zip(rendered, posts, strict=True) if r is not None]
+    texts = iter(_render([r for r, _ in chosen], [relative for _, relative in chosen], settings))
+    return [
+        Result(post.path, relative, next(texts), r.problems, post.meta)
+        if r is not None
+        else Result(post.path, relative, None, [], post.meta)
+        for r, (post, relative) in zip(rendered, posts, strict=True)
+    ]
+
+
+def _convert_alone(post: Post, relative: str, settings: Settings) -> Result:
+    try:
+        return convert_post(post, relative, settings)
+    except Exception as e:  # a bug must cost one post, not the run: report it with its path
+        return _internal_error(post.path, relative, e)
+
+
+def _internal_error(path: str, relative: str, error: Exception) -> Result:
+    return Result(
+        path, relative, None, [Problem(path, f"internal error: {type(error).__name__}: {error}", "error")]
+    )
+
+
+def _render(rendered: list[Rendered], relatives: list[str], settings: Settings) -> list[str]:
+    """The posts' outputs in the chosen format, each step for all of them before the next."""
+    fmt = settings.fmt
+    if fmt == "markdown":
+        Rendered.markdown_together(rendered)  # (kept by each post, for render_markdown)
+        return [render_markdown(r, settings.front_matter) for r in rendered]
+    if fmt in ("html", "epub"):
+        docs = Rendered.clean_together(rendered)
+        fragments = [fragment_markup(doc.root, settings.images) for doc in docs]  # type: ignore[arg-type]
+        if fmt == "epub":
+            return fragments
+        return [document(r.post.meta, text) for r, text in zip(rendered, fragments, strict=True)]
+    found = records(list(zip(rendered, relatives, strict=True)))
+    if fmt == "json":
+        return [dumps(rec, indent=2) + "\n" for rec in found]
+    if fmt == "jsonl":
+        return [dumps(rec) + "\n" for rec in found]
+    return [feed_item_text(rec) for rec in found]
+
+
+class Job(NamedTuple):
+    """One post to convert: where it is (or its bytes, for stdin) and how."""
+
+    path: str
+    relative: str
+    data: bytes | None
+    settings: Settings
+    maybe: bool = False  # a .txt file: a post only if it has front matter
+
+
+def _read_job(job: Job) -> Post | Result:
+    """The job's post, or its result when there is nothing to convert (a .txt file that is not a post)
+    or reading it tripped on a bug."""
+    path, relative, data, settings, maybe = job
+    try:
+        post = read_bytes(data, path, settings.zone) if data is not None else read_post(path, settings.zone)
+    except Exception as e:
+        return _internal_error(path, relative, e)
+    if not post.readable:  # nothing to write: a stub would replace a good earlier output with --overwrite
+        return Result(path, relative, None, list(post.problems), post.meta)
+    if maybe and post.front_matter_format is None:
+        return Result(path, relative, None, [])
+    return post
+
+
+def _work(jobs: Iterable[Job]) -> Iterator[Result]:
+    """Read and convert posts (which share one Settings), a group at a time. Runs in a pool process:
+    never raises."""
+    read = ((job, _read_job(job)) for job in jobs)
+    for group in _groups(read, lambda pair: len(pair[1].body) if isinstance(pair[1], Post) else 0):
+        posts = [(item, job.relative) for job, item in group if isinstance(item, Post)]
+        converted = iter(_convert_group(posts, group[0][0].settings) if posts else [])
+        yield from (next(converted) if isinstance(item, Post) else item for _, item in group)
+
+
+def _results(jobs: list[Job], workers: int) -> Iterator[Result]:
+    """Convert in order, on ``workers`` processes when there is enough work to pay for them."""
+    if workers <= 1 or len(jobs) < 16:
+        yield from _work(jobs)
+        return
+    from .workers import WorkerLost, ordered_map
+
+    # Chunks small enough that the last ones keep every worker busy to the end, large enough that a
+    # message's cost is lost in its posts' (a group, usually).
+    chunksize = max(1, min(GROUP_POSTS, len(jobs) // (workers * 8)))
+    # A run's jobs share one Settings (cmd_convert makes them so): each worker gets it once, not per job.
+    light = [(job.path, job.relative, job.data, job.maybe) for job in jobs]
+    try:
+        yield from ordered_map(
+            _work_in_worker, light, workers, chunksize, _install_settings, (jobs[0].settings,), batched=True
+        )
+    except WorkerLost as e:
+        raise OutputError(f"{e}: the run stopped, with nothing partial left") from None
+
+
+_WORKER_SETTINGS: Settings | None = None
+
+
+def _install_settings(settings: Settings) -> None:
+    global _WORKER_SETTINGS
+    _WORKER_SETTINGS = settings
+
+
+def _work_in_worker(chunk: list[tuple[str, str, bytes | None, bool]]) -> list[Result]:
+    settings = _WORKER_SETTINGS
+    assert settings is not None
+    results = list(_work(Job(path, relative, data, settings, maybe) for path, relative, data, maybe in chunk))
+    if settings.fmt == "epub":
+        return results  # (a book's chapters need their meta back)
+    for result in results:
+        if result.relative == "-":
+            continue  # (stdin's file name comes from its meta)
+        result.meta = None  # spare the pickling
+        if settings.fmt != "jsonfeed" and isinstance(result.text, str):
+            # Sent as the bytes the output will hold: the parent (which shares the two cores with the
+            # workers) then neither decodes the pickled text nor encodes it again to write it.
+            with contextlib.suppress(UnicodeEncodeError):
+                result.text = result.text.encode("utf-8")
+    return results
+
+
+def _parse_filters(args: ConvertOptions, zone: tzinfo | None) -> Filters:
+    def when(value: str | None, flag: str) -> datetime | None:
+        if value is None:
+            return None
+        dt, reason = parse_date(value, zone)
+        if dt is None:
+            raise UsageError(f"{flag}: {reason or 'empty date'}")
+        return dt
+
+    category = (
+        tuple(p.strip() for p in re.split(r"\s*[/>›]\s*", args.category) if p.strip())
+        if args.category
+        else None
+    )
+    return Filters(
+        category or None, tuple(args.tag or ()), when(args.since, "--since"), when(args.until, "--until")
+    )
+
+
+def _zone(name: str | None) -> tzinfo | None:
+    try:
+        return resolve_zone(name)
+    except ValueError as e:
+        raise UsageError(str(e)) from e
+
+
+def settings_for(options: ConvertOptions) -> Settings:
+    """What converting one post needs of a run's options: small, picklable, the same for every post."""
+    zone = _zone(options.timezone)
+    front_matter = not options.no_front_matter
+    filters = _parse_filters(options, zone)
+    return Settings(options.to, zone, options.images, options.keep_proxies, front_matter, filters)
+
+
+def convert_path(path: str, settings: Settings, relative: str | None = None) -> Result:
+    """Read and convert one post file: the per-post function behind every run, for a batch engine to map
+    over paths (a Dask bag, a Spark RDD). Module-level and free of global state, so it pickles; never
+    raises for a bad post (its problems are in the result). ``relative``: the path the outputs and the
+    JSON record name it by (default: the file's name)."""
+    relative = os.path.basename(path) if relative is None else relative
+    item = _read_job(Job(path, relative, None, settings, False))
+    return item if isinstance(item, Result) else convert_post(item, relative, settings)
