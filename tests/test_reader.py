@@ -663,3 +663,27 @@ async def test_rescan_reports_a_post_added_since_the_cache(library: Path) -> Non
         await settle(pilot)
         told = [n.message for n in app._notifications if n.message.startswith("Rescanned")]
         assert told == ["Rescanned: 23 posts (1 new, 0 gone)"] and titles(app)[0] == "新"
+
+
+async def test_the_current_post_survives_a_library_that_moves_its_index(library: Path) -> None:
+    """A rescan that adds a newer post shifts every index: the current post is found again by its path
+    at once, so a key pressed before its article is converted again acts on the same post."""
+    from converters.library import scan_library
+    from converters.loading import Loaded
+    from tui.screens.reader import LibraryLoaded
+
+    app = make_app(library)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        index = await move_to(pilot, "Three quiet days in Kyoto")
+        path = app.reader.library.posts[index].path  # type: ignore[union-attr]
+        (library / "newest.md").write_text(
+            "---\ntitle: 最新\ndate: 2031-01-01\n---\n正文\n", encoding="utf-8"
+        )
+        app.reader.post_message(
+            LibraryLoaded(Loaded(scan_library([str(library)], timezone.utc, use_cache=False), checked=True))
+        )
+        await pilot.pause()
+        assert app.reader.library.posts[app.reader.current].path == path  # type: ignore[union-attr,index]
+        await pilot.press("b")
+        assert app.reader.marks.is_bookmarked(path)

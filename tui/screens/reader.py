@@ -213,6 +213,8 @@ class ReaderScreen(Screen[None]):
             return
         previous = self._meta(self.current).path if self.current is not None else None
         self.library = loaded.library
+        # (indexes are into a library: the current post's, and a pending conversion's, move with it)
+        self.current = self._wanted = self._index_of(previous)
         self.query_one(CategoryTree).load(self.library)
         self.selection = Selection("all", "All posts", loaded=True)
         self._before_search = None
