@@ -687,3 +687,18 @@ async def test_the_current_post_survives_a_library_that_moves_its_index(library:
         assert app.reader.library.posts[app.reader.current].path == path  # type: ignore[union-attr,index]
         await pilot.press("b")
         assert app.reader.marks.is_bookmarked(path)
+
+
+async def test_find_says_which_match_is_on_screen(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await read_long(pilot)
+        await pilot.press("f", "G", "P", "T")
+        box = app.query_one("#find")
+        count = len(app.query_one(ArticleView).matches)
+        assert count > 2 and box.border_subtitle == f"1 of {count}"
+        await pilot.press("enter")
+        assert box.border_subtitle == f"2 of {count}"
+        await pilot.press("x", "y", "z")
+        assert box.border_subtitle == "not found"

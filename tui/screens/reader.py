@@ -493,12 +493,22 @@ class ReaderScreen(Screen[None]):
 
     @on(Input.Changed, "#find")
     def _find_changed(self, event: Input.Changed) -> None:
-        count = self.query_one(ArticleView).find(event.value)
-        event.input.border_subtitle = f"{count} found" if event.value else ""
+        self.query_one(ArticleView).find(event.value)
+        self._say_which_match()
 
     @on(Input.Submitted, "#find")
     def _find_next(self) -> None:
         self.query_one(ArticleView).next_match()
+        self._say_which_match()
+
+    def _say_which_match(self) -> None:
+        """``3 of 10`` under the find box: which match is on screen, of how many."""
+        article, box = self.query_one(ArticleView), self.query_one("#find", Input)
+        count = len(article.matches)
+        if not box.value:
+            box.border_subtitle = ""
+        else:
+            box.border_subtitle = f"{article.match_index + 1} of {count}" if count else "not found"
 
     def _close_find(self, focus: bool = True) -> None:
         find = self.query_one("#find", Input)
