@@ -102,7 +102,10 @@ def ordered_map(
         while given < len(chunks):
             for worker in workers.values():  # keep every worker AHEAD chunks deep
                 while len(worker.pending) < AHEAD and sent < len(chunks) and sent < given + window:
-                    worker.tasks.send(chunks[sent])
+                    try:
+                        worker.tasks.send(chunks[sent])
+                    except OSError:  # (died since its last answer: the pipe's far end is gone)
+                        raise _lost(worker) from None
                     worker.pending.append(sent)
                     sent += 1
             for conn in wait([w.results for w in workers.values() if w.pending]):
@@ -110,10 +113,7 @@ def ordered_map(
                 try:
                     ok, payload = conn.recv()
                 except (EOFError, OSError):
-                    worker.process.join(1)
-                    raise WorkerLost(
-                        f"a worker process ended ({_how_it_ended(worker.process.exitcode)})"
-                    ) from None
+                    raise _lost(worker) from None
                 if not ok:
                     raise WorkerLost(f"a worker process failed: {payload}")
                 finished[worker.pending.popleft()] = payload
@@ -125,6 +125,12 @@ def ordered_map(
             worker.stop(at_once=given < len(chunks))  # stopped early: their work is wanted no more
         for worker in workers.values():
             worker.process.join()
+
+
+def _lost(worker: _Worker) -> WorkerLost:
+    """The error for a worker found dead, saying how it ended (waiting a moment for its exit status)."""
+    worker.process.join(1)
+    return WorkerLost(f"a worker process ended ({_how_it_ended(worker.process.exitcode)})")
 
 
 def _how_it_ended(code: int | None) -> str:

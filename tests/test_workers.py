@@ -179,3 +179,16 @@ def test_workers_are_spawned_not_forked_while_another_thread_runs() -> None:
     finally:
         done.set()
         thread.join()
+
+
+def _dies_at_once(item: str) -> int:
+    os._exit(9)
+
+
+def test_a_worker_dead_before_its_next_task_is_sent_is_reported() -> None:
+    """The parent writes large tasks to a worker that has died meanwhile: the broken pipe is the worker's
+    death, reported as such (it escaped as BrokenPipeError now and then)."""
+    big = ["x" * 2_000_000] * 12
+    for _ in range(3):
+        with pytest.raises(WorkerLost, match="exit code 9"):
+            list(ordered_map(_dies_at_once, big, 2, 1))
