@@ -135,7 +135,8 @@ class Rendered:
     def problems(self) -> list[Problem]:
         found = list(self.post.problems)
         if self.post.meta.body_kind == "markdown":
-            found += [Problem(self.post.path, w, "warning") for w in self._source_markdown[1]]
+            start = self.post.body_line - 1
+            found += [Problem(self.post.path, w, "warning", start + n) for w, n in self._source_markdown[1]]
         return found
 
     @cached_property

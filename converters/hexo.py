@@ -27,23 +27,34 @@ _ANY_TAG = re.compile(
 )
 
 
-def resolve_tags(markdown: str, post_path: str) -> tuple[str, list[str]]:
-    """Resolve tag plugins outside code fences; return the Markdown and warnings about what was kept."""
-    warnings: list[str] = []
+_RESOLVED = {"codeblock", "code", "blockquote", "quote", "asset_img", "asset_image"}
+_TAG_NAME = re.compile(r"\{[{%][<%]?-?\s*/?(?:end)?([\w-]*)")
+
+
+def resolve_tags(markdown: str, post_path: str) -> tuple[str, list[tuple[str, int]]]:
+    """Resolve tag plugins outside code fences; return the Markdown and warnings about what was kept, each
+    with its line in the body (from 1)."""
+    warnings: list[tuple[str, int]] = []
     markdown = _RAW.sub("", markdown)  # Liquid removes raw/endraw even inside fences
     if "{%" not in markdown and "{{" not in markdown:
         return markdown, warnings
     chunks = split_fences(markdown)
     out = []
     asset_dir = PurePosixPath(post_path.replace("\\", "/")).stem
+    line = 1
     for text, is_code in chunks:
         if is_code:
             out.append(text)
+            line += text.count("\n")
             continue
+        for tag in _ANY_TAG.finditer(text):  # (looked for in the text as written, for its line)
+            name = _TAG_NAME.match(tag.group(0))
+            if name is None or name.group(1) not in _RESOLVED:
+                where = line + text.count("\n", 0, tag.start())
+                warnings.append((f"template tag kept as text: {' '.join(tag.group(0).split())[:60]}", where))
+        line += text.count("\n")
         text = _resolve_blocks(text)
         text = _ASSET_IMG.sub(lambda m: _asset_image(_tag_args(m.group(1)), asset_dir), text)
-        for left in _ANY_TAG.findall(text):
-            warnings.append(f"template tag kept as text: {' '.join(left.split())[:60]}")
         out.append(text)
     return "".join(out), warnings
 

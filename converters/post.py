@@ -65,6 +65,8 @@ class Post:
     front_matter_format: Literal["yaml", "toml", "json"] | None = None
     excerpt: str | None = None
     """The body before ``<!--more-->``, when the post has one."""
+    body_line: int = 1
+    """The line of the file the body starts on, for problems found in the body."""
     readable: bool = True
     """False for a file that could not be read at all: it stands in the library with its problem, and
     no writer writes anything for it."""

@@ -617,6 +617,7 @@ def read_text(
         front_matter=fm,
         front_matter_format=part.format,  # type: ignore[arg-type]
         excerpt=excerpt_of(part.body),
+        body_line=part.body_line,
     )
 
 

@@ -122,3 +122,16 @@ def test_sample_and_fixture_markdown_converts_the_same_with_either_parser() -> N
     for body in bodies:
         whole = convert_html_blocks(body, RenderOptions(), _markdown_renderer().parse(body))
         assert convert_html_blocks(body, RenderOptions()) == whole
+
+
+def test_a_kept_tag_is_reported_at_its_line_in_the_file() -> None:
+    """`path:line: warning:` as the README promises, the line counted in the file (#17 item 6)."""
+    from converters.document import Rendered
+    from converters.reading import read_text
+
+    text = "---\ntitle: t\n---\nline one\n\n{% include footer.html %}\n\n```\n{% not_this %}\n```\n{{< youtube abc >}}\n"
+    problems = [str(p) for p in Rendered(read_text(text, "a.md")).problems]
+    assert problems == [
+        "a.md:6: warning: template tag kept as text: {% include footer.html %}",
+        "a.md:11: warning: template tag kept as text: {{< youtube abc >}}",
+    ]
