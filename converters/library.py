@@ -421,7 +421,7 @@ def _meta(row: Row, fromtimestamp: Callable[..., datetime] = datetime.fromtimest
     )
 
 
-_CACHE_HEADER = ("postshelf-scan", 6, sys.version_info[:2])  # (6: dates from file names)
+_CACHE_HEADER = ("postshelf-scan", 7, sys.version_info[:2])  # (7: tab-indented YAML read)
 
 
 def _row_order(row: Row) -> tuple[int, float, str]:

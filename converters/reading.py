@@ -291,11 +291,16 @@ def _load_toml(fm: str) -> Any:
     return tomllib.loads(fm)
 
 
+_LEADING_TABS = re.compile(r"^\t+", re.M)
+
+
 def parse_front_matter(part: Split, path: str) -> tuple[dict[str, Any], list[Problem]]:
     """The front matter as a mapping; malformed front matter is reported and salvaged line by line."""
     if part.front_matter is None or not part.front_matter.strip():
         return {}, []
     fm = part.front_matter
+    if part.format == "yaml" and "\t" in fm:
+        fm = _LEADING_TABS.sub(lambda m: "  " * len(m.group(0)), fm)  # as Hexo does (YAML forbids them)
     try:
         if part.format == "yaml":
             data = parse_simple(fm)

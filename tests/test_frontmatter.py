@@ -208,3 +208,11 @@ def test_a_scalar_the_fast_path_is_sure_of_reads_as_yaml_reads_it(text: str) -> 
     if sure:
         expected = load_yaml(f"k: {text}\n")["k"]
         assert value == expected and type(value) is type(expected)
+
+
+def test_tab_indented_yaml_is_read_as_hexo_reads_it() -> None:
+    """Hexo turns each leading tab into two spaces before parsing; YAML itself forbids them (#17 item 9)."""
+    from converters.reading import read_text
+
+    post = read_text("---\ntitle: 缩进\nfoo:\n\t- a\n\t- b\ntags:\n\t- 标签\n---\n正文\n", "tabs.md")
+    assert post.front_matter["foo"] == ["a", "b"] and post.meta.tags == ("标签",) and not post.problems
