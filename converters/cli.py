@@ -21,8 +21,7 @@ from typing import Any, TextIO
 from .chars import path_text
 from .dates import rfc3339
 from .jsonout import feed_chunks
-from .library import Library, SourceFile, sort_key, walk
-from .loading import open_library
+from .library import Library, SourceFile, scan_library, sort_key, walk
 from .options import FORMATS, SUFFIX, ConvertOptions, OutputError, UsageError, in_shard
 from .outputs import (
     AtomicFile,
@@ -78,7 +77,8 @@ class Reporter:
 
 
 def _one_line(text: str) -> str:
-    """Post text (paths, YAML messages) may hold newlines or escape sequences: never pass them to a terminal."""
+    """Post text (paths, YAML messages, a field of a listed line) may hold newlines, tabs or escape
+    sequences: never pass them to a terminal or break a line with them."""
     return "".join(ch if ch.isprintable() else " " for ch in path_text(text))
 
 
@@ -314,7 +314,7 @@ def _to_file(
 ) -> None:  # fmt: skip
     if args.dry_run:
         _to_stream(io.StringIO(), fmt, jobs, workers, reporter, args, filters, progress)
-        print(_cell(str(path)))
+        print(_one_line(str(path)))
         return
     try:
         target = AtomicFile(path, args.overwrite)
@@ -370,7 +370,7 @@ def _to_folder(
                 continue
             written[key], written_as[key] = result.source, target
             if args.dry_run:
-                print(f"{_cell(result.source)}\t{_cell(target)}")
+                print(f"{_one_line(result.source)}\t{_one_line(target)}")
                 continue
             writer.write(target, result.text, result.source)
 
@@ -457,7 +457,7 @@ def _convert_epub(
         return 1
     if args.dry_run:
         for meta, _ in dated:
-            print(f"{_cell(meta.path)}\t{_cell(args.output or '')}")
+            print(f"{_one_line(meta.path)}\t{_one_line(args.output or '')}")
         return 0
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -497,10 +497,9 @@ def _scan(args: argparse.Namespace, reporter: Reporter) -> Library:
     for p in args.paths:
         if not os.path.exists(p):
             raise UsageError(f"{p}: no such file or directory")
-    *_, last = open_library(args.paths, zone, args.timezone or "local", use_cache=not args.no_cache)
-    library = last.library
-    if last.error:
-        raise OutputError(last.error)
+    # (scan_library itself: open_library's early view from the cache is for a screen, and would load the
+    # cache a second time whenever the files changed)
+    library = scan_library(args.paths, zone, zone_key=args.timezone or "local", use_cache=not args.no_cache)
     for p in library.problems:
         reporter.problem(p)
     return library
@@ -525,11 +524,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         else:
             day = meta.date.strftime("%Y-%m-%d") if meta.date else "-"
             cats = "/".join(meta.categories[0]) if meta.categories else "-"
-            out.write("\t".join(_cell(x) for x in (day, cats, meta.title, meta.path)) + "\n")
+            out.write("\t".join(_one_line(x) for x in (day, cats, meta.title, meta.path)) + "\n")
     return 1 if reporter.errors else 0
-
-
-_cell = _one_line  # (one field of a line: the same rule)
 
 
 def cmd_categories(args: argparse.Namespace) -> int:
@@ -549,11 +545,11 @@ def cmd_categories(args: argparse.Namespace) -> int:
         tree["uncategorized"] = len(library.uncategorized)
         sys.stdout.write(json.dumps(tree, ensure_ascii=False, indent=2) + "\n")
     else:
-        sys.stdout.write(f"{_cell(root.name)} ({root.total})\n")
+        sys.stdout.write(f"{_one_line(root.name)} ({root.total})\n")
         stack = [(c, 1) for c in reversed(root.sorted_children())]
         while stack:
             node, depth = stack.pop()
-            sys.stdout.write(f"{'  ' * depth}{_cell(node.name)} ({node.total})\n")
+            sys.stdout.write(f"{'  ' * depth}{_one_line(node.name)} ({node.total})\n")
             stack.extend((c, depth + 1) for c in reversed(node.sorted_children()))
         if library.uncategorized:
             sys.stdout.write(f"  (uncategorized) ({len(library.uncategorized)})\n")

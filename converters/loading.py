@@ -2,7 +2,8 @@
 
 The reader shows the cached library in its first frame and replaces it when the check finds a change; a
 large first scan fills the cache from a process of its own, on every core. This module is that policy,
-free of any UI, so the command line and the reader open a library the same way.
+free of any UI: whatever shows a library as it loads can use it (a script that only wants the result
+calls :func:`converters.library.scan_library`, which reads the cache once).
 """
 
 from __future__ import annotations

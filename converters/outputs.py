@@ -83,6 +83,9 @@ def name_key(path: str) -> str:
 
 
 _TMP_NAMES = itertools.count()
+_HOST = re.sub(r"[^A-Za-z0-9]+", "_", socket.gethostname())[:40] or "host"
+"""In temporary names: a folder shared by machines (NFS, containers) holds other hosts' work in progress,
+whose process ids mean nothing here."""
 
 
 def temporary_beside(folder: str | Path) -> tuple[int, str]:
@@ -99,9 +102,6 @@ def temporary_beside(folder: str | Path) -> tuple[int, str]:
             continue
 
 
-_HOST = re.sub(r"[^A-Za-z0-9]+", "_", socket.gethostname())[:40] or "host"
-"""In temporary names: a folder shared by machines (NFS, containers) holds other hosts' work in progress,
-whose process ids mean nothing here."""
 _TMP_NAME = re.compile(r"\.postshelf-(.+)-(\d+)-\d+\.tmp")
 
 

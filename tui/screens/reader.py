@@ -284,11 +284,10 @@ class ReaderScreen(Screen[None]):
         rows = self.query_one(PostList).rows
         text = ""
         if self.current is not None:
-            where = (
-                f"{rows.index(self.current) + 1:,} of {len(rows):,}"
-                if self.current in rows
-                else "not in the list"
-            )
+            try:
+                where = f"{rows.index(self.current) + 1:,} of {len(rows):,}"
+            except ValueError:
+                where = "not in the list"
             text = f"Article · {where}"
         self.query_one("#article-title", Label).update(Text(text))
 
@@ -348,20 +347,21 @@ class ReaderScreen(Screen[None]):
         rows = self.query_one(CategoryTree).posts_for(data, lambda i: self._meta(i).path in bookmarked)
         self._show_rows(rows, data.title)
 
+    def _cancel_preview(self) -> None:
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+            self._preview_timer = None
+
     def on_post_list_highlighted(self, message: PostList.Highlighted) -> None:
         """Preview the post under the cursor after a short pause."""
-        if self._preview_timer is not None:
-            self._preview_timer.stop()  # the cursor moved on: a pending preview is stale
-            self._preview_timer = None
+        self._cancel_preview()  # the cursor moved on: a pending preview is stale
         if message.index is None or message.index == self._wanted:
             return  # (shown, or about to be)
         index = message.index
         self._preview_timer = self.set_timer(PREVIEW_DELAY, lambda: self.open_post(index, mark=False))
 
     def on_post_list_selected(self, message: PostList.Selected) -> None:
-        if self._preview_timer is not None:
-            self._preview_timer.stop()
-            self._preview_timer = None
+        self._cancel_preview()
         self.open_post(message.index)
         self.query_one(ArticleView).focus()
 
@@ -383,9 +383,12 @@ class ReaderScreen(Screen[None]):
         path = self._meta(index).path
         if mark and self.marks.mark_read(path):
             self.query_one(PostList).refresh()
+        # (kept in memory and written as the screen goes, or with the next change of marks: not a file
+        # written each time the cursor rests on a post)
         self.state.last_post = self.marks.key(path)
         self.state.last_position = position
-        self._save_state()
+        if mark:
+            self._save_state()
         self._wanted = index
         self.convert_post(index, path, position)
 
@@ -479,9 +482,7 @@ class ReaderScreen(Screen[None]):
         if self.current is not None and self.current in posts.rows:
             posts.cursor = posts.rows.index(self.current) + delta
         if posts.highlighted is not None and posts.highlighted != self.current:
-            if self._preview_timer is not None:
-                self._preview_timer.stop()
-                self._preview_timer = None
+            self._cancel_preview()
             self.open_post(posts.highlighted)
 
     def action_find(self) -> None:
