@@ -31,7 +31,7 @@ import sys
 sys.path.insert(0, sys.argv[1])
 import converters
 assert converters.__file__.startswith(sys.argv[1]), converters.__file__
-from converters.cli import Settings, convert_post
+from converters.pipeline import Settings, convert_post
 from converters.reading import read_post
 fmt, files, run = sys.argv[2], sys.argv[5:], sys.argv[3] == "1"
 if fmt == "html2text":  # the bound, as bench_cli.py times it

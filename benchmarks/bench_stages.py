@@ -3,7 +3,7 @@
     python benchmarks/bench_stages.py [--posts 1200] [--chunk 32] [--rounds 2] [--formats markdown,jsonl,html]
 
 ``convert`` takes each step of the pipeline (parsing, cleaning, text, XHTML, Markdown) for a whole chunk
-of posts before the next step (``converters.cli.convert_posts``): a step's code then stays in the
+of posts before the next step (``converters.pipeline.convert_posts``, by ``converters.steps.run_steps``): a step's code then stays in the
 processor's caches from one post to the next, where post by post the steps evict each other. This measures
 what that is worth, with bare html2text (the issue's bound, each post read and converted) alongside.
 
@@ -25,7 +25,7 @@ from common import ROOT, bare_html2text, synthetic_library
 
 sys.path.insert(0, str(ROOT))
 
-from converters.cli import Settings, convert_post, convert_posts
+from converters.pipeline import Settings, convert_post, convert_posts
 from converters.post import Post
 from converters.reading import read_post
 

@@ -6,16 +6,15 @@ Both are computed on first use and kept, so a JSON record (which needs both) cle
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
 from .hexo import resolve_tags
-from .html import CleanDocument, clean, clean_many
-from .markdown import html_to_markdown, html_to_markdown_many
+from .html import CleanDocument, clean
+from .markdown import html_to_markdown
 from .post import Post, Problem
 
 if TYPE_CHECKING:
@@ -64,72 +63,62 @@ def _block_parser() -> MarkdownIt:
     return _new_parser().disable("inline")
 
 
-@dataclass
 class Rendered:
-    """A post with its body turned into the one clean model."""
+    """A post with its body turned into the one clean model: the clean tree and the Markdown, each made
+    on first use and kept (a JSON record needs both, from one cleaning), or given by a caller that made
+    them for a group of posts at once (:mod:`converters.pipeline`)."""
 
-    post: Post
-    options: RenderOptions = field(default_factory=RenderOptions)
+    def __init__(
+        self,
+        post: Post,
+        options: RenderOptions | None = None,
+        *,
+        clean: CleanDocument | None = None,
+        markdown: str | None = None,
+    ) -> None:
+        self.post = post
+        self.options = options or RenderOptions()
+        self._clean = clean
+        self._markdown = markdown
+        self._tokens: tuple[list[Token], dict[str, Any]] | None = None
 
     @cached_property
-    def _source_markdown(self) -> tuple[str, list[str]]:
+    def _source_markdown(self) -> tuple[str, list[tuple[str, int]]]:
         return resolve_tags(self.post.body, self.post.path)
 
-    @cached_property
     def _source_tokens(self) -> tuple[list[Token], dict[str, Any]]:
         """A Markdown body parsed once, for its HTML (:attr:`clean`) and its HTML blocks (:attr:`markdown`):
         parsing is most of markdown-it's time, and a JSON record needs both."""
-        env: dict[str, Any] = {}
-        return _markdown_renderer().parse(self._source_markdown[0], env), env
+        if self._tokens is None:
+            env: dict[str, Any] = {}
+            self._tokens = _markdown_renderer().parse(self._source_markdown[0], env), env
+        return self._tokens
 
-    @cached_property
+    @property
     def clean(self) -> CleanDocument:
         """The clean tree (for XHTML, text, images and links)."""
-        if self.post.meta.body_kind == "html":
-            return clean(self.post.body, self.options.keep_proxies)
-        md = _markdown_renderer()
-        tokens, env = self._source_tokens
-        return clean(md.renderer.render(tokens, md.options, env), self.options.keep_proxies)  # (md.render)
+        if self._clean is None:
+            self._clean = clean(self.html_source(), self.options.keep_proxies)
+        return self._clean
 
-    @cached_property
+    def html_source(self) -> str:
+        """The body as HTML, before cleaning: the post's own, or its Markdown rendered."""
+        if self.post.meta.body_kind == "html":
+            return self.post.body
+        md = _markdown_renderer()
+        tokens, env = self._source_tokens()
+        return md.renderer.render(tokens, md.options, env)  # (md.render, from the tokens kept)
+
+    @property
     def markdown(self) -> str:
         """The body as CommonMark."""
-        if self.post.meta.body_kind == "html":
-            return html_to_markdown(self.clean.root)
-        parsed = self.__dict__.get("_source_tokens")  # (the whole parse, when the HTML was asked for first)
-        return convert_html_blocks(self._source_markdown[0], self.options, parsed[0] if parsed else None)
-
-    def markdown_only(self) -> str:
-        """:attr:`markdown`, for a caller that wants nothing else: the clean tree is converted in place,
-        without a copy, and forgotten (anything asked of it afterwards cleans the body again)."""
-        if "markdown" not in self.__dict__ and self.post.meta.body_kind == "html":
-            self.__dict__["markdown"] = html_to_markdown(self.clean.root, in_place=True)
-            del self.__dict__["clean"]
-        return self.markdown
-
-    @staticmethod
-    def clean_together(rendered: Sequence[Rendered]) -> list[CleanDocument]:
-        """Each post's :attr:`clean`, their HTML bodies parsed and cleaned together
-        (:func:`converters.html.clean_many`)."""
-        todo = _distinct(r for r in rendered if "clean" not in r.__dict__ and r.post.meta.body_kind == "html")
-        for keep in sorted({r.options.keep_proxies for r in todo}):
-            group = [r for r in todo if r.options.keep_proxies == keep]
-            for r, doc in zip(group, clean_many([r.post.body for r in group], keep), strict=True):
-                r.__dict__["clean"] = doc
-        return [r.clean for r in rendered]
-
-    @staticmethod
-    def markdown_together(rendered: Sequence[Rendered]) -> list[str]:
-        """Each post's :meth:`markdown_only`, their clean trees converted together
-        (:func:`converters.markdown.html_to_markdown_many`)."""
-        todo = _distinct(
-            r for r in rendered if "markdown" not in r.__dict__ and r.post.meta.body_kind == "html"
-        )
-        trees = [doc.root for doc in Rendered.clean_together(todo)]
-        for r, markdown in zip(todo, html_to_markdown_many(trees, in_place=True), strict=True):
-            r.__dict__["markdown"] = markdown
-            del r.__dict__["clean"]
-        return [r.markdown_only() for r in rendered]
+        if self._markdown is None:
+            if self.post.meta.body_kind == "html":
+                self._markdown = html_to_markdown(self.clean.root)
+            else:
+                tokens = self._tokens[0] if self._tokens else None  # (parsed already when HTML was asked for)
+                self._markdown = convert_html_blocks(self._source_markdown[0], self.options, tokens)
+        return self._markdown
 
     @property
     def problems(self) -> list[Problem]:
@@ -169,11 +158,6 @@ class Rendered:
             )
             text = described.strip() or self.text
         return _shortened(text)
-
-
-def _distinct(rendered: Iterable[Rendered]) -> list[Rendered]:
-    """Each post once (a tree converted in place must not be converted twice)."""
-    return list({id(r): r for r in rendered}.values())
 
 
 SUMMARY_LENGTH = 200

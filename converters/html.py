@@ -10,15 +10,16 @@ The tree is lxml's; writers must not change it (they work on a copy when they ne
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from lxml import etree
 
 from .chars import UNFIT, sanitize_text
+from .steps import Step
 
 # Elements whose content is never article text.
 DROP = {
@@ -338,16 +339,15 @@ def parse(html: str) -> etree._Element:
 
 def clean(html: str, keep_proxies: bool = False) -> CleanDocument:
     """Parse and clean scraped HTML. Never raises on malformed input."""
-    return _clean_tree(parse(html), keep_proxies)
+    return clean_tree(parse(html), keep_proxies)
 
 
-def clean_many(htmls: Sequence[str], keep_proxies: bool = False) -> list[CleanDocument]:
-    """:func:`clean` for several bodies, all parsed before any is cleaned (why:
-    :func:`converters.jsonout.records`)."""
-    return [_clean_tree(root, keep_proxies) for root in [parse(html) for html in htmls]]
+def clean_steps(keep_proxies: bool = False) -> tuple[Step, Step]:
+    """:func:`clean` as two steps, for :func:`converters.steps.run_steps`."""
+    return parse, functools.partial(clean_tree, keep_proxies=keep_proxies)
 
 
-def _clean_tree(root: etree._Element, keep_proxies: bool) -> CleanDocument:
+def clean_tree(root: etree._Element, keep_proxies: bool = False) -> CleanDocument:
     """Clean a parsed body in place.
 
     The work is done by lxml's C helpers (strip_elements, strip_tags, XPath) wherever it can be: this runs

@@ -11,7 +11,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time
 from pathlib import PurePath
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 from .chars import path_text
 from .dates import rfc3339
 from .document import Rendered
-from .html import CleanDocument, unwrap_url
+from .html import unwrap_url
 from .xhtml import ImageMode, fragment_markup
 
 SCHEMA = "postshelf.post/1"
@@ -54,41 +54,16 @@ def post_id(source_path: str, rendered: Rendered) -> str:
     return "postshelf:" + hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
-def record(rendered: Rendered, source_path: str, images: ImageMode = "remote") -> dict[str, Any]:
-    """The JSON record of one post, keys in schema order."""
-    return records([(rendered, source_path)], images)[0]
-
-
-def records(posts: Sequence[tuple[Rendered, str]], images: ImageMode = "remote") -> list[dict[str, Any]]:
-    """The JSON records of several posts (each with its source path), each step taken for all of them
-    before the next: cleaning, text, XHTML, Markdown. A step's code then stays in the processor's caches
-    from one post to the next, where post by post the steps evict each other: over chunks of 32 posts,
-    ~25 % less time (``benchmarks/bench_stages.py``)."""
-    rendered = [r for r, _ in posts]
-    docs = Rendered.clean_together(rendered)
-    texts = [r.text for r in rendered]
-    summed = [(r.summary, r.counts) for r in rendered]
-    htmls = [fragment_markup(doc.root, images) for doc in docs]
-    # The Markdown last: it converts each clean tree in place (no copy), after everything else has read it
-    markdowns = Rendered.markdown_together(rendered)
-    return [
-        _record(r, path, text, html, md, doc, *counted)
-        for (r, path), text, html, md, doc, counted in zip(
-            posts, texts, htmls, markdowns, docs, summed, strict=True
-        )
-    ]
-
-
-def _record(
-    rendered: Rendered,
-    source_path: str,
-    text: str,
-    html: str,
-    markdown: str,
-    doc: CleanDocument,
-    summary: str,
-    counts: dict[str, int],
+def record(
+    rendered: Rendered, source_path: str, images: ImageMode = "remote", markdown: str | None = None
 ) -> dict[str, Any]:
+    """The JSON record of one post, keys in schema order. ``markdown``: the body's, when the caller has
+    made it already (:attr:`Rendered.markdown` otherwise)."""
+    doc = rendered.clean
+    text, summary, counts = rendered.text, rendered.summary, rendered.counts
+    html = fragment_markup(doc.root, images)
+    if markdown is None:
+        markdown = rendered.markdown
     post, meta = rendered.post, rendered.post.meta
     fm = post.front_matter
     source_path = path_text(source_path)

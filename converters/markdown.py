@@ -18,7 +18,7 @@ import copy
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import urljoin
 
 import html2text
@@ -27,6 +27,7 @@ from html2text.utils import escape_md
 from lxml import etree
 
 from .html import drop_tag, replace_with_text, text_content
+from .steps import Step, run_steps
 
 # Noncharacters are reserved for internal use and removed from input by html.sanitize_text, so they can
 # never collide with post text.
@@ -143,28 +144,53 @@ class _Holds:
 def html_to_markdown(root: etree._Element, *, in_place: bool = False) -> str:
     """Convert a clean tree (from :func:`converters.html.clean`) to CommonMark. The tree is not modified,
     unless ``in_place`` says the caller has no further use for it (which spares copying it)."""
-    return html_to_markdown_many([root], in_place=in_place)[0]
+    return str(run_steps([root if in_place else copy.deepcopy(root)], MARKDOWN_STEPS)[0])
 
 
-def html_to_markdown_many(roots: Sequence[etree._Element], *, in_place: bool = False) -> list[str]:
-    """:func:`html_to_markdown` for several trees, each step taken for all of them before the next (why:
-    :func:`converters.jsonout.records`)."""
-    trees = list(roots) if in_place else [copy.deepcopy(root) for root in roots]
-    holds = [_Holds() for _ in trees]
-    for tree, held in zip(trees, holds, strict=True):
-        _prepare(tree, held)
-    mds = [_run_html2text(tree) for tree in trees]
-    mds = [_restore_spaces(md) for md in mds]
-    mds = [_indent_list_continuations(md) for md in mds]
-    mds = [_fill_holds(md, held, ("table",)) for md, held in zip(mds, holds, strict=True)]
-    mds = [_fill_holds(md, held, ("span",)) for md, held in zip(mds, holds, strict=True)]
-    mds = [_resolve_breaks(md) for md in mds]
-    mds = [_resolve_escapes(md) for md in mds]
-    mds = [_resolve_emphasis(md) for md in mds]
-    mds = [_tidy(md) for md in mds]
-    mds = [_escape_bare_markers(md) for md in mds]
-    mds = [_fill_holds(md, held, ("code",)) for md, held in zip(mds, holds, strict=True)]
-    return [md.strip("\n") + "\n" if md.strip() else "" for md in mds]
+class _Draft:
+    """A post's Markdown on its way: the tree until html2text has read it, then the text, with the
+    placeholders still to fill."""
+
+    __slots__ = ("holds", "text", "tree")
+
+    def __init__(self, tree: etree._Element) -> None:
+        self.tree: etree._Element | None = tree
+        self.holds = _Holds()
+        self.text = ""
+
+
+def _start(tree: etree._Element) -> _Draft:
+    draft = _Draft(tree)
+    _prepare(tree, draft.holds)
+    return draft
+
+
+def _write(draft: _Draft) -> _Draft:
+    assert draft.tree is not None
+    draft.text = _run_html2text(draft.tree)
+    draft.tree = None  # (its memory goes now, not with the group)
+    return draft
+
+
+def _on_text(edit: Callable[[str], str]) -> Callable[[_Draft], _Draft]:
+    def step(draft: _Draft) -> _Draft:
+        draft.text = edit(draft.text)
+        return draft
+
+    step.__name__ = edit.__name__
+    return step
+
+
+def _filling(*kinds: str) -> Callable[[_Draft], _Draft]:
+    def step(draft: _Draft) -> _Draft:
+        draft.text = _fill_holds(draft.text, draft.holds, kinds)
+        return draft
+
+    return step
+
+
+def _finish(draft: _Draft) -> str:
+    return draft.text.strip("\n") + "\n" if draft.text.strip() else ""
 
 
 _READS_ATTRIBUTES = frozenset(("a", "img", "ol", "abbr"))
@@ -921,3 +947,21 @@ def _tidy(md: str) -> str:
 
 
 _STRAY_MARKS = re.compile(f"[{''.join(_MARK_HTML)}]")
+
+
+MARKDOWN_STEPS: tuple[Step, ...] = (
+    _start,
+    _write,
+    _on_text(_restore_spaces),
+    _on_text(_indent_list_continuations),
+    _filling("table"),
+    _filling("span"),
+    _on_text(_resolve_breaks),
+    _on_text(_resolve_escapes),
+    _on_text(_resolve_emphasis),
+    _on_text(_tidy),
+    _on_text(_escape_bare_markers),
+    _filling("code"),
+    _finish,
+)
+"""A clean tree (converted in place) to CommonMark, one step after another (see :mod:`converters.steps`)."""

@@ -2,7 +2,7 @@
 
 ``convert_path`` is the whole of it for one post: importable, picklable, with no global state, for a batch
 engine to map over paths. ``convert_posts`` is the same for many posts, each step taken for a group of
-them before the next (see :func:`converters.jsonout.records`), and ``_results`` spreads groups over
+them before the next (see :mod:`converters.steps`), and ``_results`` spreads groups over
 worker processes. Nothing here writes a file; :mod:`converters.cli` decides where outputs go.
 """
 
@@ -20,10 +20,13 @@ import yaml
 
 from .dates import parse_date, resolve_zone, rfc3339
 from .document import Rendered, RenderOptions
-from .jsonout import dumps, feed_item_text, records
+from .html import clean_steps
+from .jsonout import dumps, feed_item_text, record
+from .markdown import MARKDOWN_STEPS
 from .options import ConvertOptions, OutputError, UsageError
 from .post import Meta, Post, Problem
 from .reading import read_bytes, read_post
+from .steps import run_steps
 from .xhtml import document, fragment_markup
 from .yaml_out import dump_mapping
 
@@ -83,7 +86,7 @@ class Result:
 
 def render_markdown(rendered: Rendered, with_front_matter: bool = True) -> str:
     """The post as Markdown with normalised YAML front matter (or the bare body)."""
-    body = rendered.markdown_only()
+    body = rendered.markdown
     if not with_front_matter:
         return body
     meta, fm = rendered.post.meta, rendered.post.front_matter
@@ -132,7 +135,7 @@ def convert_post(post: Post, relative: str, settings: Settings) -> Result:
 
 def convert_posts(posts: Iterable[tuple[Post, str]], settings: Settings) -> Iterator[Result]:
     """:func:`convert_post` for several posts (each with its relative path), each step of the pipeline
-    taken for a group of them before the next (why: :func:`converters.jsonout.records`). Never raises."""
+    taken for a group of them before the next (why: :mod:`converters.steps`). Never raises."""
     for group in _groups(posts, lambda item: len(item[0].body)):
         yield from _convert_group(group, settings)
 
@@ -173,15 +176,13 @@ def _convert_group(posts: Sequence[tuple[Post, str]], settings: Settings) -> lis
 
 def _convert_together(posts: Sequence[tuple[Post, str]], settings: Settings) -> list[Result]:
     """The posts' results, filtered-out ones without text; raises what the pipeline raises."""
-    options = RenderOptions(keep_proxies=settings.keep_proxies)
-    rendered = [Rendered(post, options) if settings.filters.accepts(post.meta) else None for post, _ in posts]
-    chosen = [(r, relative) for r, (_, relative) in zip(rendered, posts, strict=True) if r is not None]
-    texts = iter(_render([r for r, _ in chosen], [relative for _, relative in chosen], settings))
+    chosen = [(post, relative) for post, relative in posts if settings.filters.accepts(post.meta)]
+    outputs = iter(_render(chosen, settings))
     return [
-        Result(post.path, relative, next(texts), r.problems, post.meta)
-        if r is not None
+        Result(post.path, relative, *next(outputs), post.meta)
+        if settings.filters.accepts(post.meta)
         else Result(post.path, relative, None, [], post.meta)
-        for r, (post, relative) in zip(rendered, posts, strict=True)
+        for post, relative in posts
     ]
 
 
@@ -198,19 +199,39 @@ def _internal_error(path: str, relative: str, error: Exception) -> Result:
     )
 
 
-def _render(rendered: list[Rendered], relatives: list[str], settings: Settings) -> list[str]:
-    """The posts' outputs in the chosen format, each step for all of them before the next."""
+def _render(posts: list[tuple[Post, str]], settings: Settings) -> list[tuple[str, list[Problem]]]:
+    """The posts' outputs in the chosen format, with their problems: the steps that clean their HTML, make
+    their Markdown and write the format, each run over the whole group (:mod:`converters.steps`)."""
+    options = RenderOptions(keep_proxies=settings.keep_proxies)
+    html = {id(post): post for post, _ in posts if post.meta.body_kind == "html"}  # (each post once)
+    cleaned = run_steps([p.body for p in html.values()], clean_steps(options.keep_proxies))
+    docs = dict(zip(html, cleaned, strict=True))
+    if settings.fmt == "markdown":  # nothing reads the trees after: they are converted in place
+        made = dict(zip(docs, run_steps([doc.root for doc in cleaned], MARKDOWN_STEPS), strict=True))
+        rendered = [Rendered(post, options, markdown=made.get(id(post))) for post, _ in posts]
+        texts = [render_markdown(r, settings.front_matter) for r in rendered]
+    else:
+        rendered = [Rendered(post, options, clean=docs.get(id(post))) for post, _ in posts]
+        texts = _written(rendered, [relative for _, relative in posts], settings)
+    return [(text, r.problems) for text, r in zip(texts, rendered, strict=True)]
+
+
+def _written(rendered: list[Rendered], relatives: list[str], settings: Settings) -> list[str]:
+    """The posts in a format made from their clean trees."""
     fmt = settings.fmt
-    if fmt == "markdown":
-        Rendered.markdown_together(rendered)  # (kept by each post, for render_markdown)
-        return [render_markdown(r, settings.front_matter) for r in rendered]
     if fmt in ("html", "epub"):
-        docs = Rendered.clean_together(rendered)
-        fragments = [fragment_markup(doc.root, settings.images) for doc in docs]  # type: ignore[arg-type]
+        fragments = [fragment_markup(r.clean.root, settings.images) for r in rendered]  # type: ignore[arg-type]
         if fmt == "epub":
             return fragments
         return [document(r.post.meta, text) for r, text in zip(rendered, fragments, strict=True)]
-    found = records(list(zip(rendered, relatives, strict=True)))
+    # A record reads the clean tree for its text, XHTML, images and links; its Markdown comes last, made
+    # from the same trees in place.
+    found = [record(r, relative, markdown="") for r, relative in zip(rendered, relatives, strict=True)]
+    trees = {id(r.post): r.clean.root for r in rendered if r.post.meta.body_kind == "html"}
+    made = dict(zip(trees, run_steps(trees.values(), MARKDOWN_STEPS), strict=True))
+    for rec, r in zip(found, rendered, strict=True):
+        markdown = made.get(id(r.post))  # (None for a Markdown post: its own, not made from a tree)
+        rec["content_markdown"] = r.markdown if markdown is None else markdown
     if fmt == "json":
         return [dumps(rec, indent=2) + "\n" for rec in found]
     if fmt == "jsonl":

@@ -257,15 +257,15 @@ def test_word_counts_by_runs_count_what_one_match_per_word_counts(text: str) -> 
     }
 
 
-def test_markdown_only_spares_the_copy_and_leaves_nothing_changed_behind(fixtures: Path) -> None:
+def test_asking_for_markdown_first_leaves_the_clean_tree_as_it_was() -> None:
     post = read_text(
         "---\ntitle: t\n---\n<p>一<strong>二</strong><br>三</p><table><tr><td>a</td></tr></table>", "p.md"
     )
     reference = Rendered(post)
-    expected = (reference.markdown, reference.text, fragment_markup(reference.clean.root, "link"))
-    consumed = Rendered(post)
-    assert consumed.markdown_only() == expected[0]
-    assert (consumed.markdown, consumed.text, fragment_markup(consumed.clean.root, "link")) == expected
+    expected = (reference.text, fragment_markup(reference.clean.root, "link"), reference.markdown)
+    markdown_first = Rendered(post)
+    markdown = markdown_first.markdown
+    assert (markdown_first.text, fragment_markup(markdown_first.clean.root, "link"), markdown) == expected
 
 
 _HTML_PIECES = ["<p>", "</p>", "<ul>", "</ul>", "<ol start=x>", "<li>", "</li>", "<a href='x'>", "</a>", "<div>",
@@ -404,13 +404,15 @@ def test_groups_are_bounded_in_posts_and_text_and_taken_as_needed() -> None:
     assert [len(g) for g in groups] == [pipeline.GROUP_POSTS, 40 - pipeline.GROUP_POSTS]
 
 
-def test_a_post_given_twice_to_render_together_is_rendered_once() -> None:
-    """Markdown converts the clean tree in place: twice would convert it again."""
+@pytest.mark.parametrize("fmt", TOGETHER_FORMATS)
+def test_a_post_given_twice_in_a_group_is_converted_alike_both_times(fmt: str) -> None:
+    """Markdown is made from the clean tree in place: converting that tree twice would mangle the second."""
     path = next(p for p in sample_posts() if read_post(p).meta.body_kind == "html")
-    twice = Rendered(read_post(path, timezone.utc))
-    alone = Rendered(read_post(path, timezone.utc))
-    assert Rendered.markdown_together([twice, twice]) == [alone.markdown] * 2
-    assert Rendered.clean_together([twice, twice])[0].images == alone.clean.images
+    post = read_post(path, timezone.utc)
+    settings = Settings(fmt, timezone.utc, "link", False, True)
+    alone = convert_post(read_post(path, timezone.utc), "a.md", settings)
+    twice = list(convert_posts([(post, "a.md"), (post, "a.md")], settings))
+    assert [r.text for r in twice] == [alone.text] * 2
 
 
 def test_every_name_of_the_public_api_resolves() -> None:
