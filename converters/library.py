@@ -492,19 +492,10 @@ def _read_row(job: tuple[str, tzinfo | None, bool]) -> Row | None:
 READ_CHUNK = 256
 """Posts a forked reader reads per task: 10-20 ms of work, few messages, and a short wait at the end."""
 
-_READER_JOBS: list[tuple[str, tzinfo | None, bool]] = []
-"""In a reader process, the jobs of the scan under way (given once, inherited in the fork): each task then
-names only its bounds."""
 
-
-def _install_jobs(jobs: list[tuple[str, tzinfo | None, bool]]) -> None:
-    global _READER_JOBS
-    _READER_JOBS = jobs
-
-
-def _read_chunk(bounds: tuple[int, int]) -> bytes:
+def _read_chunk(jobs: list[tuple[str, tzinfo | None, bool]]) -> bytes:
     # marshal: the parent, which shares the cores with the readers, unpacks it faster than a pickle.
-    return marshal.dumps([_read_row(job) for job in _READER_JOBS[bounds[0] : bounds[1]]])
+    return marshal.dumps([_read_row(job) for job in jobs])
 
 
 def _read_many(
@@ -527,8 +518,8 @@ def _read_many(
     def rows() -> Iterator[Row | None]:
         read = 0
         try:
-            bounds = [(start, start + READ_CHUNK) for start in range(0, len(jobs), READ_CHUNK)]
-            for chunk in ordered_map(_read_chunk, bounds, workers, 1, _install_jobs, (jobs,)):
+            chunks = [jobs[start : start + READ_CHUNK] for start in range(0, len(jobs), READ_CHUNK)]
+            for chunk in ordered_map(_read_chunk, chunks, workers):
                 yield from marshal.loads(chunk)
                 read += READ_CHUNK
         except WorkerLost:  # (killed, say): what it had not sent is read here, so the library is whole

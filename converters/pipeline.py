@@ -72,7 +72,7 @@ class Settings:
 @dataclass
 class Result:
     """What converting one post gave: output text (None when filtered out or unreadable) and problems.
-    From a worker process the text comes as UTF-8 (see :func:`_work_in_worker`)."""
+    From a worker process the text comes as UTF-8 (see :func:`_work_task`)."""
 
     source: str
     relative: str
@@ -281,31 +281,28 @@ def _results(jobs: list[Job], workers: int) -> Iterator[Result]:
         return
     from .workers import WorkerLost, ordered_map
 
-    # Chunks small enough that the last ones keep every worker busy to the end, large enough that a
-    # message's cost is lost in its posts' (a group, usually).
-    chunksize = max(1, min(GROUP_POSTS, len(jobs) // (workers * 8)))
-    # A run's jobs share one Settings (cmd_convert makes them so): each worker gets it once, not per job.
-    light = [(job.path, job.relative, job.data, job.maybe) for job in jobs]
+    # Tasks small enough that the last ones keep every worker busy to the end, large enough that a
+    # message's cost is lost in its posts' (a group, usually). A run's jobs share one Settings (run_convert
+    # makes them so): it travels once a task, not once a job.
+    size = max(1, min(GROUP_POSTS, len(jobs) // (workers * 8)))
+    tasks = [
+        (jobs[0].settings, [(job.path, job.relative, job.data, job.maybe) for job in jobs[i : i + size]])
+        for i in range(0, len(jobs), size)
+    ]
     try:
-        yield from ordered_map(
-            _work_in_worker, light, workers, chunksize, _install_settings, (jobs[0].settings,), batched=True
-        )
+        for results in ordered_map(_work_task, tasks, workers):
+            yield from results
     except WorkerLost as e:
         raise OutputError(f"{e}: the run stopped, with nothing partial left") from None
 
 
-_WORKER_SETTINGS: Settings | None = None
+_Task = tuple[Settings, list[tuple[str, str, bytes | None, bool]]]
 
 
-def _install_settings(settings: Settings) -> None:
-    global _WORKER_SETTINGS
-    _WORKER_SETTINGS = settings
-
-
-def _work_in_worker(chunk: list[tuple[str, str, bytes | None, bool]]) -> list[Result]:
-    settings = _WORKER_SETTINGS
-    assert settings is not None
-    results = list(_work(Job(path, relative, data, settings, maybe) for path, relative, data, maybe in chunk))
+def _work_task(task: _Task) -> list[Result]:
+    """:func:`_work` in a worker process, over one task's posts; the results made light to send back."""
+    settings, jobs = task
+    results = list(_work(Job(path, relative, data, settings, maybe) for path, relative, data, maybe in jobs))
     if settings.fmt == "epub":
         return results  # (a book's chapters need their meta back)
     for result in results:

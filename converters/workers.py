@@ -1,10 +1,12 @@
 """Work spread over processes, results in input order: a small pool of worker processes, two pipes each.
 
-``multiprocessing.Pool`` does the same with three threads in the parent, and one of them wakes each time
-a result is waiting in the pipe, whether or not it has anything to do: with large results (a JSON record is
-~25 KB) that thread took as much of the parent's time as everything else it does, on a machine whose cores
-the workers already fill. A Pool also waits for ever when a worker dies (killed for memory, say); here the
-parent notices the closed pipe and says so.
+Why not ``concurrent.futures.ProcessPoolExecutor``: not for speed (``benchmarks/bench_pool.py``, 10k
+posts on the same tasks: within 1-4 % of its wall time, ~0.1 s less of the parent's CPU), but for what a
+shell script meets. Its workers outlive a killed parent, forked or spawned (they wait on a queue whose
+write end they hold themselves), holding the script's pipes open; its ``map`` submits every task at once
+and keeps every result not yet taken (a slow consumer of 100k JSON records holds gigabytes); and it cannot
+say how a worker died. Here each worker has its own pipes, a worker's death closes them, and a few tasks a
+worker are in flight.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 AHEAD = 2
-"""Chunks sent to a worker before it answers the first: it starts the next while the parent reads one."""
+"""Tasks sent to a worker before it answers the first: it starts the next while the parent reads one."""
 
 
 class WorkerLost(RuntimeError):
@@ -32,15 +34,12 @@ class WorkerLost(RuntimeError):
 
 class _Worker:
     """A worker process and its two pipes (one-way pipes, not a socket pair: the kernel moves bulk data
-    through a pipe for less), with the chunks it has been sent and not yet answered."""
+    through a pipe for less), with the tasks it has been sent and not yet answered."""
 
     def __init__(
         self,
         ctx: Any,
         func: Callable[[Any], Any],
-        batched: bool,
-        initializer: Any,
-        initargs: tuple,
         others: list[_Worker],
     ) -> None:
         tasks_in, self.tasks = ctx.Pipe(duplex=False)
@@ -53,7 +52,7 @@ class _Worker:
         inherited = parent_ends if ctx.get_start_method() == "fork" else []
         self.process = ctx.Process(
             target=_serve,
-            args=(tasks_in, results_out, func, batched, initializer, initargs, inherited),
+            args=(tasks_in, results_out, func, inherited),
             daemon=True,
         )
         self.process.start()
@@ -72,38 +71,30 @@ class _Worker:
 
 
 def ordered_map(
-    func: Callable[[T], R],
-    items: Sequence[T],
-    processes: int,
-    chunksize: int,
-    initializer: Callable[..., None] | None = None,
-    initargs: tuple[Any, ...] = (),
-    start_method: str | None = None,
-    batched: bool = False,
+    func: Callable[[T], R], tasks: Sequence[T], processes: int, start_method: str | None = None
 ) -> Iterator[R]:
-    """``map(func, items)`` on ``processes`` worker processes, ``chunksize`` items to a message.
+    """``map(func, tasks)`` on ``processes`` worker processes, a task to a message (the caller makes each
+    task worth one: a chunk of posts, say).
 
-    ``func`` and ``initializer`` must be module-level functions (picklable) when processes are spawned
-    rather than forked (``start_method``; by default the safe one, see :func:`_start_method`). Results are
-    held only until the ones before them have been given out, and no more than a few chunks a worker are in
-    flight, so memory does not grow with ``items``. Closing the iterator early (or an exception in the
-    consumer) stops the workers. ``batched``: ``func`` takes a whole chunk and gives its results, one an
-    item, in order."""
-    chunks = [items[i : i + chunksize] for i in range(0, len(items), chunksize)]
+    ``func`` must be a module-level function (picklable) when processes are spawned rather than forked
+    (``start_method``; by default the safe one, see :func:`_start_method`). Results are held only until the
+    ones before them have been given out, and no more than a few tasks a worker are in flight, so memory
+    does not grow with ``tasks``. Closing the iterator early (or an exception in the consumer) stops the
+    workers. A worker that dies, or a ``func`` that raises, ends the map with :class:`WorkerLost`."""
     ctx = multiprocessing.get_context(start_method or _start_method())
-    window = AHEAD * processes + processes  # chunks between the oldest not given out and the newest sent
+    window = AHEAD * processes + processes  # tasks between the oldest not given out and the newest sent
     workers: dict[Connection, _Worker] = {}
     sent = given = 0
-    finished: dict[int, list[R]] = {}
+    finished: dict[int, R] = {}
     try:
-        for _ in range(min(processes, len(chunks))):
-            worker = _Worker(ctx, func, batched, initializer, initargs, list(workers.values()))
+        for _ in range(min(processes, len(tasks))):
+            worker = _Worker(ctx, func, list(workers.values()))
             workers[worker.results] = worker
-        while given < len(chunks):
-            for worker in workers.values():  # keep every worker AHEAD chunks deep
-                while len(worker.pending) < AHEAD and sent < len(chunks) and sent < given + window:
+        while given < len(tasks):
+            for worker in workers.values():  # keep every worker AHEAD tasks deep
+                while len(worker.pending) < AHEAD and sent < len(tasks) and sent < given + window:
                     try:
-                        worker.tasks.send(chunks[sent])
+                        worker.tasks.send(tasks[sent])
                     except OSError:  # (died since its last answer: the pipe's far end is gone)
                         raise _lost(worker) from None
                     worker.pending.append(sent)
@@ -118,11 +109,11 @@ def ordered_map(
                     raise WorkerLost(f"a worker process failed: {payload}")
                 finished[worker.pending.popleft()] = payload
             while given in finished:
-                yield from finished.pop(given)
+                yield finished.pop(given)
                 given += 1
     finally:
         for worker in workers.values():
-            worker.stop(at_once=given < len(chunks))  # stopped early: their work is wanted no more
+            worker.stop(at_once=given < len(tasks))  # stopped early: their work is wanted no more
         for worker in workers.values():
             worker.process.join()
 
@@ -151,25 +142,19 @@ def _serve(
     tasks: Connection,
     results: Connection,
     func: Callable[[Any], Any],
-    batched: bool,
-    initializer: Callable[..., None] | None,
-    initargs: tuple,
     inherited: Sequence[Connection] = (),
 ) -> None:
-    """A worker: chunks in, ``(True, results)`` or ``(False, reason)`` out, until ``None`` comes. When
-    the parent is gone its pipes close (no other process holds them), so a worker waiting to read or
-    write ends at once."""
+    """A worker: tasks in, ``(True, result)`` or ``(False, reason)`` out, until ``None`` comes. When the
+    parent is gone its pipes close (no other process holds them), so a worker waiting to read or write
+    ends at once."""
 
     for conn in inherited:
         conn.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     try:
-        if initializer is not None:
-            initializer(*initargs)
-        for chunk in iter(tasks.recv, None):
+        for task in iter(tasks.recv, None):
             try:
-                done = func(chunk) if batched else [func(item) for item in chunk]
-                results.send((True, done))  # (pickled whole before it is written)
+                results.send((True, func(task)))  # (pickled whole before it is written)
             except (EOFError, OSError):
                 raise
             except Exception as e:  # a bug (func reports its own errors): told to the parent, not printed

@@ -29,16 +29,9 @@ def _uneven(n: int) -> int:
     return n * n
 
 
-_OFFSET = 0
-
-
-def _set_offset(value: int) -> None:
-    global _OFFSET
-    _OFFSET = value
-
-
-def _offset(n: int) -> int:
-    return n + _OFFSET
+def _offset(task: tuple[int, int]) -> int:
+    base, n = task
+    return base + n
 
 
 def _dies_at_5(n: int) -> int:
@@ -67,50 +60,36 @@ def _logged(item: tuple[str, int]) -> int:
 
 def test_results_come_in_input_order() -> None:
     items = list(range(200))
-    assert list(ordered_map(_uneven, items, 2, 3)) == [n * n for n in items]
+    assert list(ordered_map(_uneven, items, 2)) == [n * n for n in items]
 
 
-def _chunk_squares(chunk: list[int]) -> list[tuple[int, int]]:
-    return [(len(chunk), n * n) for n in chunk]
-
-
-def test_a_batched_function_gets_whole_chunks() -> None:
-    got = list(ordered_map(_chunk_squares, list(range(50)), 2, 8, batched=True))
-    assert [square for _, square in got] == [n * n for n in range(50)]
-    assert [size for size, _ in got] == [8] * 48 + [2] * 2
-
-
-def test_more_processes_than_chunks_and_no_items() -> None:
-    assert list(ordered_map(_uneven, [1, 2], 4, 8)) == [1, 4]
-    assert list(ordered_map(_uneven, [], 2, 8)) == []
-
-
-def test_each_worker_runs_the_initializer() -> None:
-    assert list(ordered_map(_offset, list(range(40)), 2, 4, _set_offset, (1000,))) == list(range(1000, 1040))
+def test_more_processes_than_tasks_and_no_tasks() -> None:
+    assert list(ordered_map(_uneven, [1, 2], 4)) == [1, 4]
+    assert list(ordered_map(_uneven, [], 2)) == []
 
 
 def test_a_dead_worker_is_reported_not_waited_for() -> None:
     with pytest.raises(WorkerLost, match="exit code 3"):
-        list(ordered_map(_dies_at_5, list(range(40)), 2, 2))
+        list(ordered_map(_dies_at_5, list(range(40)), 2))
     assert not multiprocessing.active_children()
 
 
 def test_a_killed_worker_is_reported_by_its_signal() -> None:
     with pytest.raises(WorkerLost, match="killed by SIGKILL"):
-        list(ordered_map(_killed_at_5, list(range(40)), 2, 2))
+        list(ordered_map(_killed_at_5, list(range(40)), 2))
 
 
 def test_an_exception_in_a_worker_is_reported() -> None:
     with pytest.raises(WorkerLost, match="ValueError: five"):
-        list(ordered_map(_fails_at_5, list(range(40)), 2, 2))
+        list(ordered_map(_fails_at_5, list(range(40)), 2))
     assert not multiprocessing.active_children()
 
 
 def test_workers_stay_a_few_chunks_ahead_and_stop_when_the_consumer_does(tmp_path: Path) -> None:
-    results = ordered_map(_logged, [(str(tmp_path), n) for n in range(100)], 2, 1)
+    results = ordered_map(_logged, [(str(tmp_path), n) for n in range(100)], 2)
     assert next(results) == 0
     time.sleep(0.5)  # time enough to run all 100 if nothing held them back
-    assert len(list(tmp_path.iterdir())) <= 6  # AHEAD chunks for each of the 2 workers, and 2 more
+    assert len(list(tmp_path.iterdir())) <= 6  # AHEAD tasks for each of the 2 workers, and 2 more
     results.close()
     assert not multiprocessing.active_children()
 
@@ -160,7 +139,7 @@ def test_a_result_that_cannot_be_sent_is_reported_without_a_traceback(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     with pytest.raises(WorkerLost, match="not for pickling"):
-        list(ordered_map(_unpicklable_at_5, list(range(40)), 2, 2))
+        list(ordered_map(_unpicklable_at_5, list(range(40)), 2))
     assert "Traceback" not in capfd.readouterr().err
 
 
@@ -175,7 +154,7 @@ def test_workers_are_spawned_not_forked_while_another_thread_runs() -> None:
     thread.start()
     try:
         assert _start_method() == "spawn"
-        assert list(ordered_map(_offset, list(range(40)), 2, 4, _set_offset, (7,))) == list(range(7, 47))
+        assert list(ordered_map(_offset, [(7, n) for n in range(40)], 2)) == list(range(7, 47))
     finally:
         done.set()
         thread.join()
@@ -191,4 +170,4 @@ def test_a_worker_dead_before_its_next_task_is_sent_is_reported() -> None:
     big = ["x" * 2_000_000] * 12
     for _ in range(3):
         with pytest.raises(WorkerLost, match="exit code 9"):
-            list(ordered_map(_dies_at_once, big, 2, 1))
+            list(ordered_map(_dies_at_once, big, 2))
