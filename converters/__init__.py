@@ -18,7 +18,7 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "Rendered": "document", "RenderOptions": "document", "clean": "html", "unwrap_url": "html",
+    "Rendered": "document", "RenderOptions": "document", "clean": "html", "unwrap_url": "urls",
     "record": "jsonout", "Library": "library", "load_cached": "library", "scan_library": "library",
     "html_to_markdown": "markdown", "Meta": "post", "Post": "post", "Problem": "post",
     "read_head": "reading", "read_post": "reading", "read_text": "reading",

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, unquote, urlsplit
 
 from lxml import etree
 
-from .chars import UNFIT, sanitize_text
+from .html_parse import parse
 from .steps import Step
+from .tree import drop_tag, drop_tree, owner_table, replace_with_text, text_content
+from .urls import URL_ATTRS, unwrap_url, url_is_safe
 
 # Elements whose content is never article text.
 DROP = {
@@ -49,34 +49,7 @@ ALLOWED_ATTRS = {
     "q": {"cite"},
     "blockquote": {"cite"},
 }
-# Tags that may stand inside <pre>/<code> as markup; any other "<name" there was literal code text.
-CODE_MARKUP = {
-    "span", "code", "b", "strong", "i", "em", "br", "a", "font", "u", "s", "del", "ins", "mark", "sub", "sup",
-    "small", "big", "kbd", "samp", "var", "q", "abbr", "tt", "div", "p", "pre", "ol", "ul", "li",
-}  # fmt: skip
 LAZY_SRC = ("data-original", "data-original-src", "data-src", "data-actualsrc", "data-lazy-src", "data-url")
-REDIRECT_KEYS = {
-    "target",
-    "url",
-    "u",
-    "to",
-    "link",
-    "redirect",
-    "redirect_url",
-    "redirect_uri",
-    "goto",
-    "dest",
-    "destination",
-    "t",
-    "r",
-    "jump",
-    "jumpurl",
-    "out",
-    "href",
-}
-_REDIRECT_PATH = re.compile(r"(?i)track|redirect|jump|click|/go\b|/out\b|/link\b|/url\b|/r\b")
-"""Paths of tracking and redirect endpoints: there, any query value that is a whole http(s) URL is where
-the link leads (``c.duomai.com/track.php?site_id=…&t=https%3A%2F%2F…``)."""
 CHROME_TEXT = {"复制代码", "复制", "copy", "Copy", "Copy code", "代码"}
 CHROME_CLASSES = re.compile(r"\b(copy-code-btn|code-copy|copy-btn|btn-copy|hljs-copy)\b")
 CHROME_IDS = {"recommend_bottom", "article_bottom"}
@@ -92,65 +65,6 @@ _NOT_LANGS = {"hljs", "copyable", "prettyprint", "highlight", "linenums", "notra
 _CJK = "\u2e80-\u2fff\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
 _NEWLINE_BEFORE_CJK = re.compile(rf"\n[^\S\n]*[{_CJK}]")  # (the last newline of a run: linear)
-_CODE_REGION = re.compile(r"(<(pre|code)\b[^>]*>)(.*?)(</\2\s*>)", re.S | re.I)
-_TAG_IN_CODE = re.compile(r"<(?=(/?)([A-Za-z][\w:.-]*|!DOCTYPE))")
-_DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.I)
-_RAW_DOCUMENT = re.compile(r"<(?:!DOCTYPE|html|head|body|script)\b", re.I)
-# lxml's plain elements, not lxml.html's: its per-element class lookup runs Python code for every node
-# touched, which cost a sixth of the whole conversion.
-_LOCAL = threading.local()
-
-
-def _parser() -> etree.HTMLParser:
-    """One parser per thread: lxml parsers must not be shared between threads (the reader converts an
-    article while an export runs)."""
-    parser = getattr(_LOCAL, "parser", None)
-    if parser is None:
-        parser = _LOCAL.parser = etree.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
-    return parser
-
-
-def drop_tag(el: etree._Element) -> None:
-    """Remove an element but keep its text, children and tail in place (lxml.html's drop_tag)."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    previous = el.getprevious()
-    text, tail = el.text, el.tail  # (read once: each read decodes libxml2's UTF-8 again)
-    if text:
-        if previous is None:
-            parent.text = (parent.text or "") + text
-        else:
-            previous.tail = (previous.tail or "") + text
-    if tail:
-        if len(el):
-            last = el[-1]
-            last.tail = (last.tail or "") + tail
-        elif previous is None:
-            parent.text = (parent.text or "") + tail
-        else:
-            previous.tail = (previous.tail or "") + tail
-    index = parent.index(el)
-    parent[index : index + 1] = el[:]
-
-
-def drop_tree(el: etree._Element) -> None:
-    """Remove an element and everything in it, keeping its tail (lxml.html's drop_tree)."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    tail = el.tail
-    if tail:
-        previous = el.getprevious()
-        if previous is None:
-            parent.text = (parent.text or "") + tail
-        else:
-            previous.tail = (previous.tail or "") + tail
-    parent.remove(el)
-
-
-def text_content(el: etree._Element) -> str:
-    return "".join(el.itertext())
 
 
 @dataclass(slots=True)
@@ -160,181 +74,6 @@ class CleanDocument:
     root: etree._Element
     images: list[dict[str, str]] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
-
-
-def unwrap_url(url: str, keep_proxies: bool = False) -> str:
-    """Make a URL absolute (``//x`` → ``https://x``) and unwrap proxies and redirect wrappers around it."""
-    url = url.strip()
-    if url.startswith("//"):
-        url = "https:" + url
-    if keep_proxies:
-        return url
-    for _ in range(3):  # wrappers nest: a proxy around a redirect around the real URL
-        inner = _unwrapped_once(url)
-        if inner is None:
-            break
-        url = inner
-    return url
-
-
-def _unwrapped_once(url: str) -> str | None:
-    if "?" not in url or not url.lower().startswith(("http://", "https://")):
-        return None
-    query = url.split("?", 1)[1]
-    # https://proxy.example/?http://real/x.jpg: the whole query is the URL.
-    if re.match(r"(?i)https?(:|%3A)", query):
-        return unquote(query) if "%3A" in query[:8].upper() else query
-    parts = urlsplit(url)
-    redirector = _REDIRECT_PATH.search(parts.path) is not None
-    for key, value in parse_qsl(parts.query, keep_blank_values=False):
-        if (redirector or key.lower() in REDIRECT_KEYS) and re.match(r"(?i)https?://[^/\s]", value):
-            return value
-    return None
-
-
-def _escape_code_tags(html: str) -> str:
-    """Inside ``<pre>``/``<code>``, a ``<Name`` that is not formatting markup was code text (generics,
-    an HTML sample pasted unescaped): escape it so the parser keeps it as text, case and all."""
-
-    def fix(m: re.Match[str]) -> str:
-        # A pasted HTML page keeps even its <div>s as text; elsewhere they are highlighter lines.
-        markup = {"span", "br", "code"} if _RAW_DOCUMENT.search(m.group(3)) else CODE_MARKUP
-        inner = _TAG_IN_CODE.sub(lambda t: "<" if t.group(2).lower() in markup else "&lt;", m.group(3))
-        return m.group(1) + inner + m.group(4)
-
-    if "<pre" not in html and "<code" not in html and "<PRE" not in html:
-        return html
-    return _CODE_REGION.sub(fix, html)
-
-
-_TAG = re.compile(r"<(/?)([A-Za-z][\w:-]*)\b[^<>]*?(/?)>")  # (not past the next <: linear)
-_VOID = {
-    "br",
-    "img",
-    "hr",
-    "input",
-    "meta",
-    "link",
-    "source",
-    "wbr",
-    "area",
-    "col",
-    "embed",
-    "param",
-    "track",
-    "base",
-}
-MAX_DEPTH = 256
-
-
-def _limit_depth(html: str, limit: int = MAX_DEPTH) -> str:
-    """Drop the tags (never the text) of elements nested deeper than ``limit``: libxml2 silently loses
-    everything below its own depth limit, and no article needs hundreds of levels."""
-    if html.count("<") < limit:
-        return html
-    out: list[str] = []
-    stack: list[tuple[str, bool]] = []  # (tag, kept)
-    depth = 0
-    pos = 0
-    for m in _TAG.finditer(html):
-        out.append(html[pos : m.start()])
-        pos = m.end()
-        closing, name = m.group(1), m.group(2).lower()
-        if name in _VOID or m.group(3):
-            out.append(m.group(0))
-            continue
-        if not closing:
-            kept = depth < limit
-            stack.append((name, kept))
-            depth += kept
-            if kept:
-                out.append(m.group(0))
-            continue
-        for i in range(len(stack) - 1, -1, -1):
-            if stack[i][0] == name:
-                for _, was_kept in stack[i:]:
-                    depth -= was_kept
-                kept = stack[i][1]
-                del stack[i:]
-                if kept:
-                    out.append(m.group(0))
-                break
-        else:
-            out.append(m.group(0))
-    out.append(html[pos:])
-    return "".join(out)
-
-
-_NUMERIC_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
-
-
-def _sanitize_references(html: str) -> str:
-    """:func:`sanitize_text` for what numeric character references stand for (``&#1;``, ``&#xFFFE;``): the
-    parser would put the characters themselves into the tree, which lxml then refuses to copy and XML may
-    not hold. ``&#0;`` and references past Unicode are left to the parser, which gives U+FFFD for them."""
-
-    def fix(m: re.Match[str]) -> str:
-        code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
-        if not 0 < code <= 0x10FFFF:
-            return m.group(0)
-        char = chr(code)
-        return sanitize_text(char) if UNFIT.match(char) else m.group(0)
-
-    return _NUMERIC_REFERENCE.sub(fix, html) if "&#" in html else html
-
-
-MAX_ATTRIBUTES = 512
-"""Attributes kept per element: libxml2 checks each new attribute against the element's others, so one
-tag of 80k attributes took 86 s to parse. No real element has a few hundred."""
-_LONG_TAG = re.compile(r"<[A-Za-z][^<>]{4096,}>")  # (never past the next <: linear)
-# (from the start of a run of blanks only: tried from each blank of a long run, the pattern was quadratic)
-_ATTRIBUTE = re.compile(r"""(?<!\s)\s+[^\s=<>/"']+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?""")
-
-
-def _limit_attributes(html: str) -> str:
-    """Tags with more than :data:`MAX_ATTRIBUTES` attributes cut to that many. Only tags of over 4 KB are
-    looked at (a long ``src`` or ``style`` is common; thousands of attributes are not)."""
-    if len(html) < 4096:
-        return html
-
-    def cut(m: re.Match[str]) -> str:
-        tag = m.group(0)
-        attributes = list(_ATTRIBUTE.finditer(tag))
-        if len(attributes) <= MAX_ATTRIBUTES:
-            return tag
-        return tag[: attributes[MAX_ATTRIBUTES - 1].end()] + (" /" if tag.endswith("/>") else "") + ">"
-
-    return _LONG_TAG.sub(cut, html)
-
-
-def parse(html: str) -> etree._Element:
-    """Parse an HTML fragment or document into a ``<div>`` root, tolerating anything."""
-    html = _limit_attributes(_sanitize_references(sanitize_text(html)))
-    html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
-    html = _escape_code_tags(html)
-    # libxml2 drops whatever follows </html> and sets apart what follows </body>: in a scraped body such end
-    # tags (a page's chrome pasted in) end nothing, and the text after them is the post's.
-    html = _DOCUMENT_END.sub("", html)
-    container = etree.Element("div")
-    if not html.strip():
-        return container
-    parser = _parser()
-    try:
-        doc = etree.fromstring(html, parser)
-        if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
-            doc = etree.fromstring(_limit_depth(html), parser)  # libxml2 dropped what lay too deep
-    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        doc = None
-    if doc is None:  # nothing the parser could make a tree of
-        container.text = html
-        return container
-    body = doc.find("body")
-    if body is None:
-        body = doc
-    container.text = body.text
-    for child in list(body):
-        container.append(child)
-    return container
 
 
 def clean(html: str, keep_proxies: bool = False) -> CleanDocument:
@@ -430,35 +169,6 @@ def _unwanted(el: etree._Element) -> bool:
     if cls and CHROME_CLASSES.search(cls):
         return True
     return attrs.get("id") in CHROME_IDS and not text_content(el).strip() and el.find(".//img") is None
-
-
-SAFE_SCHEMES = {
-    "http",
-    "https",
-    "mailto",
-    "ftp",
-    "ftps",
-    "tel",
-    "news",
-    "irc",
-    "ircs",
-    "xmpp",
-    "magnet",
-    "geo",
-}
-"""Schemes a URL in a post may carry; any other (``javascript:``, ``vbscript:``, ``data:``, ``file:``) is
-dropped wherever a URL stands: a link, an image, an embed, a quotation's source."""
-_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
-_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
-URL_ATTRS = {"href", "src", "cite"}
-
-
-def url_is_safe(url: str) -> bool:
-    """Whether ``url`` may stand in an output: relative, or of a scheme in :data:`SAFE_SCHEMES`. Read as
-    a browser reads it, with tabs, newlines and controls inside ignored (``java\tscript:`` is
-    ``javascript:``)."""
-    scheme = _SCHEME.match(_URL_IGNORED.sub("", url))
-    return scheme is None or scheme.group(1).lower() in SAFE_SCHEMES
 
 
 def _strip_attributes(el: etree._Element, tag: str) -> None:
@@ -557,20 +267,6 @@ def _embed_to_link(el: etree._Element, keep_proxies: bool) -> None:
     el.getparent().replace(el, p)
 
 
-def replace_with_text(el: etree._Element, text: str) -> None:
-    """Put ``text`` (and the element's tail) where the element was, and remove the element."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    prev = el.getprevious()
-    joined = text + (el.tail or "")
-    if prev is not None:
-        prev.tail = (prev.tail or "") + joined
-    else:
-        parent.text = (parent.text or "") + joined
-    parent.remove(el)
-
-
 def code_language(pre: etree._Element) -> str | None:
     """The language of a code block, from the classes highlighters leave on it, its ``<code>`` or its wrapper."""
     candidates = [pre, *pre.iterchildren("code")]
@@ -655,14 +351,6 @@ def _unwrap_layout_tables(root: etree._Element) -> None:
                 div.append(child)
         div.tail = table.tail
         table.getparent().replace(table, div)
-
-
-def owner_table(cell: etree._Element) -> etree._Element | None:
-    """The table a cell or row belongs to (the nearest, for nested tables)."""
-    parent = cell.getparent()
-    while parent is not None and parent.tag != "table":
-        parent = parent.getparent()
-    return parent
 
 
 _CONTAINERS = {

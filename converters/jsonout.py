@@ -19,7 +19,7 @@ from typing import Any
 from .chars import path_text
 from .dates import rfc3339
 from .document import Rendered
-from .html import unwrap_url
+from .urls import unwrap_url
 from .xhtml import ImageMode, fragment_markup
 
 SCHEMA = "postshelf.post/1"

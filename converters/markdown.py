@@ -26,8 +26,8 @@ import lxml.html
 from html2text.utils import escape_md
 from lxml import etree
 
-from .html import drop_tag, replace_with_text, text_content
 from .steps import Step, run_steps
+from .tree import drop_tag, replace_with_text, text_content
 
 # Noncharacters are reserved for internal use and removed from input by html.sanitize_text, so they can
 # never collide with post text.

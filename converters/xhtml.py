@@ -16,8 +16,8 @@ from urllib.parse import quote
 from lxml import etree
 
 from .dates import html_datetime
-from .html import drop_tag, drop_tree, owner_table, text_content
 from .post import Meta
+from .tree import drop_tag, drop_tree, owner_table, text_content
 
 ImageMode = Literal["link", "remote", "drop"]
 IMAGE_MODES: tuple[ImageMode, ...] = ("link", "remote", "drop")

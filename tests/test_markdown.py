@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from converters.html import clean, unwrap_url
+from converters.html import clean
 from converters.markdown import code_fence, code_span, html_to_markdown
+from converters.urls import unwrap_url
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "html").glob("*.html"))
 CM = MarkdownIt("commonmark").enable("table").enable("strikethrough")

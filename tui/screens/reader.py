@@ -699,7 +699,7 @@ def _links_of(post: Post, links: list[str]) -> list[tuple[str, str]]:
         if isinstance(value, str) and re.match(r"https?://", value.strip()):
             found.append(("original", value.strip()))
     if post.meta.cover:
-        from converters.html import unwrap_url
+        from converters.urls import unwrap_url
 
         cover = unwrap_url(post.meta.cover)  # the image, not a proxy's wrapper around it
         if re.match(

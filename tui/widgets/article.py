@@ -77,7 +77,7 @@ def header_renderable(meta: Meta, problems: list[Problem]) -> RenderableType:
     if meta.tags:
         parts.append(Text(safe("  ".join("#" + t for t in meta.tags)), style="cyan"))
     if meta.cover:
-        from converters.html import unwrap_url  # loaded with the converters by the time an article shows
+        from converters.urls import unwrap_url  # loaded with the converters by the time an article shows
 
         parts.append(Text("cover: " + safe(unwrap_url(meta.cover)), style="dim"))  # as in the body
     parts.append(Text(""))
