@@ -115,7 +115,9 @@ def _resolve_blocks(text: str) -> str:
 
 
 def _block(name: str, arg_text: str, body: str) -> str:
-    from .markdown import code_fence  # here, not at the top: the reader imports this module at start-up
+    from .markdown_prepare import (
+        code_fence,  # here, not at the top: the reader imports this module at start-up
+    )
 
     args, body = _args(arg_text), body.rstrip("\n")
     if name in ("codeblock", "code"):

@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from converters.html import clean
-from converters.markdown import code_fence, code_span, html_to_markdown
+from converters.markdown import html_to_markdown
+from converters.markdown_marks import OPENERS
+from converters.markdown_prepare import code_fence, code_span
 from converters.urls import unwrap_url
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "html").glob("*.html"))
@@ -194,12 +196,14 @@ _MORE_PIECES = [*_PIECES, "<!-- note -->", "<hr>", "<input disabled>", "<wbr>", 
 def _fed_from_the_tree_and_from_html(html: str) -> tuple[str, str]:
     import copy
 
-    from converters import markdown as m
     from converters.html import clean
+    from converters.markdown_html2text import run_html2text, run_html2text_on_html
+    from converters.markdown_marks import Holds
+    from converters.markdown_prepare import prepare
 
     tree = copy.deepcopy(clean(html).root)
-    m._prepare(tree, m._Holds())
-    return m._run_html2text(copy.deepcopy(tree)), m._run_html2text_on_html(copy.deepcopy(tree))
+    prepare(tree, Holds())
+    return run_html2text(copy.deepcopy(tree)), run_html2text_on_html(copy.deepcopy(tree))
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -320,7 +324,7 @@ _LINE_PIECES = [*" \t\n\n\n.)-+>1234567890a中", "1.", "2)", " - ", "> ", "\ufdd
 
 
 def _tidy_reference(md: str) -> str:
-    from converters import markdown as m
+    from converters import markdown_repair as m
 
     md = re.sub(r"[ \t]+$", "", md, flags=re.M)
     md = re.sub(r"\n{3,}", "\n\n", md)
@@ -330,9 +334,9 @@ def _tidy_reference(md: str) -> str:
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(_LINE_PIECES), max_size=50).map("".join))
 def test_line_passes_equal_their_whole_text_regexes(md: str) -> None:
-    from converters import markdown as m
+    from converters import markdown_repair as m
 
-    assert m._tidy(md) == _tidy_reference(md)
+    assert m.tidy(md) == _tidy_reference(md)
     whole = m._BARE_MARKER.sub(
         lambda mm: (
             mm.group(1) + "\\" + mm.group(4)
@@ -341,19 +345,19 @@ def test_line_passes_equal_their_whole_text_regexes(md: str) -> None:
         ),
         md,
     )
-    assert m._escape_bare_markers(md) == whole
+    assert m.escape_bare_markers(md) == whole
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from([*_LINE_PIECES, "\ufddf", "\ufde0", "\ufde1", "\ufde2", "\ufde3", "\ufde6"]),
                 max_size=40).map("".join))  # fmt: skip
 def test_emphasis_markers_are_found_as_a_regex_finds_them(line: str) -> None:
-    from converters import markdown as m
+    from converters import markdown_repair as m
 
     pattern = re.compile(f"[{m._PAIR_CHARS}]")
     assert m._pair_marks(line) == pattern.findall(line)
     assert m._positions(line, m._PAIR_CHARS) == [x.start() for x in pattern.finditer(line)]
-    touching = re.compile("|".join(f"{c}{o}|{o}{c}|{o} " for o, c in m._OPENERS.items()))
+    touching = re.compile("|".join(f"{c}{o}|{o}{c}|{o} " for o, c in OPENERS.items()))
     found = m._positions(line, m._PAIR_CHARS)
     assert any(line[i : i + 2] in m._TOUCHING for i in found) == bool(touching.search(line))
 
@@ -363,7 +367,7 @@ def test_emphasis_markers_are_found_as_a_regex_finds_them(line: str) -> None:
     st.text(alphabet=st.sampled_from([*" \t\n\r\f\v\x1c\x85\xa0\u2003\u3000\u200b\ufeffab中"]), max_size=30)
 )
 def test_whitespace_is_squeezed_as_html2texts_regex_squeezes_it(text: str) -> None:
-    from converters.markdown import squeeze_whitespace
+    from converters.markdown_html2text import squeeze_whitespace
 
     assert squeeze_whitespace(text) == re.sub(r"\s+", " ", text)
 
@@ -394,7 +398,7 @@ def test_a_line_break_between_cjk_characters_is_joined_in_every_text_node() -> N
     ).map("".join)
 )
 def test_a_line_with_one_pair_of_markers_is_written_as_any_line_is(line: str) -> None:
-    from converters import markdown as m
+    from converters import markdown_repair as m
 
     found = m._positions(line, m._PAIR_CHARS)
     assert m._emphasis_line(line, found) == m._emphasis_pairs(line, list(found))
