@@ -9,8 +9,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from converters.frontmatter_yaml import load_yaml, parse_lenient, parse_simple
-from converters.reading import decode, split
+from converters.decoding import decode
+from converters.front_matter import split
+from converters.yaml_in import load_yaml, parse_lenient, parse_simple
 
 
 def test_yaml_12_scalars_stay_strings() -> None:
@@ -178,7 +179,7 @@ def test_fast_path_never_disagrees_with_yaml(entries: list[tuple[str, object]]) 
 def test_the_not_printable_class_is_the_complement_of_yamls_printable_set() -> None:
     import re
 
-    from converters.frontmatter_yaml import _NOT_YAML_PRINTABLE
+    from converters.yaml_in import _NOT_YAML_PRINTABLE
 
     printable = re.compile("[\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
     for code in [*range(0x10000), 0x10000, 0x1F600, 0x10FFFF]:
@@ -192,7 +193,7 @@ def test_the_not_printable_class_is_the_complement_of_yamls_printable_set() -> N
 def test_text_libyaml_refuses_never_takes_the_fast_path(text: str) -> None:
     """The check for characters YAML cannot hold runs line by line (once per distinct line): a text holding
     any of them anywhere must still go to the real parser."""
-    from converters.frontmatter_yaml import _NOT_YAML_PRINTABLE
+    from converters.yaml_in import _NOT_YAML_PRINTABLE
 
     if _NOT_YAML_PRINTABLE.search(text) or "\ufeff" in text or "\t" in text:
         assert parse_simple(text) is None
@@ -201,7 +202,7 @@ def test_text_libyaml_refuses_never_takes_the_fast_path(text: str) -> None:
 @settings(max_examples=1500, deadline=None)
 @given(st.text(alphabet="tTrRuUeEfFaAlLsSnN~0123456789xX.+-_eEiInN<: ", min_size=1, max_size=8))
 def test_a_scalar_the_fast_path_is_sure_of_reads_as_yaml_reads_it(text: str) -> None:
-    from converters.frontmatter_yaml import _scalar
+    from converters.yaml_in import _scalar
 
     text = text.strip(" ")  # (as a line gives it)
     sure, value = _scalar(text)

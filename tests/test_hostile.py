@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from converters.reading import MAX_FRONT_MATTER_VALUES, oversized, read_post, read_text
+from converters.front_matter import MAX_FRONT_MATTER_VALUES, oversized
+from converters.reading import read_post, read_text
 
 POSTSHELF = str(Path(sys.executable).with_name("postshelf"))
 MEMORY = 1024 * 1024 * 1024  # 1 GiB of address space: the bomb below wanted 2.4 GB in 30 s

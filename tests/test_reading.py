@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from converters.reading import body_kind, excerpt_of, read_head, read_post
+from converters.metadata import body_kind, excerpt_of
+from converters.reading import read_head, read_post
 
 UTC = timezone.utc
 
@@ -261,7 +262,7 @@ def _body_kind_by_the_rule(body: str) -> str:
     """The rule body_kind implements, written plainly (it counts faster)."""
     import re
 
-    from converters.reading import _BLOCKY, _HTML_SIGNS, KIND_SAMPLE
+    from converters.metadata import _BLOCKY, _HTML_SIGNS, KIND_SAMPLE
 
     head = body[:KIND_SAMPLE]
     html = len(_HTML_SIGNS.findall(head))
@@ -301,7 +302,7 @@ def test_every_corpus_post_loads_with_the_metadata_a_reader_sees(corpus: Path) -
 
 
 def _all_texts(fixtures: Path) -> list[tuple[str, str]]:
-    from converters.reading import decode
+    from converters.decoding import decode
 
     folders = [fixtures, Path(__file__).resolve().parents[1] / "converters" / "samples"]
     corpus = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -320,16 +321,16 @@ def _all_texts(fixtures: Path) -> list[tuple[str, str]]:
 def test_the_quick_split_agrees_with_the_general_rules(
     fixtures: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import converters.reading as reading
+    import converters.front_matter as front_matter
 
-    quick_cases = [(name, reading._split_common(text), text) for name, text in _all_texts(fixtures)]
-    monkeypatch.setattr(reading, "_split_common", lambda text: None)
+    quick_cases = [(name, front_matter._split_common(text), text) for name, text in _all_texts(fixtures)]
+    monkeypatch.setattr(front_matter, "_split_common", lambda text: None)
     used = 0
     for name, quick, text in quick_cases:
         if quick is None:
             continue
         used += 1
-        general = reading.split(text)
+        general = front_matter.split(text)
         assert (quick.front_matter, quick.format, quick.body, quick.fm_line, quick.body_line) == (
             general.front_matter, general.format, general.body, general.fm_line, general.body_line,
         ), name  # fmt: skip
@@ -344,7 +345,7 @@ def test_the_quick_split_agrees_with_the_general_rules(
 def test_the_closing_fence_is_the_first_line_the_pattern_finds(before: str, after: str) -> None:
     import re
 
-    from converters.reading import _closing_fence
+    from converters.front_matter import _closing_fence
 
     text = before + "\n" + after  # the search starts where a line opens, as after an opening ---
     start = len(before) + 1
@@ -382,7 +383,7 @@ def test_a_surrogate_pair_escape_is_a_character_not_a_problem() -> None:
 def test_a_title_settles_chinese_exactly_when_it_has_two_han_and_no_kana_or_hangul(title: str) -> None:
     import re
 
-    from converters.reading import detect_language
+    from converters.metadata import detect_language
 
     han = len(re.findall(r"[\u4e00-\u9fff]", title))
     kana_or_hangul = re.search(r"[\u3040-\u30ff\uac00-\ud7af]", title)

@@ -58,9 +58,9 @@ def test_other_shapes_are_left_to_pyyaml() -> None:
 
 def test_markdown_front_matter_reads_back_as_written() -> None:
     from converters.document import Rendered
-    from converters.frontmatter_yaml import load_yaml
     from converters.pipeline import render_markdown
     from converters.reading import read_text
+    from converters.yaml_in import load_yaml
 
     for title in ("标题\u00a0", "Yes", "a: b", "🎉 party"):  # the fast way, and the ways left to PyYAML
         quoted = json.dumps(title, ensure_ascii=False)  # a JSON string is a YAML double-quoted one

@@ -1,0 +1,272 @@
+"""Front matter and body → :class:`~converters.post.Meta`: Hexo's rules for titles, dates, categories,
+tags, authors and covers, and what is guessed from the body (its kind, title, excerpt and language)."""
+
+from __future__ import annotations
+
+import re
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from .chars import SURROGATE, path_text, sanitize_text
+from .dates import date_from_name, parse_date
+from .front_matter import Split
+from .post import BodyKind, Meta, Problem
+
+COVER_KEYS = ("headimg", "thumbnail", "cover", "banner", "image", "featured_image", "cover_image")
+
+
+DATE_KEYS = ("date", "pubDate", "pub_date", "published", "created", "publishDate")
+
+
+UPDATED_KEYS = ("updated", "lastmod", "last_modified_at", "modified", "lastUpdated")
+
+
+_EMPTY = (None, "", [], {})
+"""Values that mean "not given". A constant: written inline, the list and dict are built at every test."""
+
+
+def _first(fm: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        value = fm.get(key)
+        if value not in _EMPTY:
+            return value
+    return None
+
+
+def _text(value: Any) -> str:
+    """A front-matter value as metadata text, with what no document may hold taken out (a title of
+    ``"a\x01b"`` would make every XHTML and EPUB writer emit invalid XML)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return sanitize_text(str(value).strip())
+
+
+def normalise_categories(value: Any) -> tuple[tuple[str, ...], ...]:
+    """Hexo's rules: a list is one hierarchy, nested lists are separate hierarchies, a string is one category."""
+    if value in _EMPTY:
+        return ()
+    if not isinstance(value, list):
+        name = _text(value)
+        return ((name,),) if name else ()
+    main: list[str] = []
+    others: list[tuple[str, ...]] = []
+    for item in value:
+        if isinstance(item, list):
+            path = tuple(n for n in (_text(x) for x in item if x is not None) if n)
+            if path:
+                others.append(path)
+        elif item is not None:
+            name = _text(item)
+            if name:
+                main.append(name)
+    return ((tuple(main),) if main else ()) + tuple(others)
+
+
+def normalise_tags(value: Any) -> tuple[str, ...]:
+    if value in _EMPTY:
+        return ()
+    items = value if isinstance(value, list) else re.split(r"[,，]", _text(value))
+    seen: dict[str, None] = {}
+    for item in items:
+        if isinstance(item, (list, dict)) or item is None:
+            continue
+        name = _text(item)
+        if name:
+            seen.setdefault(name)
+    return tuple(seen)
+
+
+def normalise_authors(value: Any) -> tuple[str, ...]:
+    if value in _EMPTY:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    names = []
+    for item in items:
+        if isinstance(item, dict):
+            item = item.get("name") or item.get("title")
+        if item not in (None, ""):
+            name = _text(item)
+            if name:
+                names.append(name)
+    return tuple(names)
+
+
+def cover_of(fm: dict[str, Any]) -> str | None:
+    value = _first(fm, COVER_KEYS)
+    if value is None:
+        images = fm.get("images")
+        if isinstance(images, list) and images:
+            value = images[0]
+    if isinstance(value, dict):
+        value = value.get("src") or value.get("url") or value.get("path")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return _text(value) or None if value is not None else None
+
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$", re.M)
+
+
+_HTML_H = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1\s*>", re.S | re.I)
+
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+_HTML_SIGNS = re.compile(
+    r"<(?:p|div|br|img|h[1-6]|ul|ol|li|table|span|strong|b|em|section|article|figure|blockquote|pre|a)\b[^>]*>",
+    re.I,
+)
+
+
+_BLOCKY = re.compile(r"<(?:p|div|br)\b[^>]*>", re.I)
+
+
+_MD_LINE = re.compile(r"(?: {0,3}#{1,6} |```|~~~| {0,3}[-*+] \S| {0,3}\d+\. |> |\{% )")
+"""Markdown's signs at the start of a line."""
+
+
+KIND_SAMPLE = 1000
+
+
+def body_kind(body: str) -> BodyKind:
+    """Scraped HTML or Markdown: HTML when block tags outnumber Markdown's line-start signs."""
+    head = body[:KIND_SAMPLE]
+    if _HTML_SIGNS.search(head) is None:
+        return "markdown"
+    # Counted line by line, not with one multi-line findall: scraped HTML comes as a few very long lines.
+    md = sum(1 for line in head.split("\n") if _MD_LINE.match(line))
+    if head.lstrip().startswith("<") and (md == 0 or len(_HTML_SIGNS.findall(head)) >= md):
+        return "html"
+    return "html" if len(_BLOCKY.findall(head)) > 3 * md + 2 else "markdown"
+
+
+def title_from_body(body: str, kind: BodyKind) -> str | None:
+    if kind == "html":
+        m = _HTML_H.search(body[:HEAD_BYTES])
+        if m:
+            import html as _html
+
+            text = " ".join(_html.unescape(_TAGS.sub("", m.group(2))).split())
+            return text or None
+        return None
+    m = _ATX.search(body[:HEAD_BYTES])
+    return m.group(2).strip() if m else None
+
+
+_MORE = re.compile(r"<!--\s*more\s*-->", re.I)
+
+
+def excerpt_of(body: str) -> str | None:
+    m = _MORE.search(body)
+    return body[: m.start()].rstrip() if m else None
+
+
+_SCRIPTS = (
+    ("ja", re.compile(r"[\u3040-\u30ff]")),
+    ("ko", re.compile(r"[\uac00-\ud7af]")),
+    ("zh", re.compile(r"[\u4e00-\u9fff]")),
+    ("ru", re.compile(r"[\u0400-\u04ff]")),
+)
+
+
+_TWO_HAN = re.compile(r"[\u4e00-\u9fff][^\u4e00-\u9fff]*[\u4e00-\u9fff]")
+
+
+_KANA_OR_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
+
+
+_STOPWORDS = {
+    "en": {"the", "and", "is", "of", "to", "in", "that", "it", "for", "with"},
+    "es": {"el", "la", "de", "que", "y", "en", "los", "las", "una", "por"},
+    "nl": {"de", "het", "een", "en", "van", "is", "dat", "niet", "op", "voor"},
+    "id": {"yang", "dan", "di", "dari", "untuk", "dengan", "ini", "itu", "adalah", "dalam"},
+    "de": {"der", "die", "das", "und", "ist", "nicht", "mit", "ein", "eine", "zu"},
+    "fr": {"le", "la", "les", "et", "est", "un", "une", "des", "du", "pour"},
+}
+
+
+LANGUAGE_SAMPLE = 1500
+"""Characters of the body the language guess looks at: the same for a head scan and a full read."""
+
+
+def detect_language(fm: dict[str, Any], title: str, body: str) -> str:
+    """A BCP 47 tag: the post's ``lang`` key, else a guess from its script and common words."""
+    declared = _first(fm, ("lang", "language", "locale"))
+    if isinstance(declared, str) and re.fullmatch(
+        r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*", declared.strip()
+    ):
+        return declared.strip().replace("_", "-")
+    if _TWO_HAN.search(title) and not _KANA_OR_HANGUL.search(title):
+        return "zh"  # a Chinese title settles it: the usual case, and much cheaper than the body
+    text = title + " " + _TAGS.sub(" ", body[:LANGUAGE_SAMPLE])
+    counts = {lang: len(rx.findall(text)) for lang, rx in _SCRIPTS}
+    if counts["ja"] > 5:
+        return "ja"
+    best = max(counts, key=lambda k: counts[k])
+    if counts[best] > 10 or (counts[best] and counts[best] * 4 > len(text.split())):
+        return best
+    words = re.findall(r"[a-z]+", text.lower())
+    scores = {lang: sum(1 for w in words if w in stop) for lang, stop in _STOPWORDS.items()}
+    lang = max(scores, key=lambda k: scores[k])
+    return lang if scores[lang] >= 3 else ("en" if words else "und")
+
+
+def build_meta(
+    path: str,
+    fm: dict[str, Any],
+    body: str,
+    problems: list[Problem],
+    zone: tzinfo | None,
+    part: Split | None = None,
+) -> Meta:
+    """Normalise a front-matter mapping into :class:`Meta`, recording every value that could not be used."""
+    if SURROGATE.search(path):
+        problems.append(
+            Problem(path, f"file name is not valid UTF-8: written as {path_text(path)}", "warning")
+        )
+    kind = body_kind(body)
+    raw_title = fm.get("title")
+    title = _text(raw_title) if raw_title not in _EMPTY else ""
+    if not title:  # (from the body's first heading, or the file name: as unfit for XML as front matter)
+        title = sanitize_text(title_from_body(body, kind) or "") or sanitize_text(path_text(Path(path).stem))
+    dates = []
+    for keys, label in ((DATE_KEYS, "date"), (UPDATED_KEYS, "updated")):
+        raw = _first(fm, keys)
+        value, reason = parse_date(raw, zone)
+        if reason:
+            problems.append(Problem(path, f"{label}: {reason}", "warning", _key_line(part, fm, keys)))
+        dates.append(value)
+    if dates[0] is None:  # no usable date in the front matter: the one the file's name begins with
+        dates[0] = date_from_name(path, zone)
+    categories = fm["categories"] if "categories" in fm else fm.get("category")
+    return Meta(
+        path=path,
+        title=title,
+        date=dates[0],
+        updated=dates[1],
+        categories=normalise_categories(categories),
+        tags=normalise_tags(fm.get("tags", fm.get("tag"))),
+        authors=normalise_authors(fm.get("author", fm.get("authors"))),
+        cover=cover_of(fm),
+        language=detect_language(fm, title, body),
+        body_kind=kind,
+        problems=tuple(problems),
+    )
+
+
+def _key_line(part: Split | None, fm: dict[str, Any], keys: tuple[str, ...]) -> int | None:
+    """The line of the first of ``keys`` present, so a warning points where the user must look."""
+    if part is None or part.front_matter is None:
+        return None
+    key = next((k for k in keys if fm.get(k) not in _EMPTY), None)
+    if key is None:
+        return None
+    m = re.search(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*[:=]", part.front_matter, re.M)
+    return part.fm_line + part.front_matter.count("\n", 0, m.start()) if m else None
+
+
+HEAD_BYTES = 8192
+"""How much of a file a library scan reads: real front matter and the body samples (kind, language) fit;
+the rest of the file is read only when the front matter is longer."""
