@@ -216,7 +216,8 @@ def test_a_damaged_scan_cache_is_discarded_and_rebuilt(tmp_path: Path, isolated_
     cache with a valid checksum but rows of the wrong types: `list` answers as without a cache."""
     import random
 
-    from converters.library import cache_file, scan_library
+    from converters.library import scan_library
+    from converters.scan_cache import cache_file
 
     root = tmp_path / "lib"
     shutil.copytree(Path(__file__).resolve().parents[1] / "converters" / "samples", root)
@@ -238,8 +239,9 @@ def test_cache_rows_of_the_wrong_type_are_not_trusted(tmp_path: Path) -> None:
     import marshal
     import zlib
 
-    from converters import library
-    from converters.library import cache_file, load_cached, scan_library
+    from converters import scan_cache
+    from converters.library import load_cached, scan_library
+    from converters.scan_cache import cache_file
 
     root = tmp_path / "lib"
     root.mkdir()
@@ -247,11 +249,11 @@ def test_cache_rows_of_the_wrong_type_are_not_trusted(tmp_path: Path) -> None:
     scan_library([str(root)])
     cache = cache_file([str(root)], "local")
     data = cache.read_bytes()
-    start = len(library._CACHE_MAGIC) + 9
+    start = len(scan_cache._CACHE_MAGIC) + 9
     header, rows = marshal.loads(data[start:])
     rows = [(row[0], row[1], row[2], 42, *row[4:]) for row in rows]  # a title that is a number
     payload = marshal.dumps((header, rows))
-    cache.write_bytes(library._CACHE_MAGIC + b"%08x\n" % zlib.crc32(payload) + payload)
+    cache.write_bytes(scan_cache._CACHE_MAGIC + b"%08x\n" % zlib.crc32(payload) + payload)
     assert load_cached([str(root)]) is None
     assert [m.title for m in scan_library([str(root)]).posts] == ["好"]
 

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import converters.library as library_module
+from converters import scan_cache
 from converters.library import scan_library, sort_key
 from converters.post import Meta
 
@@ -125,7 +126,7 @@ def test_second_scan_reads_only_what_changed(shelf: Path, monkeypatch: pytest.Mo
 
 def test_a_corrupt_cache_is_ignored(shelf: Path) -> None:
     scan_library([str(shelf)])
-    cache = library_module.cache_file([str(shelf)], "local")
+    cache = scan_cache.cache_file([str(shelf)], "local")
     cache.write_text("{not json")
     assert len(scan_library([str(shelf)]).posts) == 4
 
@@ -212,8 +213,8 @@ def test_the_cache_gives_back_exactly_what_was_read(tmp_path: Path, date: str) -
 )  # fmt: skip
 def test_a_row_sorts_where_its_post_sorts(date: datetime | None, path: str) -> None:
     meta = Meta(path, "t", date)
-    row = library_module._row(meta, 0, 0)
-    assert library_module._row_order(row) == sort_key(library_module._meta(row)) == sort_key(meta)
+    row = scan_cache.row_from_meta(meta, 0, 0)
+    assert scan_cache.row_order(row) == sort_key(scan_cache.meta_from_row(row)) == sort_key(meta)
 
 
 def test_a_scan_reports_progress_up_to_the_total(shelf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -371,7 +372,7 @@ def test_an_unchanged_library_reopens_without_loading_the_post_readers(shelf: Pa
 
 
 def test_a_walk_asked_for_enough_posts_stops_after_the_folder_that_has_them(tmp_path: Path) -> None:
-    from converters.library import walk
+    from converters.walk import walk
 
     for folder in range(6):
         (tmp_path / f"f{folder}").mkdir()

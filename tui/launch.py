@@ -8,7 +8,7 @@ import sys
 from importlib.resources import files
 
 from converters.dates import resolve_zone
-from converters.library import MAYBE_SUFFIXES, POST_SUFFIXES, opens_with_front_matter
+from converters.walk import MAYBE_SUFFIXES, POST_SUFFIXES, opens_with_front_matter
 
 POST_FOLDERS = ("source/_posts", "_posts", "content/posts", "content", "posts")
 

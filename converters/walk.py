@@ -1,0 +1,195 @@
+"""Folders → the post files in them: which suffixes are posts, which folders and project documents are
+skipped, each file once however it is reached, in a stable order."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass
+
+from .post import Problem
+
+POST_SUFFIXES = {".md", ".markdown", ".html", ".htm"}
+
+
+MAYBE_SUFFIXES = {".txt"}  # a post only when it opens with front matter (scraped archives use .txt)
+
+
+SKIP_DIRS = {"node_modules", "__pycache__"}
+
+
+@dataclass(slots=True)
+class SourceFile:
+    """One post file found by a walk: its path and where it sits under the argument it came from."""
+
+    path: str
+    root: str
+    relative: str
+    mtime_ns: int = 0
+    size: int = 0
+    maybe: bool = False
+    """A ``.txt`` file not yet known to open with front matter (the scan decides when it reads it)."""
+    key: tuple[int, int] = (0, 0)
+    """(device, inode): the file itself, however it is reached (a link, a symbolic link)."""
+
+
+_SUFFIX_KIND = {**dict.fromkeys(POST_SUFFIXES, False), **dict.fromkeys(MAYBE_SUFFIXES, True)}
+"""File suffix → whether such a file is only *maybe* a post."""
+
+
+PROJECT_DOCUMENTS = re.compile(r"(?i)(readme|changelog|license|licence|contributing|code_of_conduct)\.[a-z]+")
+"""A project's own documents, found beside a blog's sources: in a folder, a post only with front matter
+(like any .txt file), so a README.md is not listed as a post; named on the command line, always read."""
+
+
+def walk(
+    paths: list[str],
+    problems: list[Problem],
+    known: dict[str, tuple] | None = None,  # type: ignore[type-arg]
+    check_txt: bool = True,
+    stat_files: bool = True,
+    ordered: bool = True,
+    unchanged: set[str] | None = None,
+    enough: int | None = None,
+) -> list[SourceFile]:
+    """Every post file under the given files and folders, each once (in path order when ``ordered``).
+
+    ``known`` (the scan cache: path → (path, mtime, size, …)) spares opening ``.txt`` files already known
+    to be posts, which is most of the cost of re-opening a large scraped archive. With ``check_txt`` off,
+    other ``.txt`` files come back marked ``maybe`` for the caller to check as it reads them. Without
+    ``stat_files`` the walk costs no system call per file (mtime and size stay 0): enough for a first scan,
+    which learns them as it reads. Given ``unchanged``, the files ``known`` with their present (mtime, size)
+    go into it, by path, instead of coming back: re-opening 100k posts then makes no SourceFile for them.
+    With ``enough``, the walk may stop once it has found that many (for a caller that only asks whether
+    there are that many), after the folder it is in."""
+    # By (device, inode), a file linked twice being one post: a SourceFile, or for an unchanged file a
+    # (path, root, relative) triple.
+    found: dict[tuple[int, int], SourceFile | tuple[str, str, str]] = {}
+    for arg in paths:
+        try:
+            st = os.stat(arg)
+        except OSError as e:
+            problems.append(Problem(arg, f"cannot open: {e.strerror or e}", "error"))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            _walk_dir(arg, problems, known or {}, check_txt, stat_files, found, unchanged is not None, enough)
+            continue
+        key = (st.st_dev, st.st_ino)
+        root, name = os.path.dirname(arg) or ".", os.path.basename(arg)
+        seen = (known or {}).get(arg)
+        if unchanged is not None and seen is not None and (seen[1], seen[2]) == (st.st_mtime_ns, st.st_size):
+            found.setdefault(key, (arg, root, name))
+        else:
+            found.setdefault(key, SourceFile(arg, root, name, st.st_mtime_ns, st.st_size, key=key))
+    sources: list[SourceFile] = []
+    for entry in found.values():
+        if entry.__class__ is SourceFile:
+            sources.append(entry)  # type: ignore[arg-type]
+        else:
+            unchanged.add(entry[0])  # type: ignore[union-attr, index]
+    if ordered:
+        sources.sort(key=path_order)
+    return sources
+
+
+def path_order(source: SourceFile) -> tuple[str, str]:
+    return (source.root, source.relative)
+
+
+def _place(entry: SourceFile | tuple[str, str, str]) -> tuple[str, str]:
+    return (entry.root, entry.relative) if isinstance(entry, SourceFile) else (entry[1], entry[2])
+
+
+def _walk_dir(
+    root: str,
+    problems: list[Problem],
+    known: dict[str, tuple],  # type: ignore[type-arg]
+    check_txt: bool,
+    stat_files: bool,
+    found: dict[tuple[int, int], SourceFile | tuple[str, str, str]],
+    split_unchanged: bool = False,
+    enough: int | None = None,
+) -> None:
+    # The loop below runs once per file of a library of 100k: it avoids every call it can (the entry's
+    # type and inode come with the directory listing; only symbolic links and ``stat_files`` cost a stat).
+    visited: set[tuple[int, int]] = set()
+    prefix = os.path.join(root, "")
+    cut = len(prefix)
+    kinds = _SUFFIX_KIND
+    stack = [root]
+    while stack:
+        if enough is not None and len(found) >= enough:
+            return
+        folder = stack.pop()
+        try:
+            st = os.stat(folder)
+        except OSError as e:
+            problems.append(Problem(folder, f"cannot open folder: {e.strerror or e}", "error"))
+            continue
+        device = st.st_dev
+        if (device, st.st_ino) in visited:
+            continue  # a symlink loop, or a folder linked twice
+        visited.add((device, st.st_ino))
+        try:
+            entries = list(os.scandir(folder))  # order does not matter: walk() sorts the result once
+        except OSError as e:
+            problems.append(Problem(folder, f"cannot list folder: {e.strerror or e}", "error"))
+            continue
+        for entry in entries:
+            name = entry.name
+            if name[0] == ".":
+                continue
+            dot = name.rfind(".")
+            maybe = kinds.get(name[dot:].lower()) if dot > 0 else None
+            if maybe is False and name[0] in "RrCcLl" and PROJECT_DOCUMENTS.fullmatch(name):
+                maybe = True
+            try:
+                if maybe is None or not entry.is_file():
+                    if entry.is_dir():
+                        if name not in SKIP_DIRS:
+                            stack.append(entry.path)
+                    elif maybe is not None and entry.is_symlink():
+                        what = "not a regular file" if os.path.exists(entry.path) else "broken symbolic link"
+                        problems.append(Problem(entry.path, f"{what}: skipped", "warning"))
+                    continue
+            except OSError:
+                continue
+            path = entry.path
+            if stat_files or entry.is_symlink():
+                try:
+                    est = entry.stat()
+                except OSError as e:
+                    problems.append(Problem(path, f"cannot stat: {e.strerror or e}", "error"))
+                    continue
+                key = (est.st_dev, est.st_ino)
+                mtime, size = (est.st_mtime_ns, est.st_size) if stat_files else (0, 0)
+            else:
+                key, mtime, size = (device, entry.inode()), 0, 0
+            relative = path[cut:] if path.startswith(prefix) else os.path.relpath(path, root)
+            unchanged = False
+            if maybe or split_unchanged:
+                seen = known.get(path)
+                if seen is not None and seen[1] == mtime and seen[2] == size:
+                    unchanged, maybe = split_unchanged, False
+                elif maybe and check_txt:
+                    if not opens_with_front_matter(path):
+                        continue
+                    maybe = False
+            other = found.get(key)
+            if other is None or (root, relative) < _place(other):  # the same one every time
+                found[key] = (
+                    (path, root, relative)
+                    if unchanged
+                    else SourceFile(path, root, relative, mtime, size, maybe, key)
+                )
+
+
+def opens_with_front_matter(path: str) -> bool:
+    """Whether a file starts (after blank lines) with a front-matter fence."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512)
+    except OSError:
+        return True  # let the reader report why it cannot be read
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:3] in (b"---", b"+++", b";;;")
