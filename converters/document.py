@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from .chars import CJK_LETTERS
 from .hexo import resolve_tags
 from .html import CleanDocument, clean
 from .markdown import html_to_markdown
@@ -21,10 +22,8 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
-_CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
-_LATIN_WORD = re.compile(
-    r"[^\W\d_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+(?:['’-][^\W_]+)*|\d+(?:[.,]\d+)*"
-)
+_CJK_CHAR = re.compile(f"[{CJK_LETTERS}]")
+_LATIN_WORD = re.compile(rf"[^\W\d_{CJK_LETTERS}]+(?:['’-][^\W_]+)*|\d+(?:[.,]\d+)*")
 CJK_CHARS_PER_MINUTE = 400
 WORDS_PER_MINUTE = 220
 _BLOCKS = {

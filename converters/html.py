@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from .chars import CJK_PUNCTUATION, FULLWIDTH, HAN, KANA, RADICALS
 from .html_parse import parse
 from .steps import Step
 from .tree import drop_tag, drop_tree, owner_table, replace_with_text, text_content
@@ -62,7 +63,7 @@ _LANG_PATTERNS = (
     re.compile(r"\bhighlight\s+(?!language-)([\w+#.-]+)"),
 )
 _NOT_LANGS = {"hljs", "copyable", "prettyprint", "highlight", "linenums", "notranslate", "code", "source"}
-_CJK = "\u2e80-\u2fff\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK = RADICALS + CJK_PUNCTUATION + KANA + HAN + FULLWIDTH  # (a line break between two is no space)
 _CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
 _NEWLINE_BEFORE_CJK = re.compile(rf"\n[^\S\n]*[{_CJK}]")  # (the last newline of a run: linear)
 

@@ -55,7 +55,8 @@ def _escape_code_tags(html: str) -> str:
 _TAG = re.compile(r"<(/?)([A-Za-z][\w:-]*)\b[^<>]*?(/?)>")  # (not past the next <: linear)
 
 
-_VOID = {
+# HTML's void elements: never opened, so they do not count towards the depth.
+VOID_ELEMENTS = {
     "br",
     "img",
     "hr",
@@ -89,7 +90,7 @@ def _limit_depth(html: str, limit: int = MAX_DEPTH) -> str:
         out.append(html[pos : m.start()])
         pos = m.end()
         closing, name = m.group(1), m.group(2).lower()
-        if name in _VOID or m.group(3):
+        if name in VOID_ELEMENTS or m.group(3):
             out.append(m.group(0))
             continue
         if not closing:

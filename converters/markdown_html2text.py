@@ -79,7 +79,7 @@ _READS_ATTRIBUTES = frozenset(("a", "img", "ol", "abbr"))
 """The tags whose attributes html2text looks at (with its Google Docs mode and tag callback off)."""
 
 
-_VOID = frozenset(
+_WRITTEN_WITHOUT_END_TAG = frozenset(
     [
         "area",
         "base",
@@ -154,7 +154,7 @@ def run_html2text(tree: etree._Element) -> str:
         else:
             if tag in blocks:
                 paragraph(tag)
-            elif tag.__class__ is str and tag not in _VOID:
+            elif tag.__class__ is str and tag not in _WRITTEN_WITHOUT_END_TAG:
                 handle_tag(tag, {}, False)
             tail = el.tail
             if tail:

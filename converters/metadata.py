@@ -8,7 +8,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
-from .chars import SURROGATE, path_text, sanitize_text
+from .chars import ATX_HEADING, HAN_BASIC, SURROGATE, path_text, sanitize_text
 from .dates import date_from_name, parse_date
 from .front_matter import Split
 from .post import BodyKind, Meta, Problem
@@ -105,9 +105,6 @@ def cover_of(fm: dict[str, Any]) -> str | None:
     return _text(value) or None if value is not None else None
 
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$", re.M)
-
-
 _HTML_H = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1\s*>", re.S | re.I)
 
 
@@ -151,7 +148,7 @@ def title_from_body(body: str, kind: BodyKind) -> str | None:
             text = " ".join(_html.unescape(_TAGS.sub("", m.group(2))).split())
             return text or None
         return None
-    m = _ATX.search(body[:HEAD_BYTES])
+    m = ATX_HEADING.search(body[:HEAD_BYTES])
     return m.group(2).strip() if m else None
 
 
@@ -166,12 +163,12 @@ def excerpt_of(body: str) -> str | None:
 _SCRIPTS = (
     ("ja", re.compile(r"[\u3040-\u30ff]")),
     ("ko", re.compile(r"[\uac00-\ud7af]")),
-    ("zh", re.compile(r"[\u4e00-\u9fff]")),
+    ("zh", re.compile(f"[{HAN_BASIC}]")),
     ("ru", re.compile(r"[\u0400-\u04ff]")),
 )
 
 
-_TWO_HAN = re.compile(r"[\u4e00-\u9fff][^\u4e00-\u9fff]*[\u4e00-\u9fff]")
+_TWO_HAN = re.compile(f"[{HAN_BASIC}][^{HAN_BASIC}]*[{HAN_BASIC}]")
 
 
 _KANA_OR_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")

@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_CJK = "\u2e80-\u2fff\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+from converters.chars import BOPOMOFO, HAN, HANGUL, KANA, RADICALS
+
+_CJK = RADICALS + KANA + BOPOMOFO + HAN + HANGUL
 _CLOSING = "，。、；：！？」』）》〉】〕”’…—～·,.;:!?)\\]}%"
 _OPENING = "「『（《〈【〔“‘(\\[{"
 _WIDE_CLOSING = "".join(c for c in _CLOSING if ord(c) > 0x7F)

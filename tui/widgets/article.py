@@ -23,6 +23,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from converters.chars import ATX_HEADING
 from converters.post import Meta, Problem
 
 from .. import wrap
@@ -30,7 +31,6 @@ from ..text import ZWSP, display_markdown, safe
 
 wrap.install()  # CJK text wraps between characters, not only at the few spaces it has
 
-_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
@@ -56,7 +56,7 @@ def headings_of(markdown: str) -> list[tuple[int, str]]:
             continue
         if fence:
             continue
-        h = _HEADING.match(line)
+        h = ATX_HEADING.match(line)
         if h:
             text = re.sub(r"[*_`\\]|\u200b", "", h.group(2))
             text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
