@@ -21,8 +21,8 @@ from typing import Any, TextIO
 from .chars import path_text
 from .dates import rfc3339
 from .jsonout import feed_chunks
-from .library import Library, SourceFile, scan_library, sort_key, walk
-from .options import FORMATS, SUFFIX, ConvertOptions, OutputError, UsageError, in_shard
+from .library import Library, scan_library, sort_key
+from .options import FORMATS, IMAGE_MODES, SUFFIX, ConvertOptions, OutputError, UsageError, in_shard
 from .outputs import (
     AtomicFile,
     already_there,
@@ -46,7 +46,7 @@ from .pipeline import (
 )
 from .post import Meta, Problem
 from .reading import MAX_POST_BYTES, read_bytes, too_large
-from .xhtml import IMAGE_MODES
+from .walk import SourceFile, walk
 
 SINGLE_FILE_FORMATS = {"jsonl", "jsonfeed", "epub"}
 
@@ -168,8 +168,8 @@ def run_convert(
     if stdin_data is not None:
         jobs.insert(0, Job("<stdin>", "-", stdin_data, settings))
     input_files = {s.key for s in sources}  # (device, inode): no path resolution per input
-    out = args.output
-    to_stdout = out in (None, "-")
+    out = args.output or "-"
+    to_stdout = out == "-"
     total = len(jobs)
     if fmt == "epub" and to_stdout:
         raise UsageError("--to epub needs -o FILE.epub")
@@ -182,7 +182,7 @@ def run_convert(
         )
     if folder_mode and os.path.lexists(out) and not os.path.isdir(out):
         raise UsageError(f"-o {out}: not a folder ({fmt} writes a file per post into a folder)")
-    if not to_stdout and not folder_mode and file_key(out) in input_files:
+    if not to_stdout and not folder_mode and (file_key(out) or (0, 0)) in input_files - {(0, 0)}:
         raise UsageError(f"refusing to write over the input file {out}")
     if not to_stdout and not folder_mode and os.path.exists(out) and not args.overwrite and not args.dry_run:
         reporter.message(f"postshelf: {out}: exists (use --overwrite to replace it)")
@@ -459,6 +459,7 @@ def _convert_epub(
         for meta, _ in dated:
             print(f"{_one_line(meta.path)}\t{_one_line(args.output or '')}")
         return 0
+    assert args.output is not None  # (run_convert refuses an EPUB to stdout)
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out.parent)

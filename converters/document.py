@@ -106,7 +106,7 @@ class Rendered:
             return self.post.body
         md = _markdown_renderer()
         tokens, env = self._source_tokens()
-        return md.renderer.render(tokens, md.options, env)  # (md.render, from the tokens kept)
+        return str(md.renderer.render(tokens, md.options, env))  # (md.render, from the tokens kept)
 
     @property
     def markdown(self) -> str:
@@ -211,12 +211,11 @@ def convert_html_blocks(markdown: str, options: RenderOptions, tokens: list[Toke
         return markdown
     if tokens is None:
         tokens = _block_parser().parse(markdown)
-    blocks = [t for t in tokens if t.type == "html_block" and t.level == 0 and t.map]
+    blocks = [(t, t.map) for t in tokens if t.type == "html_block" and t.level == 0 and t.map]
     if not blocks:
         return markdown
     lines = markdown.split("\n")
-    for token in reversed(blocks):
-        start, end = token.map
+    for _, (start, end) in reversed(blocks):
         source = "\n".join(lines[start:end])
         if re.fullmatch(r"\s*(<!--.*?-->\s*)+", source, re.S):
             continue  # comments (the excerpt marker among them) stay as they are

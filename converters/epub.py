@@ -79,7 +79,7 @@ class EpubWriter:
         metas = [c.meta for c in self.chapters]
         language = self.language or _most_common([m.language for m in metas]) or "und"
         identifier = "urn:uuid:" + str(uuid.UUID(bytes=self._digest.digest()[:16], version=5))
-        dates = [m.updated or m.date for m in metas if (m.updated or m.date) is not None]
+        dates = [when for m in metas if (when := m.updated or m.date) is not None]
         published = [m.date for m in metas if m.date is not None]
         modified = max(dates).astimezone(timezone.utc) if dates else _FIXED_TIME
         authors = list(dict.fromkeys(a for m in metas for a in m.authors))

@@ -95,7 +95,8 @@ def split(text: str) -> Split:
 def _split_common(text: str) -> Split | None:
     """The usual ``---`` … ``---`` case without splitting the whole file into lines (a scan does this
     for every post). Anything unusual returns None for :func:`split`'s general rules."""
-    pos = _BLANK_LINES.match(text).end()
+    blank = _BLANK_LINES.match(text)
+    pos = blank.end() if blank else 0
     opener = _YAML_OPENER.match(text, pos)
     if opener is None:
         return None
@@ -142,9 +143,10 @@ def _split_json_object(text: str, lines: list[str], start: int) -> Split:
     except json.JSONDecodeError:
         return Split(None, None, "\n".join(lines[start:]), body_line=start + 1)
     except RecursionError:  # nested past what the decoder can follow: front matter it is, but unreadable
-        end = _json_object_end(text, offset)
-        if end is None:
+        found = _json_object_end(text, offset)
+        if found is None:
             return Split(None, None, "\n".join(lines[start:]), body_line=start + 1)
+        end = found
     body = text[end:]
     body_line = text.count("\n", 0, end) + 1
     if body.startswith("\n"):
@@ -189,7 +191,7 @@ def _load_yaml(fm: str) -> Any:
     import yaml
 
     try:
-        return frontmatter.YAMLHandler().load(fm, Loader=hexo_loader())
+        return frontmatter.default_handlers.YAMLHandler().load(fm, Loader=hexo_loader())
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         reason = getattr(e, "problem", None) or str(e).split("\n")[0]

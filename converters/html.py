@@ -13,13 +13,14 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 from lxml import etree
 
 from .chars import CJK_PUNCTUATION, FULLWIDTH, HAN, KANA, RADICALS
 from .html_parse import parse
 from .steps import Step
-from .tree import drop_tag, drop_tree, owner_table, replace_with_text, text_content
+from .tree import drop_tag, drop_tree, owner_table, parent_of, replace_with_text, text_content
 from .urls import URL_ATTRS, unwrap_url, url_is_safe
 
 # Elements whose content is never article text.
@@ -179,7 +180,7 @@ def _strip_attributes(el: etree._Element, tag: str) -> None:
             el.attrib.clear()
         return
     for name in list(el.attrib):
-        if name not in allowed or (name in URL_ATTRS and not url_is_safe(el.attrib[name])):
+        if name not in allowed or (name in URL_ATTRS and not url_is_safe(str(el.attrib[name]))):
             del el.attrib[name]
 
 
@@ -265,7 +266,7 @@ def _embed_to_link(el: etree._Element, keep_proxies: bool) -> None:
     p = etree.Element("p")
     p.append(link)
     p.tail = el.tail
-    el.getparent().replace(el, p)
+    parent_of(el).replace(el, p)
 
 
 def code_language(pre: etree._Element) -> str | None:
@@ -274,8 +275,9 @@ def code_language(pre: etree._Element) -> str | None:
     parent = pre.getparent()
     if parent is not None:
         candidates.append(parent)
-        if parent.getparent() is not None:
-            candidates.append(parent.getparent())
+        grandparent = parent.getparent()
+        if grandparent is not None:
+            candidates.append(grandparent)
     for el in candidates:
         lang_attr = (el.get("lang") or el.get("data-lang") or "").strip()
         if lang_attr and el.tag in ("code", "pre"):
@@ -292,8 +294,8 @@ def _flatten_code(root: etree._Element) -> None:
     """Turn every ``<pre>`` into plain text: highlighting spans gone, ``<br>`` as newlines, language kept."""
     for figure in list(root.iter("figure", "table")):
         gutter = figure.find(".//td[@class='gutter']")
-        if gutter is not None and gutter.getparent() is not None:
-            gutter.getparent().remove(gutter)
+        if gutter is not None and (holder := gutter.getparent()) is not None:
+            holder.remove(gutter)
     for pre in list(root.iter("pre")):
         if pre.getparent() is None:
             continue
@@ -351,7 +353,7 @@ def _unwrap_layout_tables(root: etree._Element) -> None:
             for child in list(cell):
                 div.append(child)
         div.tail = table.tail
-        table.getparent().replace(table, div)
+        parent_of(table).replace(table, div)
 
 
 _CONTAINERS = {
@@ -418,10 +420,11 @@ def _join_cjk_lines(root: etree._Element) -> None:
         return  # the usual case: one search of the whole text spares the search of each text node
     # Read every text node before changing any: lxml's smart strings find their parent through libxml2's
     # text nodes, which setting .text or .tail replaces.
-    found = [(t.getparent(), t.is_tail, str(t)) for t in _TEXT_WITH_NEWLINE(root, nl="\n")]
+    texts = cast("list[etree._ElementUnicodeResult]", _TEXT_WITH_NEWLINE(root, nl="\n"))
+    found = [(t.getparent(), t.is_tail, str(t)) for t in texts]
     for parent, is_tail, text in found:
         joined = _CJK_BREAK.sub("", text)
-        if joined == text:
+        if joined == text or parent is None:
             continue
         if is_tail:
             parent.tail = joined

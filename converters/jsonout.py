@@ -19,8 +19,9 @@ from typing import Any
 from .chars import path_text
 from .dates import rfc3339
 from .document import Rendered
+from .options import ImageMode
 from .urls import unwrap_url
-from .xhtml import ImageMode, fragment_markup
+from .xhtml import fragment_markup
 
 SCHEMA = "postshelf.post/1"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"

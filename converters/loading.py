@@ -13,16 +13,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import tzinfo
 
-from .library import (
-    Library,
-    Progress,
-    cache_file,
-    cache_is_current,
-    fill_cache_in_subprocess,
-    load_cached,
-    scan_library,
-    walk,
-)
+from .library import Library, Progress, cache_is_current, fill_cache_in_subprocess, load_cached, scan_library
+from .scan_cache import cache_file
+from .walk import walk
 
 SCAN_ELSEWHERE_FROM = 2000
 """Posts from which a first scan runs in a process of its own (a Python process starts in ~0.1 s)."""

@@ -111,7 +111,7 @@ def run_html2text(tree: etree._Element) -> str:
     handle_tag = h.handle_tag
     # html2text's own handle_data, told the text needs no escaping (what the override below does for
     # HTMLParser's calls), without the extra call per text node
-    handle_data = functools.partial(html2text.HTML2Text.handle_data, h)
+    handle_data: Callable[..., None] = functools.partial(html2text.HTML2Text.handle_data, h)
     # Most of a post is paragraphs. For <p> and <div> all of handle_tag's sixty-odd tests come to this
     # (with no tag callback and no Google Docs mode): a paragraph break, unless inside a link or a table
     # row being split, and the next list no longer follows a list. Done here, it costs a twentieth.

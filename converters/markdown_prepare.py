@@ -28,7 +28,7 @@ from .markdown_marks import (
     Holds,
 )
 from .markdown_repair import fill_holds
-from .tree import drop_tag, replace_with_text, text_content
+from .tree import drop_tag, parent_of, replace_with_text, text_content
 
 
 def prepare(root: etree._Element, holds: Holds) -> None:
@@ -140,7 +140,7 @@ def _hold_code_block(pre: etree._Element, holds: Holds) -> None:
     p = etree.Element("p")
     p.text = token
     p.tail = pre.tail
-    pre.getparent().replace(pre, p)
+    parent_of(pre).replace(pre, p)
 
 
 def _hold_code_span(code: etree._Element, holds: Holds) -> None:
@@ -156,7 +156,7 @@ def _hold_table(table: etree._Element, holds: Holds) -> None:
     p = etree.Element("p")
     p.text = token
     p.tail = table.tail
-    table.getparent().replace(table, p)
+    parent_of(table).replace(table, p)
 
 
 def _pipe_table(table: etree._Element, holds: Holds) -> str | None:
@@ -206,7 +206,7 @@ def _html_table(table: etree._Element) -> str:
             el.text = _plain(el.text)
         if el.tail:
             el.tail = _plain(el.tail)
-    return lxml.html.tostring(table, encoding="unicode").strip()
+    return str(lxml.html.tostring(table, encoding="unicode")).strip()
 
 
 def _plain(text: str) -> str:

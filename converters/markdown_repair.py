@@ -33,6 +33,13 @@ from .markdown_marks import (
 )
 
 
+def _prefix(line: str) -> re.Match[str]:
+    """:data:`PREFIX` matched at the line's start (always: each of its parts may be empty)."""
+    m = PREFIX.match(line)
+    assert m is not None
+    return m
+
+
 def restore_spaces(md: str) -> str:
     return md.replace(IDEO_SPACE, "\u3000").replace(NBSP, "\u00a0").replace(CELL_BREAK, "<br>")
 
@@ -63,7 +70,7 @@ def _fill_block_line(line: str, holds: Holds, kinds: tuple[str, ...]) -> str:
     for m in HOLD.finditer(line):
         text, _ = holds.items[int(m.group(1))]
         head = line[pos : m.start()]
-        prefix_m = PREFIX.match(head)
+        prefix_m = _prefix(head)
         prefix = head if prefix_m and prefix_m.end() == len(head) else None
         if prefix is None:  # text before the block on the same line: give the block its own lines
             pieces.append(head.rstrip())
@@ -105,7 +112,7 @@ def indent_list_continuations(md: str) -> str:
 
 def _continuation(line: str) -> str:
     """The prefix that continues the container(s) a line is in: blockquote markers and list indentation."""
-    m = PREFIX.match(line)
+    m = _prefix(line)
     quotes, indent, marker = m.group(1), m.group(2), m.group(3) or ""
     return quotes + indent + " " * len(marker)
 
@@ -119,7 +126,7 @@ def resolve_breaks(md: str) -> str:
         if BREAK not in line:
             out.append(line)
             continue
-        prefix = line[: PREFIX.match(line).end()]
+        prefix = line[: _prefix(line).end()]
         parts = [p.strip(" \t") for p in re.split(f"[ \\t]*{BREAK}[{BREAK}\\s]*", line[len(prefix) :])]
         parts = [p for p in parts if p]
         if not parts:
@@ -176,7 +183,8 @@ def _rewrite_lines(
 ) -> str:
     """``text`` with each line of ``spans`` (from :func:`_by_line`) replaced by ``rewrite(line, found)``,
     every other line kept as it is, without splitting the whole text into lines."""
-    out, done = [], 0
+    out: list[str] = []
+    done = 0
     for start, end, found in spans:
         out += (text[done:start], rewrite(text[start:end], found))
         done = end
@@ -191,7 +199,7 @@ def resolve_escapes(md: str) -> str:
 
 
 def _escape_line(line: str, found: list[int]) -> str:
-    start = PREFIX.match(line).end()
+    start = _prefix(line).end()
     heading = bool(re.match(r"[ ]{0,3}#{1,6}(?:[ ]|$)", line[start:] if start else line))
     pieces = []
     pos = 0
@@ -285,7 +293,7 @@ def _balance_lines(lines: list[str]) -> list[str]:
             result.append(line)
             continue
         if carry and line.strip():
-            start = PREFIX.match(line).end()
+            start = _prefix(line).end()
             line = line[:start] + "".join(carry) + line[start:]
             carry = []
         stack = _left_open(line)
@@ -326,13 +334,14 @@ def _emphasis_pairs(line: str, found: list[int]) -> str:
                 line = _EMPTY_PAIRS[opener].sub(r"\1", line)
         found = _positions(line, _PAIR_CHARS)
     left = len(found)
+    known: list[int] | None = found
     while left:
-        if found is None:  # (the line changed)
-            found = _positions(line, _PAIR_CHARS)
-        pair = _innermost_pair(line, found)
+        if known is None:  # (the line changed)
+            known = _positions(line, _PAIR_CHARS)
+        pair = _innermost_pair(line, known)
         if pair is None:
             return line
-        found = None
+        known = None
         i, j = pair
         if i < 0:  # a closer with no opener: drop it
             line = line[:j] + line[j + 1 :]
@@ -354,7 +363,7 @@ def _write_pair(line: str, i: int, j: int) -> str:
     trail = inner[len(inner.rstrip()) :]
     start = line[:i]
     # whitespace just inside a marker moves outside it, unless it would start the line's text
-    before = start if PREFIX.match(start).end() == len(start) else start + lead
+    before = start if _prefix(start).end() == len(start) else start + lead
     after = trail + line[j + 1 :]
     mark, html_open, html_close = MARKS[line[i]]
     prev = before[-1] if before else ""

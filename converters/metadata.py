@@ -22,7 +22,7 @@ DATE_KEYS = ("date", "pubDate", "pub_date", "published", "created", "publishDate
 UPDATED_KEYS = ("updated", "lastmod", "last_modified_at", "modified", "lastUpdated")
 
 
-_EMPTY = (None, "", [], {})
+_EMPTY: tuple[Any, ...] = (None, "", [], {})
 """Values that mean "not given". A constant: written inline, the list and dict are built at every test."""
 
 

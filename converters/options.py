@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, fields
+from typing import Literal
+
+ImageMode = Literal["link", "remote", "drop"]
+IMAGE_MODES: tuple[ImageMode, ...] = ("link", "remote", "drop")
+"""What XHTML and EPUB make of an image: a link to it, the remote image itself, or nothing."""
 
 
 class UsageError(Exception):
@@ -35,7 +40,7 @@ class ConvertOptions:
     tag: tuple[str, ...] = ()
     since: str | None = None
     until: str | None = None
-    images: str = "link"
+    images: ImageMode = "link"
     keep_proxies: bool = False
     no_front_matter: bool = False
     title: str | None = None

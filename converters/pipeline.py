@@ -23,7 +23,7 @@ from .document import Rendered, RenderOptions
 from .html import clean_steps
 from .jsonout import dumps, feed_item_text, record
 from .markdown import MARKDOWN_STEPS
-from .options import ConvertOptions, OutputError, UsageError
+from .options import ConvertOptions, ImageMode, OutputError, UsageError
 from .post import Meta, Post, Problem
 from .reading import read_bytes, read_post
 from .steps import run_steps
@@ -63,7 +63,7 @@ class Settings:
 
     fmt: str
     zone: tzinfo | None
-    images: str
+    images: ImageMode
     keep_proxies: bool
     front_matter: bool
     filters: Filters = field(default_factory=Filters)
@@ -220,7 +220,7 @@ def _written(rendered: list[Rendered], relatives: list[str], settings: Settings)
     """The posts in a format made from their clean trees."""
     fmt = settings.fmt
     if fmt in ("html", "epub"):
-        fragments = [fragment_markup(r.clean.root, settings.images) for r in rendered]  # type: ignore[arg-type]
+        fragments = [fragment_markup(r.clean.root, settings.images) for r in rendered]
         if fmt == "epub":
             return fragments
         return [document(r.post.meta, text) for r, text in zip(rendered, fragments, strict=True)]

@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from .outputs import write_atomic
 from .post import Meta, Problem
@@ -22,7 +23,7 @@ from .post import Meta, Problem
 #    categories, tags, authors, cover, language, body_kind, problems)
 # A date is its POSIX timestamp plus its UTC offset in seconds, or its ISO text where a float would not
 # give back the same microsecond; problems are (message, severity, line) triples.
-Row = tuple  # type: ignore[type-arg]
+Row = tuple[Any, ...]
 
 
 def cache_file(roots: list[str], zone_key: str) -> Path:
@@ -43,12 +44,15 @@ def _shared(value: object) -> object:
     return _SHARED.setdefault(value, value)
 
 
+_ZONES: dict[int, timezone] = {}
+
+
 def _zone_of(offset_seconds: int) -> timezone:
-    zone = _SHARED.get(("zone", offset_seconds))
+    zone = _ZONES.get(offset_seconds)
     if zone is None:
         zone = timezone(timedelta(seconds=offset_seconds)) if offset_seconds else timezone.utc
-        _SHARED[("zone", offset_seconds)] = zone
-    return zone  # type: ignore[return-value]
+        _ZONES[offset_seconds] = zone
+    return zone
 
 
 def shared_row(row: Row) -> Row:
@@ -76,9 +80,9 @@ def _pack_date(dt: datetime | None) -> tuple[float | str | None, int]:
 def _unpack_date(value: float | str | None, seconds: int) -> datetime | None:
     if value is None:
         return None
-    if value.__class__ is float:
-        return datetime.fromtimestamp(value, _zone_of(seconds))  # type: ignore[arg-type]
-    return datetime.fromisoformat(value).replace(tzinfo=_zone_of(seconds))  # type: ignore[arg-type]
+    if isinstance(value, float):
+        return datetime.fromtimestamp(value, _zone_of(seconds))
+    return datetime.fromisoformat(value).replace(tzinfo=_zone_of(seconds))
 
 
 def row_from_meta(meta: Meta, mtime_ns: int, size: int) -> Row:
@@ -95,6 +99,7 @@ def meta_from_row(row: Row, fromtimestamp: Callable[..., datetime] = datetime.fr
     path, _, _, title, date, date_offset, updated, updated_offset, cats, tags, authors, cover, lang, kind, problems = row  # fmt: skip
     if path.__class__ is not str or title.__class__ is not str or cats.__class__ is not tuple:
         raise ValueError("a damaged cache row")  # (the caller discards the cache; a few ns a post)
+    when: datetime | None
     if date.__class__ is float:  # the usual case, inline: this runs for every post of a cached library
         when = fromtimestamp(date, _zone_of(date_offset))
     else:

@@ -3,6 +3,9 @@ reading its text, finding the table a cell belongs to."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import cast
+
 from lxml import etree
 
 
@@ -27,7 +30,7 @@ def drop_tag(el: etree._Element) -> None:
         else:
             previous.tail = (previous.tail or "") + tail
     index = parent.index(el)
-    parent[index : index + 1] = el[:]
+    parent[index : index + 1] = list(el)
 
 
 def drop_tree(el: etree._Element) -> None:
@@ -46,7 +49,15 @@ def drop_tree(el: etree._Element) -> None:
 
 
 def text_content(el: etree._Element) -> str:
-    return "".join(el.itertext())
+    return "".join(cast("Iterator[str]", el.itertext()))  # (str for trees parsed from str)
+
+
+def parent_of(el: etree._Element) -> etree._Element:
+    """The parent of an element that has one (any element below the root it was reached from)."""
+    parent = el.getparent()
+    if parent is None:
+        raise ValueError(f"<{el.tag}> has no parent")
+    return parent
 
 
 def replace_with_text(el: etree._Element, text: str) -> None:

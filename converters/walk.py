@@ -7,6 +7,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass
+from typing import Any
 
 from .post import Problem
 
@@ -46,7 +47,7 @@ PROJECT_DOCUMENTS = re.compile(r"(?i)(readme|changelog|license|licence|contribut
 def walk(
     paths: list[str],
     problems: list[Problem],
-    known: dict[str, tuple] | None = None,  # type: ignore[type-arg]
+    known: dict[str, tuple[Any, ...]] | None = None,
     check_txt: bool = True,
     stat_files: bool = True,
     ordered: bool = True,
@@ -84,10 +85,10 @@ def walk(
             found.setdefault(key, SourceFile(arg, root, name, st.st_mtime_ns, st.st_size, key=key))
     sources: list[SourceFile] = []
     for entry in found.values():
-        if entry.__class__ is SourceFile:
-            sources.append(entry)  # type: ignore[arg-type]
-        else:
-            unchanged.add(entry[0])  # type: ignore[union-attr, index]
+        if isinstance(entry, SourceFile):
+            sources.append(entry)
+        elif unchanged is not None:
+            unchanged.add(entry[0])
     if ordered:
         sources.sort(key=path_order)
     return sources
@@ -104,7 +105,7 @@ def _place(entry: SourceFile | tuple[str, str, str]) -> tuple[str, str]:
 def _walk_dir(
     root: str,
     problems: list[Problem],
-    known: dict[str, tuple],  # type: ignore[type-arg]
+    known: dict[str, tuple[Any, ...]],
     check_txt: bool,
     stat_files: bool,
     found: dict[tuple[int, int], SourceFile | tuple[str, str, str]],

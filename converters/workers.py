@@ -19,7 +19,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -99,10 +99,10 @@ def ordered_map(
                         raise _lost(worker) from None
                     worker.pending.append(sent)
                     sent += 1
-            for conn in wait([w.results for w in workers.values() if w.pending]):
-                worker = workers[conn]
+            for ready in wait([w.results for w in workers.values() if w.pending]):
+                worker = workers[cast(Connection, ready)]
                 try:
-                    ok, payload = conn.recv()
+                    ok, payload = worker.results.recv()
                 except (EOFError, OSError):
                     raise _lost(worker) from None
                 if not ok:

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Literal
 from urllib.parse import quote
 
 from lxml import etree
 
 from .dates import html_datetime
+from .options import ImageMode
 from .post import Meta
-from .tree import drop_tag, drop_tree, owner_table, text_content
-
-ImageMode = Literal["link", "remote", "drop"]
-IMAGE_MODES: tuple[ImageMode, ...] = ("link", "remote", "drop")
+from .tree import drop_tag, drop_tree, owner_table, parent_of, text_content
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -120,7 +117,7 @@ def _image_to_link(img: etree._Element, src: str) -> None:
     else:
         replacement = etree.Element("a", {"class": "image", "href": safe_url(src)})
         replacement.text = label
-    parent = img.getparent()
+    parent = parent_of(img)
     lone_in_p = (
         parent.tag == "p"
         and not (parent.text or "").strip()
@@ -138,14 +135,14 @@ def _image_to_link(img: etree._Element, src: str) -> None:
     node.tail = img.tail
     if lone_in_p:
         node.tail = parent.tail
-        parent.getparent().replace(parent, node)
+        parent_of(parent).replace(parent, node)
     else:
         parent.replace(img, node)
 
 
 def _root(el: etree._Element) -> etree._Element:
-    while el.getparent() is not None:
-        el = el.getparent()
+    while (parent := el.getparent()) is not None:
+        el = parent
     return el
 
 
@@ -194,13 +191,13 @@ def _content_models(tree: etree._Element) -> None:
             continue  # (a paragraph of text, emphasis and images: the rest of a post)
         if tag in ("ul", "ol"):
             _list_children(el)
-        elif tag == "li" and el.getparent().tag not in ("ul", "ol"):
+        elif tag == "li" and parent_of(el).tag not in ("ul", "ol"):
             el.tag = "div"
         elif tag == "dl":
             for child in el:
                 if child.tag not in ("dt", "dd", "div"):
                     child.tag = "dd"
-        elif tag in ("dt", "dd") and el.getparent().tag != "dl":
+        elif tag in ("dt", "dd") and parent_of(el).tag != "dl":
             el.tag = "div" if has_block else "p"
         if tag == "p" and has_block:
             el.tag = "div"
@@ -221,7 +218,7 @@ def _content_models(tree: etree._Element) -> None:
         if tag == "a" and any(p.tag == "a" for p in el.iterancestors()):
             drop_tag(el)
     for el in tree.iter("pre"):
-        lang = el.attrib.pop("data-lang", None)
+        lang = str(el.attrib.pop("data-lang", ""))
         if lang:
             el.set("class", "language-" + re.sub(r"[^\w+#.-]", "", lang))
 
@@ -249,7 +246,7 @@ def _list_children(lst: etree._Element) -> None:
             current = None
         else:
             stray_item().append(child)
-        if (tail or "").strip():
+        if tail and tail.strip():
             item = stray_item()
             if len(item):
                 item[-1].tail = (item[-1].tail or "") + tail
@@ -269,7 +266,8 @@ def _figure_captions(figure: etree._Element) -> None:
 
 def _rebuild_table(table: etree._Element) -> None:
     """Rows in order, each with only cells, under ``thead``/``tbody``: whatever the scraped table was."""
-    head_rows, body_rows = [], []
+    head_rows: list[etree._Element] = []
+    body_rows: list[etree._Element] = []
     for tr in table.iter("tr"):
         if owner_table(tr) is not table:
             continue
@@ -284,7 +282,7 @@ def _rebuild_table(table: etree._Element) -> None:
                     del cell.attrib[attr]
             cell.tail = None
             row.append(cell)
-        (head_rows if tr.getparent().tag == "thead" else body_rows).append(row)
+        (head_rows if parent_of(tr).tag == "thead" else body_rows).append(row)
     caption = table.find("caption")
     tail = table.tail
     table.clear()

@@ -35,7 +35,7 @@ def hexo_loader() -> type:
 
     base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # (PyYAML without libyaml: only slower)
 
-    class HexoLoader(base):  # type: ignore[misc, valid-type]
+    class HexoLoader(base):  # type: ignore[misc]
         yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}
 
     HexoLoader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
@@ -128,6 +128,7 @@ def _plain_key(name: str) -> bool:
 
 _BLANK, _ITEM, _PAIR, _OPEN = 0, 1, 2, 3
 _LINES: dict[str, tuple[int, Any, Any] | None] = {}
+_UNSEEN = (-1, None, None)  # (memo.get's default: a line not seen yet, told apart by identity)
 
 
 def _line(line: str) -> tuple[int, Any, Any] | None:
@@ -169,8 +170,8 @@ def parse_simple(text: str) -> dict[str, Any] | None:
     indent = -1
     memo = _LINES
     for line in text.split("\n"):
-        parsed = memo.get(line, False)
-        if parsed is False:
+        parsed = memo.get(line, _UNSEEN)
+        if parsed is _UNSEEN:
             parsed = _line(line)
             if len(line) <= 48 and len(memo) < _MEMO_LIMIT:
                 memo[line] = parsed

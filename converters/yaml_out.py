@@ -15,7 +15,9 @@ from typing import Any
 import yaml
 
 _STR_TAG = "tag:yaml.org,2002:str"
-_RESOLVER = yaml.resolver.Resolver()  # what the safe dumpers consult: does a plain scalar read back as text?
+_RESOLVER: Any = (
+    yaml.resolver.Resolver()
+)  # what the safe dumpers consult: does a plain scalar read back as text?
 # One line of characters libyaml writes as they are: no tabs, line breaks of any kind or BOM, and nothing
 # outside the BMP (libyaml escapes those: 🎉 becomes "\U0001F389").
 _SIMPLE = re.compile("[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]+")

@@ -7,9 +7,10 @@ command palette. The reading itself (layout, the current post, its actions and w
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import tzinfo
 from pathlib import Path
+from typing import Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -56,7 +57,7 @@ class PostshelfApp(App[None]):
         if keymap:
             self.set_keymap(keymap)
         if self.store.theme in self.available_themes:
-            self.theme = self.store.theme  # type: ignore[assignment]
+            self.theme = self.store.theme
         elif self.store.theme:
             self._keymap_warnings.append(
                 f"unknown theme {self.store.theme!r} in the state file; using the default"
@@ -73,7 +74,7 @@ class PostshelfApp(App[None]):
             self.notify(warning, severity="warning", timeout=8)
         self.call_after_refresh(self.warm_up)
 
-    def notify(self, message: str, *, markup: bool = False, **kwargs: object) -> None:  # type: ignore[override]
+    def notify(self, message: str, *, markup: bool = False, **kwargs: object) -> None:
         """Notifications carry paths and post text: always plain text. (A widget's or screen's ``notify``
         passes ``markup=True`` on its way here; none of ours is markup.)"""
         super().notify(message, markup=False, **kwargs)  # type: ignore[arg-type]
@@ -133,7 +134,7 @@ class PostshelfApp(App[None]):
             )
 
 
-def _runner(screen: Screen[object], action: str):  # type: ignore[no-untyped-def]
+def _runner(screen: Screen[Any], action: str) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         await screen.run_action(action)
 

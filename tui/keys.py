@@ -7,7 +7,7 @@ bindings with the user's keymap applied, so a remapped key shows as remapped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
@@ -38,7 +38,7 @@ def key_label(key: str) -> str:
     return "+".join([*modifiers, shown])
 
 
-def keys_of(node: DOMNode, keymap: dict[str, str]) -> list[tuple[list[str], Binding]]:
+def keys_of(node: DOMNode, keymap: Mapping[str, str]) -> list[tuple[list[str], Binding]]:
     """The bindings of one node as the user has them: (keys, binding), keys in the order declared."""
     bindings: BindingsMap = node._bindings.copy()  # (Textual keeps them there; applying a keymap changes
     if keymap:  # its copy in the binding chain the same way)
@@ -64,7 +64,7 @@ LEFT_OUT = {
 rest do nothing a reader of posts needs."""
 
 
-def help_rows(places: Iterable[tuple[str, DOMNode]], keymap: dict[str, str]) -> list[tuple[str, str, str]]:
+def help_rows(places: Iterable[tuple[str, DOMNode]], keymap: Mapping[str, str]) -> list[tuple[str, str, str]]:
     """(keys, what they do, where) for every described binding of ``places``, one row per action and
     place, the keys of one action together."""
     rows: list[tuple[str, str, str]] = []

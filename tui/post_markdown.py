@@ -33,13 +33,13 @@ class _KeepsImages:
     """A text block that takes an image into its own text (mixed in before Rich's element class)."""
 
     def _image_target(self) -> Text:
-        return self.text  # type: ignore[attr-defined, no-any-return]
+        return self.text  # type: ignore[attr-defined]
 
     def on_child_close(self, context: MarkdownContext, child: MarkdownElement) -> bool:
         if isinstance(child, ImageItem):
             self._image_target().append_text(_image_text(child))
             return False
-        return super().on_child_close(context, child)  # type: ignore[misc, no-any-return]
+        return super().on_child_close(context, child)  # type: ignore[misc]
 
 
 class _Paragraph(_KeepsImages, Paragraph):

@@ -76,13 +76,15 @@ class LibraryState:
         if not isinstance(data, dict):
             return cls()
         position = data.get("last_position")
-        valid_position = isinstance(position, (int, float)) and not isinstance(position, bool)
+        if not isinstance(position, (int, float)) or isinstance(position, bool):
+            position = 0.0
+        sort = data.get("sort")
         return cls(
             read=_strings(data.get("read")),
             bookmarks=_strings(data.get("bookmarks")),
             last_post=data.get("last_post") if isinstance(data.get("last_post"), str) else None,
-            last_position=min(1.0, max(0.0, float(position))) if valid_position else 0.0,  # type: ignore[arg-type]
-            sort=data.get("sort") if data.get("sort") in SORTS else "date",
+            last_position=min(1.0, max(0.0, float(position))),
+            sort=sort if isinstance(sort, str) and sort in SORTS else "date",
         )
 
 

@@ -48,5 +48,5 @@ def install() -> bool:
         return False
     if not callable(getattr(_wrap, "words", None)) or not callable(getattr(_wrap, "divide_line", None)):
         return False
-    _wrap.words = words  # type: ignore[assignment]
+    _wrap.words = words
     return True

@@ -21,8 +21,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, RadioButton, RadioSet, Select
 
-from converters.cli import OutputError, Reporter, UsageError, run_convert
-from converters.options import ConvertOptions
+from converters.cli import Reporter, run_convert
+from converters.options import ConvertOptions, OutputError, UsageError
 from converters.outputs import safe_component
 
 from ..text import safe

@@ -707,5 +707,7 @@ def _links_of(post: Post, links: list[str]) -> list[tuple[str, str]]:
         ):  # (never a file: URL, or text a browser launcher reads as an option)
             found.append(("cover image", cover))
     found.extend(("link", url) for url in links)
-    seen: set[str] = set()
-    return [(what, url) for what, url in found if not (url in seen or seen.add(url))]
+    unique: dict[str, str] = {}
+    for what, url in found:
+        unique.setdefault(url, what)  # (each URL once, where it first came)
+    return [(what, url) for url, what in unique.items()]
