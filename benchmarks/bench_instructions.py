@@ -44,7 +44,7 @@ if fmt == "html2text":  # the issue's bound, as bench_cli.py times it
 else:
     settings = Settings(fmt, None, "link", False, True)
     try:
-        from converters.cli import convert_posts  # posts a group at a time, as convert does
+        from converters.pipeline import convert_posts  # posts a group at a time, as convert does
     except ImportError:  # (an older checkout: one at a time)
         convert_posts = None
 

@@ -24,7 +24,7 @@ _EXPORTS = {
     "read_head": "reading", "read_post": "reading", "read_text": "reading",
     "fragment_markup": "xhtml",
     "ConvertOptions": "options", "Settings": "pipeline", "Result": "pipeline", "convert_path": "pipeline", "convert_posts": "pipeline", "settings_for": "pipeline",
-    "run_convert": "cli",
+    "run_convert": "convert",
 }  # fmt: skip
 # (not xhtml's ``document``: once imported, the submodule converters.document takes that name, and which
 # one ``from converters import document`` gave would depend on what was imported before)

@@ -9,132 +9,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
-import io
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from .chars import path_text
 from .dates import rfc3339
-from .jsonout import feed_chunks
 from .library import Library, scan_library, sort_key
-from .options import FORMATS, IMAGE_MODES, SUFFIX, ConvertOptions, OutputError, UsageError, in_shard
-from .outputs import (
-    AtomicFile,
-    already_there,
-    file_key,
-    name_key,
-    output_path,
-    place,
-    remove_stale_temporaries,
-    safe_component,
-    temporary_beside,
-    write_atomic,
-)
-from .pipeline import (
-    Filters,
-    Job,
-    Result,
-    Settings,
-    _results,
-    _zone,
-    settings_for,
-)
-from .post import Meta, Problem
-from .reading import MAX_POST_BYTES, read_bytes, too_large
-from .walk import SourceFile, walk
-
-SINGLE_FILE_FORMATS = {"jsonl", "jsonfeed", "epub"}
-
-
-# --- the commands -----------------------------------------------------------------------------------------------
-
-
-class Reporter:
-    """Problems to stderr, one line each; counts errors for the exit status."""
-
-    def __init__(self, quiet: bool, stream: TextIO | None = None) -> None:
-        self.quiet = quiet
-        self.stream = stream or sys.stderr
-        self.errors = 0
-        self.warnings = 0
-
-    def problem(self, p: Problem) -> None:
-        if p.severity == "error":
-            self.errors += 1
-        else:
-            self.warnings += 1
-            if self.quiet:
-                return
-        self.stream.write(_one_line(str(p)) + "\n")
-
-    def message(self, text: str) -> None:
-        self.stream.write(_one_line(text) + "\n")
-
-
-def _one_line(text: str) -> str:
-    """Post text (paths, YAML messages, a field of a listed line) may hold newlines, tabs or escape
-    sequences: never pass them to a terminal or break a line with them."""
-    return "".join(ch if ch.isprintable() else " " for ch in path_text(text))
-
-
-def _listed_paths(args: ConvertOptions) -> list[str]:
-    """The paths on the command line, then those ``--files-from`` names (one a line, or NUL-separated)."""
-    paths = list(args.paths)
-    if args.files_from is None:
-        return paths
-    if args.files_from == "-" and "-" in paths:
-        raise UsageError("--files-from - and a post from standard input ('-') cannot share it")
-    try:
-        if args.files_from == "-":
-            data = sys.stdin.buffer.read()
-        else:
-            with open(args.files_from, "rb") as f:
-                data = f.read()
-    except OSError as e:
-        raise UsageError(f"--files-from {args.files_from}: {e.strerror or e}") from e
-    names = data.split(b"\0") if args.null else data.splitlines()
-    # (a "-" listed there is a file of that name, not standard input again: ./- says so to the walk)
-    return paths + [os.path.join(".", "-") if n == b"-" else os.fsdecode(n) for n in names if n.strip()]
-
-
-def _collect(
-    paths: list[str], reporter: Reporter, shard: tuple[int, int] | None = None
-) -> tuple[list[SourceFile], bytes | None]:
-    """The files the paths name (those of ``shard`` only), and standard input's bytes when ``-`` is among
-    them (None when it is not, or was too large to be a post: that is reported here)."""
-    stdin_data = None
-    if "-" in paths:
-        data = sys.stdin.buffer.read(MAX_POST_BYTES + 1)  # (a bound: /dev/zero never ends)
-        if len(data) > MAX_POST_BYTES:
-            reporter.problem(too_large("<stdin>"))
-        else:
-            stdin_data = data
-    real_paths = [p for p in paths if p != "-"]
-    problems: list[Problem] = []
-    sources = walk(real_paths, problems, check_txt=False)  # .txt files are checked as they are read
-    for p in problems:
-        reporter.problem(p)
-    if shard is not None:
-        sources = [s for s in sources if in_shard(s.path, shard)]
-        if stdin_data is not None and not in_shard("-", shard):
-            stdin_data = None
-    return sources, stdin_data
-
-
-def _book_title(args: ConvertOptions, filters: Filters) -> str:
-    if args.title:
-        return args.title
-    if filters.category:
-        return filters.category[-1]
-    dirs = [p for p in args.paths if p != "-" and os.path.isdir(p)]
-    if len(dirs) == 1:
-        return Path(os.path.abspath(dirs[0])).name or "postshelf"
-    return "postshelf"
+from .options import FORMATS, ConvertOptions, OutputError, UsageError, zone_option
+from .report import Reporter, one_line
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
@@ -145,356 +29,13 @@ def cmd_convert(args: argparse.Namespace) -> int:
         options = ConvertOptions.from_namespace(args)
     except ValueError as e:
         raise UsageError(str(e)) from e
+    from .convert import run_convert  # (here: list and categories never load the converters)
+
     return run_convert(options)
 
 
-def run_convert(
-    args: ConvertOptions,
-    reporter: Reporter | None = None,
-    on_progress: Callable[[int, int], None] | None = None,
-) -> int:
-    """Run one conversion; the exit status. The reader's export calls this too, with its own reporter and
-    progress callback. Raises UsageError and OutputError as the command line reports them."""
-    reporter = reporter or Reporter(args.quiet)
-    settings = settings_for(args)
-    filters, fmt = settings.filters, settings.fmt
-    if args.images not in IMAGE_MODES:
-        raise UsageError(f"--images must be one of {', '.join(IMAGE_MODES)}")
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
-    listed = _listed_paths(args)
-    sources, stdin_data = _collect(listed, reporter, args.shard)
-    jobs = [Job(s.path, s.relative, None, settings, s.maybe) for s in sources]
-    if stdin_data is not None:
-        jobs.insert(0, Job("<stdin>", "-", stdin_data, settings))
-    input_files = {s.key for s in sources}  # (device, inode): no path resolution per input
-    out = args.output or "-"
-    to_stdout = out == "-"
-    total = len(jobs)
-    if fmt == "epub" and to_stdout:
-        raise UsageError("--to epub needs -o FILE.epub")
-    folder_mode = not to_stdout and fmt not in SINGLE_FILE_FORMATS and (
-        os.path.isdir(out) or out.endswith(("/", os.sep)) or total != 1 or any(os.path.isdir(p) for p in listed)
-    )  # fmt: skip
-    if to_stdout and fmt in SUFFIX and total > 1:
-        raise UsageError(
-            f"{total} posts to {fmt} need -o FOLDER (stdout takes a single post; use jsonl for many)"
-        )
-    if folder_mode and os.path.lexists(out) and not os.path.isdir(out):
-        raise UsageError(f"-o {out}: not a folder ({fmt} writes a file per post into a folder)")
-    if not to_stdout and not folder_mode and (file_key(out) or (0, 0)) in input_files - {(0, 0)}:
-        raise UsageError(f"refusing to write over the input file {out}")
-    if not to_stdout and not folder_mode and os.path.exists(out) and not args.overwrite and not args.dry_run:
-        reporter.message(f"postshelf: {out}: exists (use --overwrite to replace it)")
-        return 1
-    workers = args.jobs or os.cpu_count() or 1
-    if fmt == "epub":
-        return _convert_epub(args, jobs, settings, filters, reporter, workers, on_progress)
-    progress = _progress(total, reporter, on_progress)
-    try:
-        if to_stdout:
-            _to_stream(sys.stdout, fmt, jobs, workers, reporter, args, filters, progress)
-            sys.stdout.flush()
-        elif folder_mode:
-            _to_folder(Path(out), jobs, workers, reporter, args, input_files, progress)
-        else:
-            _to_file(Path(out), fmt, jobs, workers, reporter, args, filters, progress)
-    finally:
-        if progress is not None:
-            progress.stop()
-    return 1 if reporter.errors else 0
-
-
-class _CallbackProgress:
-    def __init__(self, total: int, callback: Callable[[int, int], None]) -> None:
-        self.total, self.done, self.callback = total, 0, callback
-
-    def advance(self) -> None:
-        self.done += 1
-        self.callback(self.done, self.total)
-
-    def stop(self) -> None:
-        self.callback(self.total, self.total)
-
-
-class _RichProgress:
-    """A progress bar on stderr, only for long runs on a terminal."""
-
-    def __init__(self, total: int, stream: TextIO) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-        self.bar = Progress(
-            "{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            console=Console(file=stream), transient=True,
-        )  # fmt: skip
-        self.task = self.bar.add_task("converting", total=total)
-        self.bar.start()
-
-    def advance(self) -> None:
-        self.bar.advance(self.task)
-
-    def stop(self) -> None:
-        self.bar.stop()
-
-
-def _progress(
-    total: int, reporter: Reporter, callback: Callable[[int, int], None] | None = None
-) -> _RichProgress | _CallbackProgress | None:
-    if callback is not None:
-        return _CallbackProgress(total, callback)
-    if reporter.quiet or total < 50 or not reporter.stream.isatty():
-        return None
-    return _RichProgress(total, reporter.stream)
-
-
-def _advance(progress: Any) -> None:
-    if progress is not None:
-        progress.advance()
-
-
-def _converted(
-    jobs: list[Job],
-    workers: int,
-    reporter: Reporter,
-    args: ConvertOptions,
-    progress: Any,
-) -> Iterator[Result]:
-    """Results in input order, with their problems reported; stops early with --fail-fast. A run whose
-    filters let no post through says so (an empty output is otherwise silent, as success is)."""
-    converted = 0
-    for result in _results(jobs, workers):
-        for p in result.problems:
-            reporter.problem(p)
-        _advance(progress)
-        converted += result.text is not None
-        yield result
-        if args.fail_fast and reporter.errors:
-            reporter.message("postshelf: stopping at the first error (--fail-fast)")
-            return
-    if not converted and jobs and args.filtering and not reporter.quiet:
-        reporter.message(f"postshelf: {_none_matched(args, len(jobs))}")
-
-
-def _none_matched(args: ConvertOptions, count: int) -> str:
-    if not args.filtering:
-        return "no post to convert"
-    posts = "the 1 post" if count == 1 else f"the {count} posts"
-    return f"none of {posts} matched --category, --tag, --since or --until"
-
-
-def _to_stream(
-    stream: TextIO | AtomicFile, fmt: str, jobs: list[Job], workers: int, reporter: Reporter, args: ConvertOptions,
-    filters: Filters, progress: Any,
-) -> None:  # fmt: skip
-    texts = (r.text for r in _converted(jobs, workers, reporter, args, progress) if r.text is not None)
-    chunks: Iterable[str | bytes] = (
-        feed_chunks(map(_as_text, texts), _book_title(args, filters)) if fmt == "jsonfeed" else texts
-    )
-    if args.dry_run:
-        for _ in chunks:
-            pass
-        return
-    if isinstance(stream, AtomicFile):
-        for chunk in chunks:
-            stream.write(chunk)
-        return
-    for chunk in chunks:  # a text stream (stdout) encodes as its locale says
-        stream.write(_as_text(chunk))
-
-
-def _as_text(text: str | bytes) -> str:
-    """An output as text, whether it came from this process or as UTF-8 from a worker."""
-    return text.decode("utf-8") if isinstance(text, bytes) else text
-
-
-def _to_file(
-    path: Path, fmt: str, jobs: list[Job], workers: int, reporter: Reporter, args: ConvertOptions,
-    filters: Filters, progress: Any,
-) -> None:  # fmt: skip
-    if args.dry_run:
-        _to_stream(io.StringIO(), fmt, jobs, workers, reporter, args, filters, progress)
-        print(_one_line(str(path)))
-        return
-    try:
-        target = AtomicFile(path, args.overwrite)
-    except OSError as e:
-        raise OutputError(f"cannot write {path}: {e.strerror or e}") from e
-    try:
-        _to_stream(target, fmt, jobs, workers, reporter, args, filters, progress)
-        if args.fail_fast and reporter.errors:
-            target.discard()
-            return
-        target.commit()
-    except FileExistsError:  # (made by another run while this one wrote)
-        target.discard()
-        raise OutputError(f"{path}: exists (use --overwrite to replace it)") from None
-    except OSError as e:
-        target.discard()
-        raise OutputError(f"cannot write {path}: {e.strerror or e}") from e
-    except BaseException:
-        target.discard()
-        raise
-
-
-def _to_folder(
-    out_dir: Path, jobs: list[Job], workers: int, reporter: Reporter, args: ConvertOptions,
-    input_files: set[tuple[int, int]], progress: Any,
-) -> None:  # fmt: skip
-    written: dict[str, str] = {}  # output name (see name_key) → the source written there
-    written_as: dict[str, str] = {}  # output name → the path as written
-    folders: dict[str, str] = {}
-    present: dict[str, frozenset[str]] = {}  # output folder → the names in it before this run wrote any
-    with _Writer(reporter, args.overwrite) as writer:
-        for result in _converted(jobs, workers, reporter, args, progress):
-            if result.text is None:
-                continue
-            if result.relative == "-":  # stdin: named after its title, made safe whatever the title says
-                relative = safe_component((result.meta.title if result.meta else "") or "stdin")
-            else:
-                relative = result.relative
-            target = output_path(str(out_dir), relative, args.to, folders)
-            key = name_key(target)
-            problem = None
-            if key in written:
-                problem = f"{target} is already the output of {written[key]}"
-                if written_as[key] != target:
-                    problem += f" (as {written_as[key]}: on macOS and Windows the two names are one)"
-            elif already_there(target, present):  # (only then can it be an input, or in the way)
-                if file_key(target) in input_files:
-                    problem = f"refusing to overwrite the input file {target}"
-                elif not args.overwrite:
-                    problem = f"{target} exists (use --overwrite to replace it)"
-            if problem:
-                reporter.problem(Problem(result.source, problem, "error"))
-                continue
-            written[key], written_as[key] = result.source, target
-            if args.dry_run:
-                print(f"{_one_line(result.source)}\t{_one_line(target)}")
-                continue
-            writer.write(target, result.text, result.source)
-
-
-_FATAL_WRITE_ERRORS = (errno.ENOSPC, errno.EROFS, errno.EDQUOT)
-
-
-class _Writer:
-    """Writes outputs on a few threads while the workers convert: creating a file can take a file system
-    ~0.3 ms, time in which the parent has nothing else to do. At most ``limit`` texts wait at once."""
-
-    def __init__(self, reporter: Reporter, overwrite: bool, threads: int = 4, limit: int = 64) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        self.reporter = reporter
-        self.overwrite = overwrite
-        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="postshelf-write")
-        self.pending: list[tuple[Any, str, str]] = []
-        self.limit = limit
-        self.made: set[str] = set()
-
-    def write(self, target: str, text: str | bytes, source: str) -> None:
-        future = self.pool.submit(write_atomic, target, text, self.made, self.overwrite)
-        self.pending.append((future, target, source))
-        if len(self.pending) >= self.limit:
-            self._settle(self.limit // 2)
-
-    def _settle(self, keep: int) -> None:
-        """Wait for the oldest writes until ``keep`` remain, reporting what failed."""
-        while len(self.pending) > keep:
-            future, target, source = self.pending.pop(0)
-            error = future.exception()
-            if error is None:
-                continue
-            if isinstance(error, FileExistsError):  # (made by another run since this one looked)
-                self.reporter.problem(
-                    Problem(source, f"{target} exists (use --overwrite to replace it)", "error")
-                )
-                continue
-            if isinstance(error, OSError) and error.errno in _FATAL_WRITE_ERRORS:
-                raise OutputError(f"cannot write {target}: {error.strerror}")
-            # Anything else costs this one output, not the run.
-            reason = (
-                error.strerror or error if isinstance(error, OSError) else f"{type(error).__name__}: {error}"
-            )
-            self.reporter.problem(Problem(source, f"cannot write {target}: {reason}", "error"))
-
-    def __enter__(self) -> _Writer:
-        return self
-
-    def __exit__(self, kind: object, error: object, trace: object) -> None:
-        try:
-            if kind is None:
-                self._settle(0)
-        finally:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _convert_epub(
-    args: ConvertOptions,
-    jobs: list[Job],
-    settings: Settings,
-    filters: Filters,
-    reporter: Reporter,
-    workers: int,
-    on_progress: Callable[[int, int], None] | None = None,
-) -> int:
-    """Chapters in date order (oldest first, undated last): metadata first, then bodies in that order."""
-    from .epub import EpubWriter, reading_order  # (zipfile, uuid: only a book needs them)
-    from .reading import read_head_if_post
-
-    dated = []
-    for job in jobs:
-        if job.data is not None:
-            meta: Meta | None = read_bytes(job.data, job.path, settings.zone).meta
-        else:
-            meta = read_head_if_post(job.path, settings.zone, require_front_matter=job.maybe)
-        if meta is not None and filters.accepts(meta):
-            dated.append((meta, job))
-    dated.sort(key=lambda mj: (mj[0].date is None, mj[0].date.timestamp() if mj[0].date else 0, mj[0].path))
-    dated = [dated[i] for i in reading_order([m for m, _ in dated])]
-    if not dated:  # (an EPUB must hold a chapter: an empty one is no book)
-        reporter.message(f"postshelf: no book written: {_none_matched(args, len(jobs))}")
-        return 1
-    if args.dry_run:
-        for meta, _ in dated:
-            print(f"{_one_line(meta.path)}\t{_one_line(args.output or '')}")
-        return 0
-    assert args.output is not None  # (run_convert refuses an EPUB to stdout)
-    out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(out.parent)
-    fd, tmp = temporary_beside(out.parent)
-    os.close(fd)
-    book = EpubWriter(tmp, _book_title(args, filters))
-    progress = _progress(len(dated), reporter, on_progress)
-    try:
-        chapters = 0
-        for result in _converted([job for _, job in dated], workers, reporter, args, progress):
-            if result.text is not None and result.meta is not None:
-                book.add(result.meta, _as_text(result.text))
-                chapters += 1
-        if args.fail_fast and reporter.errors:
-            raise OutputError("no book written")
-        if not chapters:
-            raise OutputError("no book written: not one of its posts could be converted")
-        book.close()
-        try:
-            place(tmp, str(out), args.overwrite)
-        except FileExistsError:  # (made by another run while this one wrote)
-            raise OutputError(f"{out}: exists (use --overwrite to replace it)") from None
-    except BaseException:
-        book.abort()
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    finally:
-        if progress is not None:
-            progress.stop()
-    return 1 if reporter.errors else 0
-
-
 def _scan(args: argparse.Namespace, reporter: Reporter) -> Library:
-    zone = _zone(args.timezone)
+    zone = zone_option(args.timezone)
     for p in args.paths:
         if not os.path.exists(p):
             raise UsageError(f"{p}: no such file or directory")
@@ -525,7 +66,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         else:
             day = meta.date.strftime("%Y-%m-%d") if meta.date else "-"
             cats = "/".join(meta.categories[0]) if meta.categories else "-"
-            out.write("\t".join(_one_line(x) for x in (day, cats, meta.title, meta.path)) + "\n")
+            out.write("\t".join(one_line(x) for x in (day, cats, meta.title, meta.path)) + "\n")
     return 1 if reporter.errors else 0
 
 
@@ -546,11 +87,11 @@ def cmd_categories(args: argparse.Namespace) -> int:
         tree["uncategorized"] = len(library.uncategorized)
         sys.stdout.write(json.dumps(tree, ensure_ascii=False, indent=2) + "\n")
     else:
-        sys.stdout.write(f"{_one_line(root.name)} ({root.total})\n")
+        sys.stdout.write(f"{one_line(root.name)} ({root.total})\n")
         stack = [(c, 1) for c in reversed(root.sorted_children())]
         while stack:
             node, depth = stack.pop()
-            sys.stdout.write(f"{'  ' * depth}{_one_line(node.name)} ({node.total})\n")
+            sys.stdout.write(f"{'  ' * depth}{one_line(node.name)} ({node.total})\n")
             stack.extend((c, depth + 1) for c in reversed(node.sorted_children()))
         if library.uncategorized:
             sys.stdout.write(f"  (uncategorized) ({len(library.uncategorized)})\n")
@@ -637,9 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except UsageError as e:
-        parser.exit(2, f"postshelf: error: {_one_line(str(e))}\n")
+        parser.exit(2, f"postshelf: error: {one_line(str(e))}\n")
     except OutputError as e:
-        sys.stderr.write(f"postshelf: {_one_line(str(e))}\n")
+        sys.stderr.write(f"postshelf: {one_line(str(e))}\n")
         return 1
     except BrokenPipeError:
         # the reader of stdout went away (| head): stop quietly, without a traceback at exit
@@ -651,6 +192,6 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("postshelf: interrupted\n")
         return 130
     except OSError as e:
-        sys.stderr.write(f"postshelf: {_one_line(str(e))}\n")
+        sys.stderr.write(f"postshelf: {one_line(str(e))}\n")
         return 1
     return 0

@@ -1,13 +1,14 @@
 """What a ``convert`` run is asked to do, as one typed record (pandoc's ``Opt``).
 
 The command line builds it from argv; the reader's export dialog builds it from its form; both hand it to
-:func:`converters.cli.run_convert`. Nobody builds an argument list to call postshelf from inside.
+:func:`converters.convert.run_convert`. Nobody builds an argument list to call postshelf from inside.
 """
 
 from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, fields
+from datetime import tzinfo
 from typing import Literal
 
 ImageMode = Literal["link", "remote", "drop"]
@@ -89,3 +90,13 @@ def in_shard(path: str, shard: tuple[int, int]) -> bool:
 
     digest = hashlib.blake2b(os.fsencode(path), digest_size=8).digest()
     return int.from_bytes(digest, "big") % shard[1] == shard[0] - 1
+
+
+def zone_option(name: str | None) -> tzinfo | None:
+    """``--timezone``'s zone (None: the machine's), or a usage error naming what is wrong with it."""
+    from .dates import resolve_zone
+
+    try:
+        return resolve_zone(name)
+    except ValueError as e:
+        raise UsageError(str(e)) from e

@@ -18,12 +18,12 @@ from typing import Any, NamedTuple, TypeVar
 
 import yaml
 
-from .dates import parse_date, resolve_zone, rfc3339
+from .dates import parse_date, rfc3339
 from .document import Rendered, RenderOptions
 from .html import clean_steps
 from .jsonout import dumps, feed_item_text, record
 from .markdown import MARKDOWN_STEPS
-from .options import ConvertOptions, ImageMode, OutputError, UsageError
+from .options import ConvertOptions, ImageMode, OutputError, UsageError, zone_option
 from .post import Meta, Post, Problem
 from .reading import read_bytes, read_post
 from .steps import run_steps
@@ -336,16 +336,9 @@ def _parse_filters(args: ConvertOptions, zone: tzinfo | None) -> Filters:
     )
 
 
-def _zone(name: str | None) -> tzinfo | None:
-    try:
-        return resolve_zone(name)
-    except ValueError as e:
-        raise UsageError(str(e)) from e
-
-
 def settings_for(options: ConvertOptions) -> Settings:
     """What converting one post needs of a run's options: small, picklable, the same for every post."""
-    zone = _zone(options.timezone)
+    zone = zone_option(options.timezone)
     front_matter = not options.no_front_matter
     filters = _parse_filters(options, zone)
     return Settings(options.to, zone, options.images, options.keep_proxies, front_matter, filters)

@@ -265,7 +265,7 @@ async def test_export_the_post_on_screen_into_a_folder_with_enter(library: Path,
 async def test_an_export_the_core_refuses_is_reported_not_fatal(
     library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from converters.cli import UsageError
+    from converters.options import UsageError
 
     def refusing(*_: object) -> int:
         raise UsageError("-o somewhere: not a folder")

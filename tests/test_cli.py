@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from converters import cli, outputs, pipeline
+from converters import cli, convert, outputs, pipeline
 
 SAMPLES = Path(__file__).resolve().parents[1] / "converters" / "samples"
 SCRIPT = Path(sys.executable).parent / "postshelf"
@@ -274,7 +274,7 @@ def test_disk_full_is_a_clean_message(
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(cli, "write_atomic", full)
+    monkeypatch.setattr(convert, "write_atomic", full)
     status = cli.main(["convert", str(posts), "-o", str(tmp_path / "out"), "--jobs", "1"])
     err = capsys.readouterr().err
     assert status == 1 and "No space left on device" in err and "Traceback" not in err

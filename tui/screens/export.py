@@ -1,6 +1,6 @@
 """``e``: export the current post or the posts in the list, through the same core as ``postshelf convert``.
 
-The dialog builds :class:`~converters.options.ConvertOptions` and calls :func:`~converters.cli.run_convert`
+The dialog builds :class:`~converters.options.ConvertOptions` and calls :func:`~converters.convert.run_convert`
 on a thread; its problems come back as lines the dialog shows, worst first. A successful export closes
 the dialog and says where it went; a failed one stays open with the reasons.
 """
@@ -21,9 +21,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, RadioButton, RadioSet, Select
 
-from converters.cli import Reporter, run_convert
+from converters.convert import run_convert
 from converters.options import ConvertOptions, OutputError, UsageError
 from converters.outputs import safe_component
+from converters.report import Reporter
 
 from ..text import safe
 

@@ -1,0 +1,37 @@
+"""Problems and messages to stderr, one line each, safe for a terminal; the counts behind the exit status."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from .chars import path_text
+from .post import Problem
+
+
+class Reporter:
+    """Problems to stderr, one line each; counts errors for the exit status."""
+
+    def __init__(self, quiet: bool, stream: TextIO | None = None) -> None:
+        self.quiet = quiet
+        self.stream = stream or sys.stderr
+        self.errors = 0
+        self.warnings = 0
+
+    def problem(self, p: Problem) -> None:
+        if p.severity == "error":
+            self.errors += 1
+        else:
+            self.warnings += 1
+            if self.quiet:
+                return
+        self.stream.write(one_line(str(p)) + "\n")
+
+    def message(self, text: str) -> None:
+        self.stream.write(one_line(text) + "\n")
+
+
+def one_line(text: str) -> str:
+    """Post text (paths, YAML messages, a field of a listed line) may hold newlines, tabs or escape
+    sequences: never pass them to a terminal or break a line with them."""
+    return "".join(ch if ch.isprintable() else " " for ch in path_text(text))
