@@ -3,6 +3,7 @@ Textual (issue 16)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,3 +51,31 @@ def test_no_core_module_imports_the_reader() -> None:
     for module in core.glob("*.py"):
         text = module.read_text(encoding="utf-8")
         assert "from tui" not in text and "import tui" not in text and "textual" not in text, module.name
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_readmes_layout_names_every_module_and_no_other() -> None:
+    """The README's "How it is built" tree is the newcomer's map: it must follow the modules as they move."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## How it is built", 1)[1].split("```", 2)[1].split("\ntests/", 1)[0]
+    named = set(re.findall(r"(\w+\.py)\b", section))
+    modules = {p.name for package in ("converters", "tui") for p in (ROOT / package).rglob("*.py")}
+    modules -= {"__init__.py"}
+    assert modules - named == set(), "modules the README's layout does not name"
+    assert named - modules == set(), "modules the README's layout names that do not exist"
+
+
+def test_list_and_categories_load_no_converter_of_bodies() -> None:
+    """``postshelf list`` and ``categories`` read front matter only: lxml, html2text and markdown-it are
+    for the bodies ``convert`` writes."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, converters.cli; print(' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    loaded = {m.split(".")[0] for m in done.stdout.split()}
+    assert loaded.isdisjoint({"lxml", "html2text", "markdown_it"})
