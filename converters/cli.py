@@ -41,7 +41,9 @@ def _scan(args: argparse.Namespace, reporter: Reporter) -> Library:
             raise UsageError(f"{p}: no such file or directory")
     # (scan_library itself: open_library's early view from the cache is for a screen, and would load the
     # cache a second time whenever the files changed)
-    library = scan_library(args.paths, zone, zone_key=args.timezone or "local", use_cache=not args.no_cache)
+    library = scan_library(
+        args.paths, zone, zone_key=args.timezone or "local", use_cache=not args.no_cache, drafts=args.drafts
+    )
     for p in library.problems:
         reporter.problem(p)
     return library
@@ -61,6 +63,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "tags": list(meta.tags),
                 "authors": list(meta.authors),
                 "problems": len(meta.problems),
+                "draft": meta.draft,
             }
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
         else:
@@ -165,7 +168,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--timezone", metavar="ZONE", help="zone for dates without an offset (default: local)")
+    p.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="zone for dates without an offset (default: the site's, else local)",
+    )
+    p.add_argument(
+        "--drafts",
+        action="store_true",
+        help="include a site's drafts (its _drafts, draft: true, published: false)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print errors only, no warnings or progress")
 
 

@@ -88,6 +88,9 @@ class Library:
     archive: dict[int, dict[int, list[int]]] = field(default_factory=dict)
     uncategorized: list[int] = field(default_factory=list)
 
+    drafts: list[int] = field(default_factory=list)
+    """The drafts among the posts (there only when they were asked for)."""
+
     changed: bool = True
     """Whether this scan found anything the cache did not know (new, edited or removed posts)."""
     stamps: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -101,6 +104,7 @@ class Library:
         self.tags, self.authors, self.archive, self.uncategorized = {}, {}, {}, []
         tags, authors, archive, uncategorized = self.tags, self.authors, self.archive, self.uncategorized
         nodes: dict[tuple[str, ...], list[int]] = {}  # a whole category path → its node's posts, in one look
+        self.drafts = [i for i, meta in enumerate(self.posts) if meta.draft]
         for i, meta in enumerate(self.posts):
             if not meta.categories:
                 uncategorized.append(i)
@@ -222,15 +226,17 @@ def scan_library(
     use_cache: bool = True,
     progress: Progress | None = None,
     freeze: bool = False,
+    drafts: bool = False,
 ) -> Library:
-    """Scan files and folders into a Library. Never raises for a bad post: it becomes a Problem.
+    """Scan files and folders into a Library. Never raises for a bad post: it becomes a Problem. Drafts
+    (:attr:`Meta.draft`) are left out unless ``drafts``.
 
     ``freeze``: a long-running program that keeps the library (the reader) asks for its objects to be put
     out of the cyclic collector's reach (:func:`gc.freeze`): the collector would otherwise walk 100k posts'
     objects once right away (~50 ms) and again at every full collection, for nothing to free."""
     with _collector_paused(freeze):
         try:
-            return _scan(paths, zone, zone_key, use_cache, progress)
+            return _scan(paths, zone, zone_key, use_cache, progress, drafts)
         except Exception:
             if not use_cache or not cache_file(paths, zone_key).exists():
                 raise
@@ -238,7 +244,7 @@ def scan_library(
             # version under the same header): scanned again without it, and written anew.
             with contextlib.suppress(OSError):
                 cache_file(paths, zone_key).unlink()
-            return _scan(paths, zone, zone_key, use_cache, progress)
+            return _scan(paths, zone, zone_key, use_cache, progress, drafts)
 
 
 @contextlib.contextmanager
@@ -256,7 +262,12 @@ def _collector_paused(freeze: bool) -> Iterator[None]:
 
 
 def _scan(
-    paths: list[str], zone: tzinfo | None, zone_key: str, use_cache: bool, progress: Progress | None
+    paths: list[str],
+    zone: tzinfo | None,
+    zone_key: str,
+    use_cache: bool,
+    progress: Progress | None,
+    drafts: bool = False,
 ) -> Library:
     problems: list[Problem] = []
     cache_path = cache_file(paths, zone_key) if use_cache else None
@@ -288,6 +299,8 @@ def _scan(
         rows = cached_rows
         posts = [meta_from_row(row) for row in rows]
     del rows, cached_rows, cached, hits
+    if not drafts:
+        posts = _published(posts)
     for meta in posts:
         if meta.problems:
             problems.extend(meta.problems)
@@ -317,7 +330,13 @@ def cache_is_current(library: Library) -> bool:
     return len(unchanged) == len(stamps)
 
 
-def load_cached(paths: list[str], zone_key: str = "local", freeze: bool = False) -> Library | None:
+def _published(posts: list[Meta]) -> list[Meta]:
+    return [meta for meta in posts if not meta.draft] if any(meta.draft for meta in posts) else posts
+
+
+def load_cached(
+    paths: list[str], zone_key: str = "local", freeze: bool = False, drafts: bool = False
+) -> Library | None:
     """The library as the cache last saw it, without touching the posts: what a reader can show at once
     while :func:`scan_library` checks every file in the background. None when there is no cache.
     ``freeze`` as for :func:`scan_library`."""
@@ -329,6 +348,8 @@ def load_cached(paths: list[str], zone_key: str = "local", freeze: bool = False)
             posts = [meta_from_row(row) for row in rows]  # saved in library order
             stamps = {row[0]: (row[1], row[2]) for row in rows}
             del rows
+            if not drafts:
+                posts = _published(posts)
             problems = [p for meta in posts if meta.problems for p in meta.problems]
             library = Library(roots=list(paths), posts=posts, problems=problems, changed=False, stamps=stamps)
             library.build_indexes()

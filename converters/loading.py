@@ -32,13 +32,13 @@ class Loaded:
     error: str | None = None
 
 
-def cached_quickly(paths: list[str], zone_key: str) -> Library | None:
+def cached_quickly(paths: list[str], zone_key: str, drafts: bool = False) -> Library | None:
     """The cached library when it loads quickly enough to wait for (see :data:`QUICK_CACHE_BYTES`)."""
     try:
         size = cache_file(paths, zone_key).stat().st_size
     except OSError:
         return None
-    return load_cached(paths, zone_key, freeze=True) if size <= QUICK_CACHE_BYTES else None
+    return load_cached(paths, zone_key, freeze=True, drafts=drafts) if size <= QUICK_CACHE_BYTES else None
 
 
 def open_library(
@@ -51,6 +51,7 @@ def open_library(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] = lambda: False,
     scan_elsewhere: bool = False,
+    drafts: bool = False,
 ) -> Iterator[Loaded]:
     """The library, as soon as it can be had and then as it is: a cached library (unless ``shown``, the
     one the caller already shows from the cache), then, if the files changed, the scanned one. The last
@@ -60,7 +61,7 @@ def open_library(
     safely, so its large first scan runs in a new process that fills the cache."""
     cached = shown
     if cached is None and use_cache:
-        cached = load_cached(paths, zone_key, freeze=True)
+        cached = load_cached(paths, zone_key, freeze=True, drafts=drafts)
         if cached is not None:
             yield Loaded(cached, checked=False)
     if cached is not None and _still_current(cached):
@@ -70,7 +71,7 @@ def open_library(
     error = f"{', '.join(missing)}: no longer exists" if missing else None
     fresh = cached is None and not missing and use_cache
     if fresh and scan_elsewhere and _worth_another_process(paths, zone, zone_key):
-        filled = _filled_elsewhere(paths, zone_key, progress, cancelled)
+        filled = _filled_elsewhere(paths, zone_key, progress, cancelled, drafts)
         if filled is not None:
             current = _still_current(filled)
             yield Loaded(filled, checked=current)
@@ -78,7 +79,9 @@ def open_library(
                 return
             progress = None  # what is left is reading that cache: a count must not start again at 0
     try:
-        library = scan_library(paths, zone, zone_key, use_cache=use_cache, progress=progress, freeze=True)
+        library = scan_library(
+            paths, zone, zone_key, use_cache=use_cache, progress=progress, freeze=True, drafts=drafts
+        )
     except Exception as e:  # a scan bug must leave the caller usable, with the reason
         library = Library(roots=list(paths), posts=[], problems=[])
         error = f"could not scan the library: {type(e).__name__}: {e}"
@@ -86,13 +89,13 @@ def open_library(
 
 
 def _filled_elsewhere(
-    paths: list[str], zone_key: str, progress: Progress | None, cancelled: Callable[[], bool]
+    paths: list[str], zone_key: str, progress: Progress | None, cancelled: Callable[[], bool], drafts: bool
 ) -> Library | None:
     """The library a process of its own scanned into the cache; shown at once, then checked as any opening
     from the cache is: the posts appear before the walk and stat of every file (~0.5 s for 100k)."""
     if not fill_cache_in_subprocess(paths, zone_key, progress, cancelled):
         return None
-    return load_cached(paths, zone_key, freeze=True)
+    return load_cached(paths, zone_key, freeze=True, drafts=drafts)
 
 
 def _still_current(cached: Library) -> bool:

@@ -3,6 +3,7 @@ tags, authors and covers, and what is guessed from the body (its kind, title, ex
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import tzinfo
 from pathlib import Path
@@ -12,6 +13,7 @@ from .chars import ATX_HEADING, HAN_BASIC, SURROGATE, path_text, sanitize_text
 from .dates import date_from_name, parse_date
 from .front_matter import Split
 from .post import BodyKind, Meta, Problem
+from .site import Site, site_of_file
 
 COVER_KEYS = ("headimg", "thumbnail", "cover", "banner", "image", "featured_image", "cover_image")
 
@@ -26,10 +28,12 @@ _EMPTY: tuple[Any, ...] = (None, "", [], {})
 """Values that mean "not given". A constant: written inline, the list and dict are built at every test."""
 
 
-def _first(fm: dict[str, Any], keys: tuple[str, ...]) -> Any:
+def _first(fm: dict[str, Any], keys: tuple[str, ...], dates: bool = False) -> Any:
+    """The first of ``keys`` given a value. With ``dates``, a true or false is no date: ``published:
+    false`` is Jekyll's and Hexo's flag, where other sites' ``published`` is a date."""
     for key in keys:
         value = fm.get(key)
-        if value not in _EMPTY:
+        if value not in _EMPTY and not (dates and isinstance(value, bool)):
             return value
     return None
 
@@ -61,6 +65,25 @@ def normalise_categories(value: Any) -> tuple[tuple[str, ...], ...]:
             if name:
                 main.append(name)
     return ((tuple(main),) if main else ()) + tuple(others)
+
+
+def flat_categories(values: list[Any], split_words: bool) -> tuple[tuple[str, ...], ...]:
+    """Jekyll's and Hugo's rules: every name a category of its own, none under another. ``values``: the
+    front matter's values in order (a list, a name, or with ``split_words`` Jekyll's space-separated
+    names)."""
+    names: dict[str, None] = {}
+    for value in values:
+        if value in _EMPTY:
+            continue
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if item is None or isinstance(item, (list, dict)):
+                continue
+            text = _text(item)
+            for name in text.split() if split_words and isinstance(item, str) else [text]:
+                if name:
+                    names.setdefault(name)
+    return tuple((name,) for name in names)
 
 
 def normalise_tags(value: Any) -> tuple[str, ...]:
@@ -218,7 +241,12 @@ def build_meta(
     zone: tzinfo | None,
     part: Split | None = None,
 ) -> Meta:
-    """Normalise a front-matter mapping into :class:`Meta`, recording every value that could not be used."""
+    """Normalise a front-matter mapping into :class:`Meta`, recording every value that could not be used.
+    A post of a Hexo, Jekyll or Hugo site is read by that generator's rules (:mod:`converters.site`): its
+    categories and tags, its drafts, and its time zone where ``zone`` leaves it to the machine."""
+    site = site_of_file(path)
+    if zone is None and site is not None:
+        zone = site.zone
     if SURROGATE.search(path):
         problems.append(
             Problem(path, f"file name is not valid UTF-8: written as {path_text(path)}", "warning")
@@ -230,27 +258,46 @@ def build_meta(
         title = sanitize_text(title_from_body(body, kind) or "") or sanitize_text(path_text(Path(path).stem))
     dates = []
     for keys, label in ((DATE_KEYS, "date"), (UPDATED_KEYS, "updated")):
-        raw = _first(fm, keys)
+        raw = _first(fm, keys, dates=True)
         value, reason = parse_date(raw, zone)
         if reason:
             problems.append(Problem(path, f"{label}: {reason}", "warning", _key_line(part, fm, keys)))
         dates.append(value)
     if dates[0] is None:  # no usable date in the front matter: the one the file's name begins with
         dates[0] = date_from_name(path, zone)
-    categories = fm["categories"] if "categories" in fm else fm.get("category")
+    raw_tags = fm.get("tags", fm.get("tag"))
+    if site is None or site.generator == "hexo":
+        categories = normalise_categories(fm["categories"] if "categories" in fm else fm.get("category"))
+        tags = normalise_tags(raw_tags)
+    elif site.generator == "jekyll":  # folders above _posts, then category and categories; words split
+        folders = list(site.folder_categories(path))
+        categories = flat_categories([folders, fm.get("category"), fm.get("categories")], split_words=True)
+        tags = normalise_tags(raw_tags.split() if isinstance(raw_tags, str) else raw_tags)
+    else:  # Hugo: a taxonomy is a flat list of terms
+        categories = flat_categories([fm.get("categories", fm.get("category"))], split_words=False)
+        tags = normalise_tags(raw_tags)
     return Meta(
         path=path,
         title=title,
         date=dates[0],
         updated=dates[1],
-        categories=normalise_categories(categories),
-        tags=normalise_tags(fm.get("tags", fm.get("tag"))),
+        categories=categories,
+        tags=tags,
         authors=normalise_authors(fm.get("author", fm.get("authors"))),
         cover=cover_of(fm),
         language=detect_language(fm, title, body),
         body_kind=kind,
         problems=tuple(problems),
+        draft=_is_draft(fm, path, site),
     )
+
+
+def _is_draft(fm: dict[str, Any], path: str, site: Site | None) -> bool:
+    """A draft, as its generator sees one: in a drafts folder, ``draft: true`` (Hugo; Hexo and Jekyll
+    read it too), or ``published: false`` (Jekyll, Hexo)."""
+    if fm.get("draft") is True or fm.get("published") is False:
+        return True
+    return site is not None and site.in_drafts(os.path.abspath(path))
 
 
 def _key_line(part: Split | None, fm: dict[str, Any], keys: tuple[str, ...]) -> int | None:

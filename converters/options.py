@@ -54,6 +54,7 @@ class ConvertOptions:
     files_from: str | None = None  # a file naming more paths, one a line ("-": standard input)
     null: bool = False  # files_from separates paths with NUL bytes, not newlines
     shard: tuple[int, int] | None = None  # (k, n): only the posts of shard k of n (1 <= k <= n)
+    drafts: bool = False  # a site's drafts too
 
     @classmethod
     def from_namespace(cls, args: argparse.Namespace) -> ConvertOptions:

@@ -46,8 +46,11 @@ class Filters:
     tags: tuple[str, ...] = ()
     since: datetime | None = None
     until: datetime | None = None
+    drafts: bool = False
 
     def accepts(self, meta: Meta) -> bool:
+        if meta.draft and not self.drafts:
+            return False
         if self.category and not any(p[: len(self.category)] == self.category for p in meta.categories):
             return False
         if self.tags and not {t.casefold() for t in meta.tags} & {t.casefold() for t in self.tags}:
@@ -332,7 +335,11 @@ def _parse_filters(args: ConvertOptions, zone: tzinfo | None) -> Filters:
         else None
     )
     return Filters(
-        category or None, tuple(args.tag or ()), when(args.since, "--since"), when(args.until, "--until")
+        category or None,
+        tuple(args.tag or ()),
+        when(args.since, "--since"),
+        when(args.until, "--until"),
+        args.drafts,
     )
 
 

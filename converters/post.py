@@ -49,6 +49,9 @@ class Meta:
     language: str = "und"
     body_kind: BodyKind = "markdown"
     problems: tuple[Problem, ...] = ()
+    draft: bool = False
+    """Not published by its generator (a drafts folder, ``draft: true``, ``published: false``): left
+    out of a library and a run unless drafts are asked for."""
 
     @property
     def has_errors(self) -> bool:

@@ -20,17 +20,22 @@ from .post import Meta, Problem
 # A cached post is one flat tuple of plain values (marshal reads 100k of them in ~0.1 s, ~6x faster than
 # the same rows as JSON, and keeps shared category tuples shared):
 #   (path, mtime_ns, size, title, date, date_offset, updated, updated_offset,
-#    categories, tags, authors, cover, language, body_kind, problems)
+#    categories, tags, authors, cover, language, body_kind, problems, draft)
 # A date is its POSIX timestamp plus its UTC offset in seconds, or its ISO text where a float would not
 # give back the same microsecond; problems are (message, severity, line) triples.
 Row = tuple[Any, ...]
 
 
 def cache_file(roots: list[str], zone_key: str) -> Path:
+    """The cache of a scan of ``roots`` in a zone; a site's configuration (its time zone, say) is part of
+    the key, so a scan made before it changed is not used after."""
     from platformdirs import user_cache_dir
 
+    from .site import site_of
+
+    sites = [site.config_stamp for r in roots if (site := site_of(r)) is not None]
     key = hashlib.sha256(
-        ("\0".join(os.path.abspath(r) for r in roots) + "\0" + zone_key).encode()
+        ("\0".join(os.path.abspath(r) for r in roots) + "\0" + zone_key + "\0" + "\0".join(sites)).encode()
     ).hexdigest()
     return Path(user_cache_dir("postshelf")) / f"scan-{key[:24]}.bin"
 
@@ -92,11 +97,12 @@ def row_from_meta(meta: Meta, mtime_ns: int, size: int) -> Row:
     return (
         meta.path, mtime_ns, size, meta.title, date, date_offset, updated, updated_offset,
         meta.categories, meta.tags, meta.authors, meta.cover, meta.language, meta.body_kind, problems,
+        meta.draft,
     )  # fmt: skip
 
 
 def meta_from_row(row: Row, fromtimestamp: Callable[..., datetime] = datetime.fromtimestamp) -> Meta:
-    path, _, _, title, date, date_offset, updated, updated_offset, cats, tags, authors, cover, lang, kind, problems = row  # fmt: skip
+    path, _, _, title, date, date_offset, updated, updated_offset, cats, tags, authors, cover, lang, kind, problems, draft = row  # fmt: skip
     if path.__class__ is not str or title.__class__ is not str or cats.__class__ is not tuple:
         raise ValueError("a damaged cache row")  # (the caller discards the cache; a few ns a post)
     when: datetime | None
@@ -116,10 +122,11 @@ def meta_from_row(row: Row, fromtimestamp: Callable[..., datetime] = datetime.fr
         lang,
         kind,
         tuple(Problem(path, m, s, line) for m, s, line in problems) if problems else (),
+        draft is True,
     )
 
 
-_CACHE_HEADER = ("postshelf-scan", 7, sys.version_info[:2])  # (7: tab-indented YAML read)
+_CACHE_HEADER = ("postshelf-scan", 8, sys.version_info[:2])  # (8: sites' rules, drafts)
 
 
 def row_order(row: Row) -> tuple[int, float, str]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .post import Problem
+from .site import Site, site_of
 
 POST_SUFFIXES = {".md", ".markdown", ".html", ".htm"}
 
@@ -56,6 +57,11 @@ def walk(
 ) -> list[SourceFile]:
     """Every post file under the given files and folders, each once (in path order when ``ordered``).
 
+    A folder of a Hexo, Jekyll or Hugo site (:mod:`converters.site`), from its root down, gives the files
+    its generator reads as posts (drafts included: the reader marks them): Hexo's ``source/_posts`` and
+    ``_drafts``, Jekyll's ``_posts`` folders (their files named for their date) and ``_drafts``, Hugo's
+    ``content`` less its section pages (``_index.md``).
+
     ``known`` (the scan cache: path → (path, mtime, size, …)) spares opening ``.txt`` files already known
     to be posts, which is most of the cost of re-opening a large scraped archive. With ``check_txt`` off,
     other ``.txt`` files come back marked ``maybe`` for the caller to check as it reads them. Without
@@ -74,7 +80,20 @@ def walk(
             problems.append(Problem(arg, f"cannot open: {e.strerror or e}", "error"))
             continue
         if stat.S_ISDIR(st.st_mode):
-            _walk_dir(arg, problems, known or {}, check_txt, stat_files, found, unchanged is not None, enough)
+            site = site_of(arg)
+            for folder in _post_folders(arg, site):
+                rule = _Rule(site is not None and site.generator == "hugo", _dated_posts(folder, site))
+                _walk_dir(
+                    folder,
+                    problems,
+                    known or {},
+                    check_txt,
+                    stat_files,
+                    found,
+                    unchanged is not None,
+                    enough,
+                    rule,
+                )
             continue
         key = (st.st_dev, st.st_ino)
         root, name = os.path.dirname(arg) or ".", os.path.basename(arg)
@@ -94,6 +113,36 @@ def walk(
     return sources
 
 
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """What a site's generator leaves out of a folder it reads."""
+
+    no_section_pages: bool = False  # Hugo's _index.md
+    dated_names: bool = False  # Jekyll's _posts: only YYYY-MM-DD-title files are posts
+
+
+_PLAIN = _Rule()
+_DATED_NAME = re.compile(r"\d{4}-\d{1,2}-\d{1,2}-.")
+
+
+def _post_folders(arg: str, site: Site | None) -> list[str]:
+    """The folders to walk for a folder given: itself, or for a site's root (or any folder above its
+    posts) the post folders of the site inside it."""
+    if site is None:
+        return [arg]
+    here = os.path.abspath(arg)
+    inside = [f for f in site.content + site.drafts if f != here and f.startswith(os.path.join(here, ""))]
+    if not inside:
+        return [arg]  # (within the posts already)
+    return [os.path.join(arg, os.path.relpath(f, here)) for f in inside if os.path.isdir(f)]
+
+
+def _dated_posts(folder: str, site: Site | None) -> bool:
+    return (
+        site is not None and site.generator == "jekyll" and "_posts" in os.path.abspath(folder).split(os.sep)
+    )
+
+
 def path_order(source: SourceFile) -> tuple[str, str]:
     return (source.root, source.relative)
 
@@ -111,6 +160,7 @@ def _walk_dir(
     found: dict[tuple[int, int], SourceFile | tuple[str, str, str]],
     split_unchanged: bool = False,
     enough: int | None = None,
+    rule: _Rule = _PLAIN,
 ) -> None:
     # The loop below runs once per file of a library of 100k: it avoids every call it can (the entry's
     # type and inode come with the directory listing; only symbolic links and ``stat_files`` cost a stat).
@@ -145,6 +195,8 @@ def _walk_dir(
             maybe = kinds.get(name[dot:].lower()) if dot > 0 else None
             if maybe is False and name[0] in "RrCcLl" and PROJECT_DOCUMENTS.fullmatch(name):
                 maybe = True
+            if rule is not _PLAIN and maybe is not None and _left_out(name, folder, rule):
+                continue
             try:
                 if maybe is None or not entry.is_file():
                     if entry.is_dir():
@@ -184,6 +236,12 @@ def _walk_dir(
                     if unchanged
                     else SourceFile(path, root, relative, mtime, size, maybe, key)
                 )
+
+
+def _left_out(name: str, folder: str, rule: _Rule) -> bool:
+    if rule.no_section_pages and name.startswith("_index."):
+        return True
+    return rule.dated_names and _DATED_NAME.match(name) is None
 
 
 def opens_with_front_matter(path: str) -> bool:

@@ -46,12 +46,14 @@ class PostshelfApp(App[None]):
         state: StateStore | None = None,
         use_cache: bool = True,
         export_base: Path | None = None,
+        drafts: bool = False,
     ) -> None:
         super().__init__()
         self.paths = paths
         self.store = state or StateStore()
         self._reader_options = {
             "zone": zone, "zone_key": zone_key, "use_cache": use_cache, "export_base": export_base,
+            "drafts": drafts,
         }  # fmt: skip
         keymap, self._keymap_warnings = load_keymap()
         if keymap:

@@ -61,6 +61,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--timezone", metavar="ZONE", help="zone for dates without an offset (default: local)"
     )
     parser.add_argument("--no-cache", action="store_true", help="scan without the cache")
+    parser.add_argument(
+        "--drafts", action="store_true", help="show a site's drafts too (under Drafts, marked as such)"
+    )
     return parser.parse_args(argv)
 
 
@@ -77,7 +80,9 @@ def run_reader(argv: list[str]) -> int:
         return 2
     from .app import PostshelfApp
 
-    app = PostshelfApp([path], zone=zone, zone_key=args.timezone or "local", use_cache=not args.no_cache)
+    app = PostshelfApp(
+        [path], zone=zone, zone_key=args.timezone or "local", use_cache=not args.no_cache, drafts=args.drafts
+    )
     app.run()
     return 0
 

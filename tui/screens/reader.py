@@ -105,12 +105,14 @@ class ReaderScreen(Screen[None]):
         zone_key: str = "local",
         use_cache: bool = True,
         export_base: Path | None = None,
+        drafts: bool = False,
     ) -> None:
         super().__init__()
         self.paths = paths
         self.zone = zone
         self.zone_key = zone_key
         self.use_cache = use_cache
+        self.drafts = drafts
         self.export_base = export_base
         self.store = store
         self.library_key = "\0".join(os.path.abspath(p) for p in paths)
@@ -159,7 +161,7 @@ class ReaderScreen(Screen[None]):
         self.article = self.query_one(ArticleView)  # (kept: the place is read from it as the screen goes)
         posts.focus()
         self.on_resize()
-        cached = cached_quickly(self.paths, self.zone_key) if self.use_cache else None
+        cached = cached_quickly(self.paths, self.zone_key, self.drafts) if self.use_cache else None
         if cached is not None:
             # The first frame shows what the cache knows; checking it (a stat per file) waits until that
             # frame is out, so it does not compete with it for the GIL.
@@ -193,7 +195,7 @@ class ReaderScreen(Screen[None]):
         worker = get_current_worker()
         steps = open_library(
             self.paths, self.zone, self.zone_key, use_cache=self.use_cache, shown=shown,
-            progress=progress, cancelled=lambda: worker.is_cancelled, scan_elsewhere=True,
+            progress=progress, cancelled=lambda: worker.is_cancelled, scan_elsewhere=True, drafts=self.drafts,
         )  # fmt: skip
         for loaded in steps:
             if worker.is_cancelled:

@@ -1,4 +1,5 @@
-"""The left pane: All posts, the category hierarchy with counts, Tags, Authors, Archive, Bookmarks, Problems.
+"""The left pane: All posts, the category hierarchy with counts, Tags, Authors, Archive, Bookmarks, Drafts,
+Problems.
 
 Children are built only when a node expands, so a library of 100k posts opens as fast as one of ten.
 """
@@ -80,6 +81,8 @@ class CategoryTree(Tree[Selection]):
         root.add(label("Authors", len(self._having("authors"))), Selection("authors", "Posts with an author"))
         root.add(label("Archive", len(self._having("archive"))), Selection("archive", "Dated posts"))
         root.add_leaf(label("Bookmarks", self.bookmark_count()), Selection("bookmarks", "Bookmarks"))
+        if library.drafts:  # (there only when drafts were asked for: postshelf --drafts)
+            root.add_leaf(label("Drafts", len(library.drafts)), Selection("drafts", "Drafts"))
         problems = sum(1 for m in library.posts if m.problems)
         if problems:
             root.add_leaf(label("Problems", problems), Selection("problems", "Posts with problems"))
@@ -180,4 +183,6 @@ class CategoryTree(Tree[Selection]):
             return [i for i in range(len(library.posts)) if bookmarked(i)]
         if data.kind == "problems":
             return [i for i, m in enumerate(library.posts) if m.problems]
+        if data.kind == "drafts":
+            return list(library.drafts)
         return []

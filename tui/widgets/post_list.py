@@ -152,7 +152,8 @@ class PostList(ScrollView, can_focus=True):
         text.append(date + " ", self.get_component_rich_style("post-list--date", partial=True))
         author_width = min(14, max(0, width // 5)) if width > 60 else 0
         title_width = max(1, width - text.cell_len - (author_width + 1 if author_width else 0))
-        title = Text(safe(meta.title), style=title_style, no_wrap=True, overflow="ellipsis")
+        shown_title = ("draft · " if meta.draft else "") + safe(meta.title)
+        title = Text(shown_title, style=title_style, no_wrap=True, overflow="ellipsis")
         title.truncate(title_width, overflow="ellipsis", pad=True)
         text.append_text(title)
         if author_width:
