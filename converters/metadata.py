@@ -145,18 +145,29 @@ _BLOCKY = re.compile(r"<(?:p|div|br)\b[^>]*>", re.I)
 
 _MD_LINE = re.compile(r"(?: {0,3}#{1,6} |```|~~~| {0,3}[-*+] \S| {0,3}\d+\. |> |\{% )")
 """Markdown's signs at the start of a line."""
+_MD_INLINE = re.compile(r"!?\[[^\]\n]{0,300}\]\([^)\s]+(?:\s+\"[^\"\n]*\")?\)|\*\*[^*\n]+\*\*")
+"""Markdown's signs within a line: a link or an image, strong emphasis."""
 
 
 KIND_SAMPLE = 1000
 
 
 def body_kind(body: str) -> BodyKind:
-    """Scraped HTML or Markdown: HTML when block tags outnumber Markdown's line-start signs."""
+    """Scraped HTML or Markdown. Markdown with HTML inside is Markdown (CommonMark reads its HTML): a body
+    with Markdown's own syntax, or with paragraphs of text between blank lines, which scraped HTML never
+    has (its text sits inside tags, on few lines). Otherwise HTML when block tags outnumber Markdown's
+    line-start signs."""
     head = body[:KIND_SAMPLE]
     if _HTML_SIGNS.search(head) is None:
         return "markdown"
     # Counted line by line, not with one multi-line findall: scraped HTML comes as a few very long lines.
     md = sum(1 for line in head.split("\n") if _MD_LINE.match(line))
+    signs = md + len(_MD_INLINE.findall(head))
+    if signs >= 2 and ("\n\n" in head or signs >= 4):
+        return "markdown"
+    blocks = head.split("\n\n")[:-1]  # (the last may be cut off by the sample)
+    if sum(1 for block in blocks if block.strip() and not block.lstrip().startswith("<")) >= 2:
+        return "markdown"  # paragraphs of text
     if head.lstrip().startswith("<") and (md == 0 or len(_HTML_SIGNS.findall(head)) >= md):
         return "html"
     return "html" if len(_BLOCKY.findall(head)) > 3 * md + 2 else "markdown"
@@ -251,7 +262,7 @@ def build_meta(
         problems.append(
             Problem(path, f"file name is not valid UTF-8: written as {path_text(path)}", "warning")
         )
-    kind = body_kind(body)
+    kind: BodyKind = "html" if path.lower().endswith((".html", ".htm")) else body_kind(body)
     raw_title = fm.get("title")
     title = _text(raw_title) if raw_title not in _EMPTY else ""
     if not title:  # (from the body's first heading, or the file name: as unfit for XML as front matter)

@@ -252,6 +252,16 @@ def test_head_reading_gives_the_same_metadata_as_a_full_read(fixtures: Path) -> 
         ("# Title\n\nText with <br/> inside.\n", "markdown"),
         ("Plain text\n\n```\ncode\n```\n", "markdown"),
         ("Intro\n\n<ul class=todo>\n<li>a</li>\n<li>b</li>\n</ul>\n\nMore text.\n", "markdown"),
+        # Markdown opening with HTML (#17 item 5): a picture in a div, a line break, then Markdown
+        ("<div><img src=a.png></div><br>\n\n![one](1.png)\n\n![two](2.png)\n\nText.\n", "markdown"),
+        # paragraphs of text with inline HTML and no Markdown sign in the sample
+        (
+            "First, a paragraph.\n\n<span>1<br/>2<br/>3<br/>4</span>\n\nThen another.\n\nAnd more.\n",
+            "markdown",
+        ),
+        # scraped HTML, as archives hold it: text inside tags, on few lines
+        ("<p>第一段</p>\n<p>第二段<br>换行</p>\n<p>**不是强调**</p>\n", "html"),
+        ("<p>\n  The first.\n</p>\n\n<p>\n  The second.\n</p>\n\n<p>The third.</p>\n", "html"),
     ],
 )
 def test_body_kind(body: str, kind: str) -> None:
@@ -269,13 +279,20 @@ def _body_kind_by_the_rule(body: str) -> str:
     if html == 0:
         return "markdown"
     md = len(re.findall(r"^(?: {0,3}#{1,6} |```|~~~| {0,3}[-*+] \S| {0,3}\d+\. |> |\{% )", head, re.M))
+    inline = len(re.findall(r"!?\[[^\]\n]{0,300}\]\([^)\s]+(?:\s+\"[^\"\n]*\")?\)|\*\*[^*\n]+\*\*", head))
+    if md + inline >= 2 and ("\n\n" in head or md + inline >= 4):
+        return "markdown"  # Markdown's own syntax
+    paragraphs = [b for b in head.split("\n\n")[:-1] if b.strip() and not b.lstrip().startswith("<")]
+    if len(paragraphs) >= 2:
+        return "markdown"  # paragraphs of text between blank lines
     if head.lstrip().startswith("<") and html >= md:
         return "html"
     return "html" if len(_BLOCKY.findall(head)) > 3 * md + 2 else "markdown"
 
 
 _PIECES = ["<p>", "</p>", "<div class=x>", "<br>", "<span>", "段落", "text", "\n", "\n\n", "# ", "- item",
-           "1. one", "> quote", "```", "{% note %}", "  ", "<", ">", "<pre>", "* ", "\t"]  # fmt: skip
+           "1. one", "> quote", "```", "{% note %}", "  ", "<", ">", "<pre>", "* ", "\t", "![a](b.png)", "**x**",
+           "[l](u)"]  # fmt: skip
 
 
 @settings(max_examples=500, deadline=None)
@@ -283,6 +300,12 @@ _PIECES = ["<p>", "</p>", "<div class=x>", "<br>", "<span>", "段落", "text", "
 def test_body_kind_counts_as_its_rule_says(pieces: list[str]) -> None:
     body = "".join(pieces)
     assert body_kind(body) == _body_kind_by_the_rule(body)
+
+
+def test_an_html_file_is_html_whatever_its_body_looks_like(tmp_path: Path) -> None:
+    page = tmp_path / "2020-01-01-page.html"
+    page.write_text("---\ntitle: Page\n---\nPlain words\n\nmore words\n\n*not emphasis*\n", encoding="utf-8")
+    assert read_post(page, UTC).meta.body_kind == "html"
 
 
 def test_every_corpus_post_loads_with_the_metadata_a_reader_sees(corpus: Path) -> None:
