@@ -150,6 +150,7 @@ def run_convert(
     finally:
         if run.progress is not None:
             run.progress.stop()
+    reporter.finish()
     return 1 if reporter.errors else 0
 
 
@@ -431,4 +432,5 @@ def _convert_epub(run: _Run, on_progress: Callable[[int, int], None] | None = No
     finally:
         if run.progress is not None:
             run.progress.stop()
+    reporter.finish()
     return 1 if reporter.errors else 0

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from .chars import CJK_LETTERS
-from .hexo import resolve_tags
 from .html import CleanDocument, clean
 from .markdown import html_to_markdown
 from .post import Post, Problem
+from .template_tags import resolve_tags
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt

@@ -8,6 +8,10 @@ from typing import TextIO
 from .chars import path_text
 from .post import Problem
 
+_ONCE_A_RUN = ("template tag kept as text:", "shortcode kept as text:")
+"""Warnings said once a run (at their first post and line), however many posts repeat them: a site's
+theme tag can stand in thousands of posts."""
+
 
 class Reporter:
     """Problems to stderr, one line each; counts errors for the exit status."""
@@ -17,6 +21,7 @@ class Reporter:
         self.stream = stream or sys.stderr
         self.errors = 0
         self.warnings = 0
+        self.repeated: dict[str, int] = {}
 
     def problem(self, p: Problem) -> None:
         if p.severity == "error":
@@ -25,7 +30,18 @@ class Reporter:
             self.warnings += 1
             if self.quiet:
                 return
+            if p.message.startswith(_ONCE_A_RUN):
+                seen = self.repeated.get(p.message)
+                self.repeated[p.message] = (seen or 0) + 1
+                if seen is not None:
+                    return
         self.stream.write(one_line(str(p)) + "\n")
+
+    def finish(self) -> None:
+        """Say how often the warnings said once stood in other posts."""
+        for message, count in self.repeated.items():
+            if count > 1:
+                self.message(f"postshelf: warning: {message} (in {count - 1} more places, not listed)")
 
     def message(self, text: str) -> None:
         self.stream.write(one_line(text) + "\n")

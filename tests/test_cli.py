@@ -426,3 +426,19 @@ def test_a_lone_surrogate_escape_costs_no_run(tmp_path: Path) -> None:
         no_traceback(result)
         assert result.returncode == 0 and "lone surrogate" in result.stderr, (fmt, result.stderr)
     assert "bad \ufffd title" in (tmp_path / "md" / "a.md").read_text(encoding="utf-8")
+
+
+def test_a_tag_kept_as_text_is_reported_once_a_run(tmp_path: Path) -> None:
+    """A theme's tag in every post is one warning (its first post and line) and a count, not one a post."""
+    for i in range(3):
+        (tmp_path / f"p{i}.md").write_text(
+            f"---\ntitle: P{i}\n---\n\n{{% include footer.html %}}\n{{% include nav.html %}}\n",
+            encoding="utf-8",
+        )
+    result = run("convert", str(tmp_path), "--to", "jsonl", "--jobs", "1")
+    assert result.returncode == 0
+    lines = result.stderr.splitlines()
+    assert [line for line in lines if "kept as text" in line] == [
+        f"{tmp_path / 'p0.md'}:5: warning: template tag kept as text: {{% include %}}",
+        "postshelf: warning: template tag kept as text: {% include %} (in 2 more places, not listed)",
+    ]

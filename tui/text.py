@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from converters.hexo import split_fences
+from converters.template_tags import split_fences
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Bidirectional controls reorder what follows them on the terminal (U+202E shows "txt.exe" as "exe.txt"):
