@@ -49,6 +49,7 @@ _BLANK_LINES = re.compile(r"(?:[ \t]*\n)*")
 _YAML_OPENER = re.compile(r"---[ \t]*\n")
 
 
+_JSON_MEMBER = re.compile(r'"(?:[^"\\\n]|\\.)*"[ \t]*:')
 _FENCE_LINE = re.compile(r"(?:-{3,}|\.\.\.)[ \t]*$", re.M)
 
 
@@ -69,17 +70,25 @@ def split(text: str) -> Split:
     fmt = _FENCE.get(opener) or ("yaml" if _DASHES.fullmatch(opener) else None)
     if fmt is not None:
         closers = {"yaml": ("---", "..."), "toml": ("+++",), "json": (";;;",)}[fmt]
+        # Hexo closes a longer run of dashes with the same run only: ------ … --- is no front matter
+        any_dashes = fmt == "yaml" and opener == "---"
+        closers = closers if opener in ("---", "+++", ";;;") else (opener,)
         for i in range(start + 1, len(lines)):
             line = lines[i]
             if line[:1] not in "-+;." or not line:
                 continue
-            if line.rstrip() in closers or (fmt == "yaml" and _DASHES.fullmatch(line.rstrip())):
+            if line.rstrip() in closers or (any_dashes and _DASHES.fullmatch(line.rstrip())):
                 fm = "\n".join(lines[start + 1 : i])
                 if fmt == "yaml" and not _looks_like_mapping(fm):
                     break  # a body that opens with a --- rule: nothing here is front matter
                 return Split(fm, fmt, "\n".join(lines[i + 1 :]), start + 2, i + 2)
         return Split(None, None, "\n".join(lines[start:]), body_line=start + 1)
-    # Hexo also accepts front matter with no opening ---: key lines, then a --- line.
+    # Hexo also accepts front matter with no opening fence: key lines, then a --- line (YAML) or a ;;;
+    # line (JSON, its members without braces).
+    if _JSON_MEMBER.match(opener):
+        for i in range(start + 1, len(lines)):
+            if lines[i].rstrip() == ";;;":
+                return Split("\n".join(lines[start:i]), "json", "\n".join(lines[i + 1 :]), start + 1, i + 2)
     if _KEYLIKE.match(opener):
         for i in range(start + 1, len(lines)):
             if _DASHES.fullmatch(lines[i].rstrip()):

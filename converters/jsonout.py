@@ -49,6 +49,15 @@ def slugify(text: str) -> str:
     return text[:80].strip("-") or "post"
 
 
+def _name_of(path: PurePath) -> str:
+    """A post's name from its file: a page bundle's ``index.md`` (``index.en.md``) is named by its folder,
+    as Hugo names it."""
+    stem = path.name.split(".", 1)[0]
+    if stem in ("index", "_index") and path.parent.name:
+        return path.parent.name
+    return path.stem
+
+
 def post_id(source_path: str, rendered: Rendered) -> str:
     meta = rendered.post.meta
     basis = "\0".join([source_path, meta.title, rfc3339(meta.date) or ""])
@@ -68,7 +77,7 @@ def record(
     post, meta = rendered.post, rendered.post.meta
     fm = post.front_matter
     source_path = path_text(source_path)
-    slug_source = fm.get("slug") or fm.get("abbrlink") or PurePath(source_path).stem
+    slug_source = fm.get("slug") or fm.get("abbrlink") or _name_of(PurePath(source_path))
     keep = rendered.options.keep_proxies
     return {
         "schema": SCHEMA,

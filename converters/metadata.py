@@ -296,11 +296,22 @@ def build_meta(
         tags=tags,
         authors=normalise_authors(fm.get("author", fm.get("authors"))),
         cover=cover_of(fm),
-        language=detect_language(fm, title, body),
+        language=_hugo_language(path, site) or detect_language(fm, title, body),
         body_kind=kind,
         problems=tuple(problems),
         draft=_is_draft(fm, path, site),
     )
+
+
+_LANGUAGE_SUFFIX = re.compile(r"\.([a-z]{2,3}(?:-[a-z]{2,4})?)$", re.I)
+
+
+def _hugo_language(path: str, site: Site | None) -> str | None:
+    """Hugo's multilingual file names: ``about.fr.md``, ``index.zh-cn.md``."""
+    if site is None or site.generator != "hugo":
+        return None
+    m = _LANGUAGE_SUFFIX.search(os.path.splitext(os.path.basename(path))[0])
+    return m.group(1).lower() if m else None
 
 
 def _is_draft(fm: dict[str, Any], path: str, site: Site | None) -> bool:

@@ -55,15 +55,35 @@ def resolve_tags(markdown: str, post_path: str) -> tuple[str, list[tuple[str, in
     """Resolve template tags outside code; return the Markdown and a warning for each tag name kept as
     text (with the line of its first use in the body, from 1)."""
     markdown = _RAW.sub("", markdown)  # Liquid removes raw/endraw even inside fences
-    if "{%" not in markdown and "{{" not in markdown:
+    site = site_of_file(post_path)
+    assets = site is not None and site.post_asset_folder and "](" in markdown
+    if "{%" not in markdown and "{{" not in markdown and not assets:
         return markdown, []
-    post = _Post(post_path, site_of_file(post_path))
+    post = _Post(post_path, site)
     out = []
     line = 1
     for text, is_code in split_fences(markdown):
-        out.append(text if is_code else _resolve_text(text, post, line))
+        if not is_code:
+            text = _resolve_text(text, post, line, assets)
+        out.append(text)
         line += text.count("\n")
     return "".join(out), [(_kept(name), first) for name, first in post.unknown.items()]
+
+
+_BARE_TARGET = re.compile(r"(!?\[[^\]\n]*\]\()([^)\s/\\:#?]+)((?:[ \t]+\"[^\"\n]*\")?\))")
+
+
+def _in_asset_folder(text: str, post: _Post) -> str:
+    """Hexo's ``post_asset_folder``: a post is published at its asset folder, so an image or link named
+    by a bare file name (``![1](2.gif)``) is that folder's file. Rewritten so when the file is there."""
+    folder = os.path.join(os.path.dirname(post.path), post.asset_dir)
+
+    def resolve(m: re.Match[str]) -> str:
+        if not os.path.isfile(os.path.join(folder, m.group(2))):
+            return m.group(0)
+        return f"{m.group(1)}{_md_url(post.asset_dir)}/{m.group(2)}{m.group(3)}"
+
+    return _BARE_TARGET.sub(resolve, text)
 
 
 def _kept(name: str) -> str:
@@ -73,7 +93,7 @@ def _kept(name: str) -> str:
     return f"template tag kept as text: {{% {name} %}}"
 
 
-def _resolve_text(text: str, post: _Post, first_line: int) -> str:
+def _resolve_text(text: str, post: _Post, first_line: int, assets: bool = False) -> str:
     spans: list[str] = []
 
     def hold(m: re.Match[str]) -> str:
@@ -81,6 +101,8 @@ def _resolve_text(text: str, post: _Post, first_line: int) -> str:
         return _HOLD.format(len(spans) - 1)
 
     held = _CODE_SPAN.sub(hold, text) if "`" in text else text  # (Hexo 5: a tag in `code` is code)
+    if assets:
+        held = _in_asset_folder(held, post)
     _note_unknown(held, post, first_line)
     held = _resolve_blocks(held, post)
     held = _LIQUID.sub(lambda m: _inline(m, post, first_line), held)

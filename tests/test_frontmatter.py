@@ -217,3 +217,41 @@ def test_tab_indented_yaml_is_read_as_hexo_reads_it() -> None:
 
     post = read_text("---\ntitle: 缩进\nfoo:\n\t- a\n\t- b\ntags:\n\t- 标签\n---\n正文\n", "tabs.md")
     assert post.front_matter["foo"] == ["a", "b"] and post.meta.tags == ("标签",) and not post.problems
+
+
+# Hexo's own front-matter cases (hexojs/hexo-front-matter, test/): how Hexo splits a file (#17 item 9).
+HEXO_SPLITS = {
+    "yaml": ("---\nfoo: 1\n---\nbar", "foo: 1", "bar"),
+    "yaml, no content": ("---\nfoo: 1\n---", "foo: 1", ""),
+    "yaml, a --- in the content": ("---\nfoo: 1\n---\nbar\n---\nbaz", "foo: 1", "bar\n---\nbaz"),
+    "json": (';;;\n"foo": 1\n;;;\nbar', '"foo": 1', "bar"),
+    "json, no content": (';;;\n"foo": 1\n;;;', '"foo": 1', ""),
+    "yaml with no opening fence": ("foo: 1\n---\nbar", "foo: 1", "bar"),
+    "the same, no content": ("foo: 1\n---", "foo: 1", ""),
+    "the same, a --- in the content": ("foo: 1\n---\nbar\n---\nbaz", "foo: 1", "bar\n---\nbaz"),
+    "json with no opening fence": ('"foo": 1\n;;;\nbar', '"foo": 1', "bar"),
+    "the same, no content ": ('"foo": 1\n;;;', '"foo": 1', ""),
+    "no front matter": ("foo\nbar", None, "foo\nbar"),
+    "unbalanced fences": ("------\nfoo: 1\n---\nbar", None, "------\nfoo: 1\n---\nbar"),
+    "long fences": ("------\nfoo: 1\n------\nbar", "foo: 1", "bar"),
+    "a long fence with no opening one": ("foo: 1\n------\nbar", "foo: 1", "bar"),
+    "a fence with text on its line": ("---foo\n---\nbar", None, "---foo\n---\nbar"),
+    "only such a line": ("---bar", None, "---bar"),
+    "not yaml before ---": ("layout\n---\nbar", None, "layout\n---\nbar"),
+    "not json before ;;;": ("layout\n;;;\nbar", None, "layout\n;;;\nbar"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HEXO_SPLITS))
+def test_a_file_splits_as_hexo_splits_it(case: str) -> None:
+    text, front_matter, body = HEXO_SPLITS[case]
+    found = split(text)
+    assert (found.front_matter, found.body) == (front_matter, body)
+
+
+def test_json_front_matter_with_no_opening_fence_is_read() -> None:
+    from converters.reading import read_text
+
+    post = read_text('"title": "J",\n"tags": [\n  "one",\n  "two"\n]\n;;;\nbar\n', "j.md")
+    assert (post.meta.title, post.meta.tags, post.body.strip()) == ("J", ("one", "two"), "bar")
+    assert post.front_matter_format == "json"

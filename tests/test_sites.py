@@ -72,7 +72,12 @@ def test_a_jekyll_site_lists_its_dated_posts_of_every_posts_folder(sites: Path) 
 
 
 def test_a_hugo_site_lists_its_content_less_section_pages_and_drafts(sites: Path) -> None:
-    assert _names(sites / "hugo") == ["content/posts/a-bundle/index.md", "content/posts/first.md"]
+    assert _names(sites / "hugo") == [
+        "content/posts/a-bundle/index.md",
+        "content/posts/first.md",
+        "content/posts/two-tongues/index.en.md",
+        "content/posts/two-tongues/index.zh-cn.md",
+    ]
     assert "content/posts/wip.md" in _names(sites / "hugo", drafts=True)
     assert "content/posts/_index.md" not in _names(sites / "hugo", drafts=True)
 
@@ -155,10 +160,11 @@ def test_list_and_convert_read_a_site_from_its_root(sites: Path, tmp_path: Path)
     converted = _run("convert", str(sites / "hugo"), "--to", "jsonl")
     assert converted.returncode == 0, converted.stderr
     records = [json.loads(line) for line in converted.stdout.splitlines()]
-    assert sorted(r["title"] for r in records) == ["A page bundle", "Fjord walk"]
+    assert sorted(r["title"] for r in records) == ["A page bundle", "Fjord walk", "Hello", "你好"]
     assert {r["date_published"] for r in records} == {
-        "2022-03-04T10:00:00+01:00",
+        "2022-03-04T10:00:00+01:00",  # (Oslo in winter)
         "2022-06-01T08:00:00+02:00",
+        "2022-07-01T09:00:00+02:00",  # (and in summer)
     }
     drafts = _run("convert", str(sites / "hugo"), "--to", "jsonl", "--drafts")
     assert "Work in progress" in {json.loads(line)["title"] for line in drafts.stdout.splitlines()}
@@ -189,3 +195,11 @@ async def test_the_reader_shows_drafts_under_their_own_node_marked_as_drafts(sit
             posts = app.query_one(PostList)
             line = "".join(segment.text for segment in posts.render_line(0))
             assert "draft · " in line
+
+
+def test_a_hugo_bundle_is_named_by_its_folder_and_a_file_names_its_language(sites: Path) -> None:
+    done = _run("convert", str(sites / "hugo"), "--to", "jsonl")
+    records = {r["title"]: r for r in map(json.loads, done.stdout.splitlines())}
+    assert records["A page bundle"]["slug"] == "a-bundle"
+    assert (records["Hello"]["slug"], records["Hello"]["language"]) == ("two-tongues", "en")
+    assert records["你好"]["language"] == "zh-cn"

@@ -226,3 +226,12 @@ def test_links_between_posts_resolve_to_the_target_file_titled_as_it_is(tmp_path
     assert md == "{% post_link nowhere %}\n" and warnings == [
         ("template tag kept as text: {% post_link %}", 1)
     ]
+
+
+def test_a_bare_image_name_in_a_hexo_post_is_its_asset_folders_file() -> None:
+    """post_asset_folder: true publishes each post at its asset folder (#17, real sites' 1,336 images)."""
+    post = SITES / "hexo" / "source" / "_posts" / "2023-05-01-spring-notes.md"
+    md, _ = resolve_tags("![网格](grid.png) and ![missing](nothere.png) and `![code](grid.png)`\n", str(post))
+    assert md == (
+        "![网格](2023-05-01-spring-notes/grid.png) and ![missing](nothere.png) and `![code](grid.png)`\n"
+    )
