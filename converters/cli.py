@@ -73,6 +73,47 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 1 if reporter.errors else 0
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    """``postshelf search``: exit 0 with posts found, 1 with none, 2 for a query that asks nothing."""
+    from .search_index import SearchIndex, index_file
+    from .search_query import parse_query
+
+    zone = zone_option(args.timezone)
+    for p in args.paths:
+        if not os.path.exists(p):
+            raise UsageError(f"{p}: no such file or directory")
+    if args.limit < 0:
+        raise UsageError("--limit must be 0 or more")
+    query = parse_query(args.query, zone)
+    reporter = Reporter(args.quiet)
+    for note in query.notes:
+        reporter.message(f"postshelf: {note}")
+    if query.empty:
+        raise UsageError(f"the query {args.query!r} asks for nothing (no word, phrase or field)")
+    with SearchIndex(index_file(args.paths, args.timezone or "local"), zone) as index:
+        index.sync(args.paths)
+        hits = index.search(query, limit=args.limit, drafts=args.drafts)
+    out = sys.stdout
+    for hit in hits:
+        if args.json:
+            row = {
+                "id": hit.id,
+                "source_path": path_text(hit.relative),
+                "path": path_text(hit.path),
+                "title": hit.title,
+                "date_published": rfc3339(hit.date),
+                "score": round(hit.score, 4),
+                "snippet": hit.marked_snippet(),
+            }
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            day = hit.date.strftime("%Y-%m-%d") if hit.date else "-"
+            cats = "/".join(hit.categories[0]) if hit.categories else "-"
+            fields = (day, cats, hit.title, hit.path, hit.marked_snippet())
+            out.write("\t".join(one_line(x) for x in fields) + "\n")
+    return 0 if hits else 1
+
+
 def cmd_categories(args: argparse.Namespace) -> int:
     reporter = Reporter(args.quiet)
     library = _scan(args, reporter)
@@ -164,6 +205,24 @@ def build_parser() -> argparse.ArgumentParser:
         _common(scan)
         scan.add_argument("--no-cache", action="store_true", help="scan without reading or writing the cache")
         scan.set_defaults(func=func)
+    find = sub.add_parser(
+        "search",
+        help="full-text search: one post a line (as list prints them) with a snippet, best first",
+        description='Words are ANDed; "exact phrase", -word, a OR b, kube* (prefix); fields title:, tag:, '
+        "category: (a path prefix: category:新媒体/趣头条), author:, after:DATE, before:DATE. Chinese, "
+        "Japanese and Korean text is found by any one or more characters. The index is kept in the cache "
+        "folder and brought up to date with the files at each search.",
+    )
+    find.add_argument("query", metavar="QUERY")
+    find.add_argument("paths", nargs="+", metavar="PATH")
+    find.add_argument(
+        "--json", action="store_true", help="JSON Lines: id, source_path, title, date, score, snippet"
+    )
+    find.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="at most N posts (default 20; 0: all)"
+    )
+    _common(find)
+    find.set_defaults(func=cmd_search)
     return parser
 
 

@@ -1,4 +1,5 @@
-"""``postshelf``: open the reader, or hand ``convert``/``list``/``categories`` to the converters' CLI.
+"""``postshelf``: open the reader, or hand ``convert``/``list``/``categories``/``search`` to the converters'
+CLI.
 
 The subcommands never import Textual, so shell scripts do not pay for the UI.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-SUBCOMMANDS = {"convert", "list", "categories"}
+SUBCOMMANDS = {"convert", "list", "categories", "search"}
 
 
 def main(argv: list[str] | None = None) -> int:

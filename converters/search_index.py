@@ -1,0 +1,486 @@
+"""The full-text index of a library: SQLite FTS5 through Python's own ``sqlite3``, kept beside the scan cache.
+
+What it holds of each post is what a reader sees: the text of its converted body (the JSON record's
+``content_text``), its title, tags, categories and authors, cut into tokens by
+:mod:`converters.search_tokens` (words of any script, and Chinese, Japanese and Korean by bigrams and
+characters). The index is contentless: the body's text is kept once, compressed, for snippets and for
+taking a post out of the index again.
+
+:meth:`SearchIndex.sync` brings it up to date with the files: a new or changed post (by mtime and size) is
+indexed alone, a deleted one taken out. WAL mode lets a reader and a script use one index at once; a file
+that is damaged or another program's is set aside and built anew, never fatal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import sqlite3
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from .dates import rfc3339
+from .post import Meta
+from .search_query import Query, Term, parse_query
+from .search_tokens import SEPARATOR, fold, query_tokens, tokens, words_of
+from .walk import SourceFile, walk
+
+SCHEMA = 1
+"""The index's layout and its tokens' rules: an index made by another version is built anew."""
+COLUMNS = ("title", "body", "tags", "categories", "authors")
+WEIGHTS = (5.0, 1.0, 2.0, 2.0, 1.0)
+"""bm25's weight of each column: a word in the title counts five times one in the body."""
+PARALLEL_FROM = 200
+"""Posts to index from which the work is spread over every core."""
+_CHUNK = 64
+
+
+def index_file(roots: Sequence[str], zone_key: str = "local") -> Path:
+    """The index of a library, beside its scan cache."""
+    from platformdirs import user_cache_dir
+
+    key = hashlib.sha256(
+        ("\0".join(os.path.abspath(r) for r in roots) + "\0" + zone_key).encode()
+    ).hexdigest()
+    return Path(user_cache_dir("postshelf")) / f"search-{key[:24]}.sqlite"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A post found: where it is, what it is, how well it matched and the text around the match."""
+
+    path: str
+    relative: str
+    title: str
+    date: datetime | None
+    categories: tuple[tuple[str, ...], ...]
+    tags: tuple[str, ...]
+    authors: tuple[str, ...]
+    score: float
+    snippet: str
+    marks: tuple[tuple[int, int], ...]
+    """Where the matches stand in the snippet: (start, end) character offsets."""
+    draft: bool = False
+
+    @property
+    def id(self) -> str:
+        """The post's id, as its JSON record has it (``postshelf:`` and a hash of path, title, date)."""
+        basis = "\0".join([self.relative, self.title, rfc3339(self.date) or ""])
+        return "postshelf:" + hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+    def marked_snippet(self, before: str = "«", after: str = "»") -> str:
+        out, pos = [], 0
+        for start, end in self.marks:
+            out += [self.snippet[pos:start], before, self.snippet[start:end], after]
+            pos = end
+        return "".join(out) + self.snippet[pos:]
+
+
+@dataclass
+class SyncReport:
+    indexed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+
+
+Progress = Callable[[int, int], None]
+
+
+class SearchIndex:
+    """One library's index, open. Not shared between threads: each opens its own."""
+
+    def __init__(self, file: Path | str, zone: tzinfo | None = None) -> None:
+        self.file = Path(file)
+        self.zone = zone
+        self.db = self._open()
+
+    # --- the file ----------------------------------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = self._connect()
+            if self._usable(db):
+                return db
+            db.close()
+        except sqlite3.DatabaseError:
+            pass
+        self._set_aside()
+        db = self._connect()
+        self._create(db)
+        return db
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.file, timeout=30, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        return db
+
+    def _usable(self, db: sqlite3.Connection) -> bool:
+        """Ours and of this version (a new, empty file is made ours here)."""
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not tables:
+            self._create(db)
+            return True
+        if not {"info", "docs", "words", "chars"} <= tables:
+            return False
+        row = db.execute("SELECT value FROM info WHERE key='schema'").fetchone()
+        if row is None or row[0] != str(SCHEMA):
+            return False
+        db.execute("SELECT count(*) FROM docs").fetchone()  # (a damaged file fails here, not later)
+        return True
+
+    def _set_aside(self) -> None:
+        """A damaged or foreign index is removed (with its WAL files) to be built anew."""
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{self.file}{suffix}")
+
+    @staticmethod
+    def _create(db: sqlite3.Connection) -> None:
+        columns = ", ".join(COLUMNS)
+        db.executescript(
+            f"""
+            BEGIN;
+            CREATE TABLE IF NOT EXISTS info(key TEXT PRIMARY KEY, value TEXT);
+            CREATE TABLE IF NOT EXISTS docs(
+                id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, relative TEXT NOT NULL,
+                mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, title TEXT NOT NULL,
+                date REAL, date_text TEXT, categories TEXT NOT NULL, tags TEXT NOT NULL,
+                authors TEXT NOT NULL, draft INTEGER NOT NULL, text BLOB NOT NULL);
+            CREATE INDEX IF NOT EXISTS docs_date ON docs(date);
+            CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5({columns}, content='', detail=full,
+                tokenize="unicode61 remove_diacritics 0");
+            CREATE VIRTUAL TABLE IF NOT EXISTS chars USING fts5({columns}, content='', detail=column,
+                tokenize="unicode61 remove_diacritics 0");
+            INSERT OR REPLACE INTO info VALUES ('schema', '{SCHEMA}');
+            COMMIT;
+            """
+        )
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __len__(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM docs").fetchone()[0])
+
+    # --- keeping it up to date ------------------------------------------------------------------------
+
+    def sync(
+        self, roots: Sequence[str], progress: Progress | None = None, workers: int | None = None
+    ) -> SyncReport:
+        """Index what changed under ``roots`` since the last sync (new and changed posts, by mtime and
+        size), and take out what is gone."""
+        known = {
+            path: (path, mtime, size)
+            for path, mtime, size in self.db.execute("SELECT path, mtime_ns, size FROM docs")
+        }
+        unchanged: set[str] = set()
+        changed = walk(list(roots), [], known, check_txt=False, unchanged=unchanged)
+        seen = unchanged | {s.path for s in changed}
+        gone = [path for path in known if path not in seen]
+        report = SyncReport(unchanged=len(unchanged))
+        self._write(self._entries(changed, progress, workers), gone, report)
+        return report
+
+    def _entries(
+        self, sources: list[SourceFile], progress: Progress | None, workers: int | None
+    ) -> Iterator[tuple[Any, ...] | str]:
+        """Each changed post's row (or its path, when it is no post any more), as they are read."""
+        jobs = [(s.path, s.relative, s.maybe, self.zone) for s in sources]
+        total = len(jobs)
+        cores = workers if workers is not None else (os.cpu_count() or 1)
+        if total >= PARALLEL_FROM and cores > 1:
+            from .workers import ordered_map
+
+            chunks = [jobs[i : i + _CHUNK] for i in range(0, total, _CHUNK)]
+            done = 0
+            for rows in ordered_map(_entries_of, chunks, cores):
+                yield from rows
+                done += len(rows)
+                if progress is not None:
+                    progress(done, total)
+        else:
+            for done, job in enumerate(jobs, 1):
+                yield _entry(job)
+                if progress is not None and done % 64 == 0:
+                    progress(done, total)
+        if progress is not None:
+            progress(total, total)
+
+    def _write(self, entries: Iterator[tuple[Any, ...] | str], gone: list[str], report: SyncReport) -> None:
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")  # (one writer at a time: a second process waits, then sees ours)
+        try:
+            for path in gone:
+                self._remove(path)
+                report.removed += 1
+            for entry in entries:
+                if isinstance(entry, str):  # (a .txt file that is no post: out, if it was in)
+                    report.removed += self._remove(entry)
+                    continue
+                self._remove(entry[0])
+                cursor = db.execute(
+                    "INSERT INTO docs(path, relative, mtime_ns, size, title, date, date_text, categories,"
+                    " tags, authors, draft, text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    entry[:12],
+                )
+                rowid = cursor.lastrowid
+                words, chars = entry[12], entry[13]
+                db.execute(
+                    f"INSERT INTO words(rowid, {', '.join(COLUMNS)}) VALUES (?,?,?,?,?,?)", (rowid, *words)
+                )
+                db.execute(
+                    f"INSERT INTO chars(rowid, {', '.join(COLUMNS)}) VALUES (?,?,?,?,?,?)", (rowid, *chars)
+                )
+                report.indexed += 1
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _remove(self, path: str) -> int:
+        """Take a post out: a contentless FTS5 table forgets a row only when told its tokens again, which
+        are made anew from what ``docs`` keeps (the same rules: the schema's version pins them)."""
+        row = self.db.execute(
+            "SELECT id, title, categories, tags, authors, text FROM docs WHERE path=?", (path,)
+        ).fetchone()
+        if row is None:
+            return 0
+        rowid, title, categories, tags, authors, text = row
+        words, chars = _token_columns(title, zlib.decompress(text).decode("utf-8"), tags, categories, authors)
+        columns = ", ".join(COLUMNS)
+        self.db.execute(
+            f"INSERT INTO words(words, rowid, {columns}) VALUES ('delete', ?,?,?,?,?,?)", (rowid, *words)
+        )
+        self.db.execute(
+            f"INSERT INTO chars(chars, rowid, {columns}) VALUES ('delete', ?,?,?,?,?,?)", (rowid, *chars)
+        )
+        self.db.execute("DELETE FROM docs WHERE id=?", (rowid,))
+        return 1
+
+    # --- searching --------------------------------------------------------------------------------------
+
+    def search(self, text: str | Query, limit: int = 50, drafts: bool = False) -> list[Hit]:
+        """The posts a query finds, best first (bm25, the title weighted up; ties newest first)."""
+        query = parse_query(text, self.zone) if isinstance(text, str) else text
+        if query.empty:
+            return []
+        where, params = self._filters(query, drafts)
+        ranking = _fts_expression([g for g in query.groups if all(_table(t) == "words" for t in g)])
+        limit_sql = " LIMIT ?" if limit > 0 else ""
+        if ranking:
+            sql = (
+                f"SELECT d.id, d.path, d.relative, d.title, d.date_text, d.categories, d.tags, d.authors, d.draft,"
+                f" d.text, bm25(words, {', '.join(map(str, WEIGHTS))}) AS score"
+                f" FROM words JOIN docs d ON d.id = words.rowid WHERE words MATCH ? AND {where}"
+                f" ORDER BY score, d.date IS NULL, d.date DESC{limit_sql}"
+            )
+            params = [ranking, *params]
+        else:
+            sql = (
+                "SELECT d.id, d.path, d.relative, d.title, d.date_text, d.categories, d.tags, d.authors, d.draft,"
+                f" d.text, 0.0 FROM docs d WHERE {where} ORDER BY d.date IS NULL, d.date DESC{limit_sql}"
+            )
+        if limit > 0:
+            params.append(limit)
+        terms = query.terms()
+        return [_hit(row, terms) for row in self.db.execute(sql, params)]
+
+    def _filters(self, query: Query, drafts: bool) -> tuple[str, list[Any]]:
+        clauses: list[str] = ["1"]
+        params: list[Any] = []
+        if not drafts:
+            clauses.append("d.draft = 0")
+        for group in query.groups:
+            parts = []
+            for term in group:
+                parts.append(f"SELECT rowid FROM {_table(term)} WHERE {_table(term)} MATCH ?")
+                params.append(_fts_term(term))
+            clauses.append(f"d.id IN ({' UNION '.join(parts)})")
+        for term in query.excluded:
+            clauses.append(f"d.id NOT IN (SELECT rowid FROM {_table(term)} WHERE {_table(term)} MATCH ?)")
+            params.append(_fts_term(term))
+        for tag in query.tags:
+            clauses.append("instr(lower_tags(d.tags), ?) > 0")
+            params.append(f"\x1f{tag}\x1f")
+        for author in query.authors:
+            clauses.append("instr(lower_tags(d.authors), ?) > 0")
+            params.append(author)
+        for path in query.categories:
+            clauses.append("instr(lower_tags(d.categories), ?) > 0")
+            params.append("\x1d" + "".join(f"\x1e{name}" for name in path) + "\x1e")
+        if query.after is not None:
+            clauses.append("d.date >= ?")
+            params.append(query.after.timestamp())
+        if query.before is not None:
+            clauses.append("d.date <= ?")
+            params.append(query.before.timestamp())
+        self.db.create_function("lower_tags", 1, _casefold, deterministic=True)
+        return " AND ".join(clauses), params
+
+
+def _casefold(value: str | None) -> str:
+    return (value or "").casefold()
+
+
+def _table(term: Term) -> str:
+    """Where a term is looked for: one CJK character (and nothing else) in the table of characters."""
+    found = query_tokens(term.text)
+    return "chars" if len(found) == 1 and found[0][0].startswith("u") else "words"
+
+
+def _fts_term(term: Term) -> str:
+    """A term as an FTS5 expression: every token quoted, the phrase's tokens in order."""
+    if term.phrase:
+        sequence = [t for t in tokens(term.text)[0].split() if t != "zz"]
+        expression = '"' + " ".join(sequence) + '"' if sequence else '""'
+    else:
+        phrases = query_tokens(term.text)
+        parts = ['"' + " ".join(p) + '"' for p in phrases]
+        if term.prefix and parts and phrases[-1][0].startswith("w"):
+            parts[-1] += "*"
+        expression = " AND ".join(parts)
+    return f"title : ({expression})" if term.title_only else f"({expression})"
+
+
+def _fts_expression(groups: list[list[Term]]) -> str:
+    return " AND ".join("(" + " OR ".join(_fts_term(t) for t in group) + ")" for group in groups)
+
+
+# --- what the index holds of a post -----------------------------------------------------------------------
+
+
+def _entries_of(jobs: list[tuple[str, str, bool, tzinfo | None]]) -> list[tuple[Any, ...] | str]:
+    return [_entry(job) for job in jobs]
+
+
+def _entry(job: tuple[str, str, bool, tzinfo | None]) -> tuple[Any, ...] | str:
+    """A post's row: its docs columns, then its token columns for ``words`` and for ``chars``. A file
+    that turns out to be no post gives its path."""
+    path, relative, maybe, zone = job
+    try:
+        st = os.stat(path)
+        from .document import Rendered
+        from .reading import read_post
+
+        post = read_post(path, zone)
+        if maybe and post.front_matter_format is None:
+            return path
+        text = Rendered(post).text if post.readable else ""
+    except Exception:  # (a post that trips the converter is indexed by its metadata alone)
+        try:
+            from .reading import read_post
+
+            post = read_post(path, zone)
+            st = os.stat(path)
+        except Exception:
+            return path
+        text = ""
+    meta = post.meta
+    columns = _meta_columns(meta)
+    words, chars = _token_columns(meta.title, text, *columns)
+    date = meta.date.timestamp() if meta.date else None
+    return (
+        path, relative, st.st_mtime_ns, st.st_size, meta.title, date, rfc3339(meta.date), columns[2],
+        columns[0], columns[1], int(meta.draft), zlib.compress(text.encode("utf-8"), 1), words, chars,
+    )  # fmt: skip
+
+
+def _meta_columns(meta: Meta) -> tuple[str, str, str]:
+    """tags, authors, categories as ``docs`` keeps them (names between \\x1f; each category path opening
+    with \\x1d and each name with \\x1e: a prefix of components is found with ``instr``)."""
+    tags = "\x1f" + "\x1f".join(meta.tags) + "\x1f" if meta.tags else ""
+    authors = "\x1f" + "\x1f".join(meta.authors) + "\x1f" if meta.authors else ""
+    categories = "".join(
+        "\x1d" + "".join(f"\x1e{name}" for name in path) + "\x1e" for path in meta.categories
+    )
+    return tags, authors, categories
+
+
+def _token_columns(
+    title: str, text: str, tags: str, categories: str, authors: str
+) -> tuple[list[str], list[str]]:
+    """The five columns' tokens for ``words`` and for ``chars``. Each tag, author and category name is
+    tokenised alone, a separator between two: no phrase runs from one name into the next."""
+    words, chars = [], []
+    for value, names in ((title, False), (text, False), (tags, True), (categories, True), (authors, True)):
+        pieces = [tokens(n) for n in re.split("[\x1d\x1e\x1f]", value) if n] if names else [tokens(value)]
+        words.append(f" {SEPARATOR} ".join(ordered for ordered, _ in pieces if ordered))
+        chars.append(" ".join(sorted({ch for _, singles in pieces for ch in singles.split()})))
+    return words, chars
+
+
+# --- hits -------------------------------------------------------------------------------------------------
+
+SNIPPET_CHARS = 80
+
+
+def _hit(row: tuple[Any, ...], terms: list[Term]) -> Hit:
+    _, path, relative, title, date_text, categories, tags, authors, draft, text, score = row
+    body = zlib.decompress(text).decode("utf-8")
+    snippet, marks = make_snippet(body, terms)
+    return Hit(
+        path=path,
+        relative=relative,
+        title=title,
+        date=datetime.fromisoformat(date_text) if date_text else None,
+        categories=tuple(tuple(p.split("\x1e")[1:-1]) for p in categories.split("\x1d")[1:]),
+        tags=tuple(tags.split("\x1f")[1:-1]) if tags else (),
+        authors=tuple(authors.split("\x1f")[1:-1]) if authors else (),
+        score=0.0 - float(score),  # (bm25 is lower for a better match)
+        snippet=snippet,
+        marks=marks,
+        draft=bool(draft),
+    )
+
+
+def make_snippet(
+    text: str, terms: list[Term], width: int = SNIPPET_CHARS
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """About ``width`` characters of ``text`` around the first match of any term, on one line, with
+    where each match stands in it. The opening of the text when no term is in it (a title match).
+    Only the window is folded (case, accents): a post's whole text would cost milliseconds a hit."""
+    needles = sorted({w for t in terms for w in words_of(t.text)}, key=len, reverse=True)
+    found = re.search("|".join(map(re.escape, needles)), text, re.IGNORECASE) if needles else None
+    start = max(0, found.start() - width // 3) if found else 0
+    window = " ".join(text[start : start + 3 * width].split())
+    if start and window:
+        window = window.split(" ", 1)[-1] if " " in window[:12] else window  # (not from within a word)
+    snippet = window[:width]
+    piece, offsets = fold_with_map(snippet)
+    marks: list[tuple[int, int]] = []
+    for needle in {fold(n) for n in needles}:
+        pos = piece.find(needle)
+        while pos >= 0:
+            a, b = offsets[pos], offsets[pos + len(needle) - 1] + 1
+            if not any(a < e and s < b for s, e in marks):
+                marks.append((a, b))
+            pos = piece.find(needle, pos + len(needle))
+    return snippet, tuple(sorted(marks))
+
+
+def fold_with_map(text: str) -> tuple[str, list[int]]:
+    """``text`` folded as words are (:func:`~converters.search_tokens.fold`), and for each character of
+    the result the offset of the character it came from."""
+    if text.isascii():
+        return text.lower(), list(range(len(text)))
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        folded = fold(ch) if not ch.isspace() else ch
+        out.append(folded)
+        where.extend([i] * len(folded))
+    return "".join(out), where

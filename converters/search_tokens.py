@@ -1,0 +1,80 @@
+"""Text → the tokens the search index holds, and a query's words → the tokens to look for.
+
+SQLite's FTS5 tokenizers cannot cut Chinese, Japanese or Korean, which put no spaces between words, and
+its trigram tokenizer cannot answer a query of one or two characters. So the text is cut here, and FTS5
+is given tokens ready made (lower-case words and prefixed CJK tokens, separated by spaces):
+
+* a word of other scripts (letters and digits) is one token, case-folded, its accents taken off;
+* a run of CJK characters gives its bigrams (``b中国 b国人``), consecutive, so that a query of n ≥ 2
+  characters is the phrase of its n-1 bigrams: found exactly where the run holds it. Runs are kept apart
+  by a separator token, so no phrase spans two runs;
+* and its characters one by one (``u中``), for one-character queries, in a table of their own without
+  positions (they need none, and positions would double the index).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .chars import CJK_LETTERS
+
+_CJK_RUN = re.compile(f"[{CJK_LETTERS}]+")
+_PIECE = re.compile(rf"[{CJK_LETTERS}]+|[^\W_{CJK_LETTERS}]+")
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_CJK_EDGE = re.compile(
+    rf"(?<=[{CJK_LETTERS}])(?=[^\s{CJK_LETTERS}])|(?<=[^\s{CJK_LETTERS}])(?=[{CJK_LETTERS}])"
+)
+SEPARATOR = "zz"
+"""The token around a CJK run: never a query's token (words are prefixed ``w``, CJK ``b`` and ``u``)."""
+
+
+def fold(text: str) -> str:
+    """Text as the index holds it: case-folded, compatibility-normalised, accents taken off (Hangul
+    syllables, which decomposition takes apart, put together again)."""
+    if text.isascii():
+        return text.lower()
+    stripped = _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
+    return unicodedata.normalize("NFKC", stripped)
+
+
+def tokens(text: str) -> tuple[str, str]:
+    """``text`` → (its words and CJK bigrams, in order; its CJK characters), both space-separated. A run
+    ``abcd`` gives ``zz bab bbc bcd zz``, a word ``Café`` gives ``wcafe``."""
+    ordered: list[str] = []
+    singles: set[str] = set()
+    after_run = False
+    for piece in _PIECE.findall(fold(text)):
+        if _CJK_RUN.match(piece):
+            if ordered and not after_run:
+                ordered.append(SEPARATOR)
+            if len(piece) > 1:  # (its bigrams, made by C code: this runs over every character indexed)
+                ordered.append("b" + " b".join(map(str.__add__, piece, piece[1:])))
+            ordered.append(SEPARATOR)
+            singles.update(piece)
+            after_run = True
+        else:
+            ordered.append("w" + piece)
+            after_run = False
+    return " ".join(ordered), "u" + " u".join(sorted(singles)) if singles else ""
+
+
+def query_tokens(text: str) -> list[list[str]]:
+    """A query's text → the token sequences (phrases) that must all be found: each word a phrase of one
+    token, each CJK run of two or more characters the phrase of its bigrams, a single CJK character the
+    one-character token (``u``, looked for in the table of characters)."""
+    found: list[list[str]] = []
+    for piece in _PIECE.findall(fold(text)):
+        if _CJK_RUN.match(piece):
+            if len(piece) == 1:
+                found.append(["u" + piece])
+            else:
+                found.append(["b" + piece[i : i + 2] for i in range(len(piece) - 1)])
+        else:
+            found.append(["w" + piece])
+    return found
+
+
+def words_of(text: str) -> list[str]:
+    """The pieces a query or a text is cut into: words of other scripts and CJK runs, as written."""
+    return _PIECE.findall(text)

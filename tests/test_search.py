@@ -1,0 +1,322 @@
+"""The full-text index (issue 18): what it finds equals a brute-force scan of the same text, for Chinese,
+Latin words and phrases; the query language; keeping it up to date; damaged files; two processes at once;
+``postshelf search`` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+from datetime import timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from converters.document import Rendered
+from converters.reading import read_post
+from converters.search_index import SearchIndex
+from converters.search_tokens import fold
+
+POSTSHELF = Path(sys.executable).parent / "postshelf"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+HAN = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理府研质"
+LATIN = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "Kubernetes",
+    "kube",
+    "cluster",
+    "café",
+    "Über",
+    "naïve",
+    "data",
+    "2024",
+]
+
+
+def _random_text(rng: random.Random, words: int) -> str:
+    parts = []
+    for _ in range(words):
+        if rng.random() < 0.6:
+            parts.append("".join(rng.choice(HAN[:60]) for _ in range(rng.randint(1, 6))))
+        else:
+            parts.append(rng.choice(LATIN))
+        parts.append(rng.choice([" ", "，", "。", " ", "", "\n\n"]))
+    return "".join(parts)
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """120 posts of random Chinese and Latin text, some in HTML, some in Markdown."""
+    root = tmp_path_factory.mktemp("search") / "posts"
+    root.mkdir()
+    rng = random.Random(18)
+    for i in range(120):
+        body = _random_text(rng, rng.randint(5, 60))
+        if i % 3 == 0:
+            body = "".join(f"<p>{para}</p>" for para in body.split("\n\n"))
+        title = _random_text(rng, 3).replace("\n", " ").strip() or f"post {i}"
+        tags = ", ".join(rng.sample(LATIN, 2))
+        (root / f"p{i:03d}.md").write_text(
+            f"---\ntitle: '{title}'\ndate: 2024-01-{1 + i % 28:02d} 10:00:00\ntags: [{tags}]\n"
+            f"categories: [{rng.choice(['新媒体', '技术'])}, {rng.choice(['趣头条', '前端'])}]\n"
+            f"author: {rng.choice(['王五', 'Ada'])}\n---\n{body}\n",
+            encoding="utf-8",
+        )
+    return root
+
+
+@pytest.fixture(scope="module")
+def index(library: Path, tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    ix = SearchIndex(tmp_path_factory.mktemp("index") / "index.sqlite", timezone.utc)
+    ix.sync([str(library)], workers=1)
+    return ix
+
+
+@pytest.fixture(scope="module")
+def texts(library: Path) -> dict[str, str]:
+    """Every post's searchable text as the index should see it: title, body text, tags, categories,
+    authors (one per line, so nothing is found across two of them)."""
+    found = {}
+    for path in sorted(library.glob("*.md")):
+        post = read_post(path, timezone.utc)
+        m = post.meta
+        fields = [m.title, Rendered(post).text, *m.tags, *("/".join(c) for c in m.categories), *m.authors]
+        found[str(path)] = FIELD.join(fields)
+    return found
+
+
+FIELD = "\n\x00\n"
+"""Between two fields of a post's text: no phrase is found across it."""
+
+
+def _words(text: str) -> list[str]:
+    """A text's words in order, a CJK run standing between two words as a gap (``|``)."""
+    return [
+        fold(w) if not re.match("[\u3400-\u9fff]", w) else "|"
+        for w in re.findall(r"[\u3400-\u9fff]+|[^\W_\u3400-\u9fff]+", text)
+    ]
+
+
+def _brute(texts: dict[str, str], kind: str, query: str) -> set[str]:
+    """The posts that hold ``query``: CJK characters anywhere in a field, words in this order in a field."""
+    if kind == "cjk":
+        return {path for path, text in texts.items() if query in text}
+    wanted = [fold(w) for w in query.split()]
+    found = set()
+    for path, text in texts.items():
+        for field in text.split(FIELD):
+            words = _words(field)
+            if any(words[i : i + len(wanted)] == wanted for i in range(len(words))):
+                found.add(path)
+    return found
+
+
+def _found(index: SearchIndex, query: str) -> set[str]:
+    return {hit.path for hit in index.search(query, limit=0)}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_what_the_index_finds_equals_a_brute_force_scan(
+    index: SearchIndex, texts: dict[str, str], data: st.DataObject
+) -> None:
+    kind = data.draw(st.sampled_from(["cjk", "cjk", "word", "phrase"]))
+    if kind == "cjk":  # 1-4 characters: often a piece of some post's text, sometimes anything
+        source = data.draw(st.sampled_from(sorted(texts.values())))
+        runs = re.findall(f"[{HAN}]+", source)
+        n = data.draw(st.integers(1, 4))
+        if runs and data.draw(st.booleans()):
+            run = data.draw(st.sampled_from(runs))
+            start = data.draw(st.integers(0, max(0, len(run) - 1)))
+            query = run[start : start + n]
+        else:
+            query = "".join(data.draw(st.lists(st.sampled_from(HAN[:60]), min_size=n, max_size=n)))
+        expected = _brute(texts, "cjk", query)
+        assert _found(index, query) == expected, query
+    elif kind == "word":
+        query = data.draw(st.sampled_from([*LATIN, "KUBERNETES", "cafe", "uber", "absent"]))
+        assert _found(index, query) == _brute(texts, "word", query), query
+    else:
+        first, second = data.draw(st.sampled_from(LATIN)), data.draw(st.sampled_from(LATIN))
+        query = f"{first} {second}"
+        assert _found(index, f'"{query}"') == _brute(texts, "word", query), query
+
+
+def test_a_query_language_people_already_know(index: SearchIndex, texts: dict[str, str]) -> None:
+    alpha, beta = _brute(texts, "word", "alpha"), _brute(texts, "word", "beta")
+    assert _found(index, "alpha beta") == alpha & beta
+    assert _found(index, "alpha OR beta") == alpha | beta
+    assert _found(index, "alpha -beta") == alpha - beta
+    kube = {p for p, t in texts.items() if any(w.startswith("kube") for w in _words(t))}
+    assert _found(index, "kube*") == kube and kube > _brute(texts, "word", "kube")
+    in_titles = {p for p in texts if "的" in read_post(p).meta.title}
+    assert _found(index, "title:的") == in_titles
+    tagged = {p for p in texts if "alpha" in [t.casefold() for t in read_post(p).meta.tags]}
+    assert _found(index, "tag:Alpha") == tagged
+    news = {p for p in texts if read_post(p).meta.categories[0][0] == "新媒体"}
+    assert _found(index, "category:新媒体") == news
+    deep = {p for p in texts if read_post(p).meta.categories[0] == ("新媒体", "趣头条")}
+    assert _found(index, "category:新媒体/趣头条") == deep and deep < news
+    assert _found(index, "author:ada") == {p for p in texts if read_post(p).meta.authors == ("Ada",)}
+    late = {p for p in texts if (read_post(p, timezone.utc).meta.date.day or 0) >= 20}  # type: ignore[union-attr]
+    assert _found(index, "after:2024-01-20") == late
+
+
+@pytest.mark.parametrize(
+    "typed", ['"unbalanced', "*", "NEAR(", "-", "alpha AND", "^beta", "OR", '""', "title:"]
+)
+def test_a_mistyped_query_is_read_literally_never_an_error(index: SearchIndex, typed: str) -> None:
+    index.search(typed)  # (no exception is the test: FTS5 never sees the query unquoted)
+
+
+def test_hits_are_ranked_with_the_title_weighted_up(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("---\ntitle: notes\ndate: 2024-01-02\n---\nzebra zebra zebra\n")
+    (tmp_path / "b.md").write_text("---\ntitle: zebra\ndate: 2024-01-01\n---\nsomething else entirely\n")
+    (tmp_path / "c.md").write_text("---\ntitle: more\ndate: 2024-01-03\n---\nzebra once, among other words\n")
+    with SearchIndex(tmp_path / "i.sqlite") as ix:
+        ix.sync([str(tmp_path)])
+        hits = ix.search("zebra")
+        assert [Path(h.path).name for h in hits] == ["b.md", "a.md", "c.md"]
+        assert hits[1].marked_snippet() == "«zebra» «zebra» «zebra»"
+        # only a field: newest first
+        assert [Path(h.path).name for h in ix.search("after:2024-01-01")] == ["c.md", "a.md", "b.md"]
+
+
+def test_the_index_follows_the_files(tmp_path: Path) -> None:
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for name in ("a", "b", "c"):
+        (posts / f"{name}.md").write_text(f"---\ntitle: {name}\n---\n文本{name}\n", encoding="utf-8")
+    with SearchIndex(tmp_path / "i.sqlite") as ix:
+        first = ix.sync([str(posts)])
+        assert (first.indexed, first.removed, first.unchanged) == (3, 0, 0)
+        (posts / "a.md").write_text("---\ntitle: a\n---\n改过的正文\n", encoding="utf-8")
+        (posts / "b.md").unlink()
+        (posts / "d.md").write_text("---\ntitle: d\n---\n新的一篇\n", encoding="utf-8")
+        again = ix.sync([str(posts)])
+        assert (again.indexed, again.removed, again.unchanged) == (2, 1, 1)
+        assert _found(ix, "改过") == {str(posts / "a.md")} and _found(ix, "文本a") == set()
+        assert _found(ix, "文本b") == set() and _found(ix, "新的") == {str(posts / "d.md")}
+        assert len(ix) == 3
+        assert ix.sync([str(posts)]).indexed == 0
+
+
+@pytest.mark.parametrize("damage", ["garbage", "foreign", "truncated"])
+def test_a_damaged_or_foreign_index_is_built_anew(tmp_path: Path, damage: str) -> None:
+    import sqlite3
+
+    (tmp_path / "a.md").write_text("---\ntitle: a\n---\n正文\n", encoding="utf-8")
+    file = tmp_path / "i.sqlite"
+    if damage == "garbage":
+        file.write_bytes(b"not a database at all" * 100)
+    elif damage == "foreign":
+        other = sqlite3.connect(file)
+        other.execute("CREATE TABLE notes(x)")
+        other.commit()
+        other.close()
+    else:
+        with SearchIndex(file) as ix:
+            ix.sync([str(tmp_path)])
+        file.write_bytes(file.read_bytes()[:2000])
+    with SearchIndex(file) as ix:
+        ix.sync([str(tmp_path)])
+        assert _found(ix, "正文") == {str(tmp_path / "a.md")}
+
+
+SEARCHER = """
+import sys
+from converters.search_index import SearchIndex
+with SearchIndex(sys.argv[1]) as ix:
+    for i in range(int(sys.argv[3])):
+        if sys.argv[2] == "sync":
+            ix.sync([sys.argv[4]])
+        else:
+            assert len(ix.search("共同")) >= 1
+print("done")
+"""
+
+
+def test_two_processes_searching_and_reindexing_at_once(tmp_path: Path) -> None:
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for i in range(40):
+        (posts / f"p{i}.md").write_text(f"---\ntitle: p{i}\n---\n共同的正文 {i}\n", encoding="utf-8")
+    file = tmp_path / "i.sqlite"
+    with SearchIndex(file) as ix:
+        ix.sync([str(posts)])
+    searcher = subprocess.Popen(
+        [sys.executable, "-c", SEARCHER, str(file), "search", "200"], stdout=subprocess.PIPE, text=True
+    )
+    syncer = subprocess.Popen(
+        [sys.executable, "-c", SEARCHER, str(file), "sync", "30", str(posts)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    for i in range(30):  # changes for the syncer to take in while the searcher reads
+        (posts / f"p{i}.md").write_text(f"---\ntitle: p{i}\n---\n共同的正文，改 {i} 次\n", encoding="utf-8")
+    assert searcher.communicate(timeout=120)[0].strip() == "done" and searcher.returncode == 0
+    assert syncer.communicate(timeout=120)[0].strip() == "done" and syncer.returncode == 0
+    with SearchIndex(file) as ix:
+        ix.sync([str(posts)])
+        assert len(ix) == 40 and len(_found(ix, "改")) == 30
+
+
+def _search(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    return subprocess.run(
+        [str(POSTSHELF), "search", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_postshelf_search_for_scripts(library: Path, tmp_path: Path) -> None:
+    found = _search("的 alpha", str(library), "--json", "--limit", "5", cache=tmp_path)
+    assert found.returncode == 0, found.stderr
+    rows = [json.loads(line) for line in found.stdout.splitlines()]
+    assert 0 < len(rows) <= 5
+    assert set(rows[0]) >= {"id", "source_path", "title", "date_published", "score", "snippet"}
+    assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
+    assert any("«" in r["snippet"] for r in rows)
+    # the id is the post's JSON record's
+    record = subprocess.run(
+        [str(POSTSHELF), "convert", str(library), "--to", "jsonl"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    ids = {r["source_path"]: r["id"] for r in map(json.loads, record.stdout.splitlines())}
+    assert all(ids[r["source_path"]] == r["id"] for r in rows)
+    lines = _search("alpha", str(library), cache=tmp_path).stdout.splitlines()
+    assert lines and all(len(line.split("\t")) == 5 for line in lines)
+    assert _search("absentword", str(library), cache=tmp_path).returncode == 1
+    assert _search("*", str(library), cache=tmp_path).returncode == 2
+    assert _search("alpha", str(tmp_path / "nowhere"), cache=tmp_path).returncode == 2
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not here")
+def test_every_chinese_piece_of_the_corpus_is_found_where_it_is(tmp_path: Path) -> None:
+    family = CORPUS / "family"
+    with SearchIndex(tmp_path / "i.sqlite", timezone.utc) as ix:
+        ix.sync([str(family)])
+        texts = {}
+        for path in sorted(family.glob("*.md")):
+            post = read_post(path, timezone.utc)
+            m = post.meta
+            fields = [m.title, Rendered(post).text, *m.tags, *("/".join(c) for c in m.categories), *m.authors]
+            texts[str(path)] = FIELD.join(fields)
+        rng = random.Random(7)
+        for _ in range(200):
+            source = rng.choice(sorted(texts.values()))
+            runs = re.findall(r"[\u4e00-\u9fff]+", source)
+            run = rng.choice(runs)
+            n = rng.randint(1, 4)
+            start = rng.randint(0, max(0, len(run) - n))
+            query = run[start : start + n]
+            assert _found(ix, query) == {p for p, t in texts.items() if query in t}, query
