@@ -46,6 +46,9 @@ class Site:
     """Hexo's ``post_asset_folder``: a post's images sit in a folder named after it."""
     config_stamp: str = ""
     """The configuration files' modification times: a scan cache made before they changed is stale."""
+    source: str = ""
+    """Jekyll's source folder (``source:``, the root by default): its folders above ``_posts`` are
+    categories."""
 
     @property
     def zone(self) -> tzinfo | None:
@@ -71,7 +74,7 @@ class Site:
         (``blog/news/_posts/…`` → blog, news)."""
         if self.generator != "jekyll":
             return ()
-        parts = PurePath(os.path.relpath(path, self.root)).parts
+        parts = PurePath(os.path.relpath(os.path.abspath(path), self.source or self.root)).parts
         if "_posts" not in parts:
             return ()
         return tuple(parts[: parts.index("_posts")])
@@ -137,6 +140,7 @@ def site_at(folder: str) -> Site | None:
                 _zone_name(config.get("timezone")),
                 False,
                 stamp,
+                source,
             )
     configs = [os.path.join(folder, n) for n in _HUGO_CONFIGS if n in names]
     default = os.path.join(folder, "config", "_default")

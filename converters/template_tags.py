@@ -33,7 +33,7 @@ _CODE_SPAN = re.compile(r"(`+)(?:[^`\n]|(?!\1)`)+?\1")
 _ANY_TAG = re.compile(
     r"\{%(?:[^%{]|%(?!\})|\{(?!%))*%\}|\{\{[<%](?:[^%>{}]|[%>](?!\}\})|\}(?!\})|\{(?!\{))*[%>]\}\}"
 )
-_TAG_NAME = re.compile(r"\{[{%][<%]?-?\s*/?(?:end)?([\w-]*)")
+_TAG_NAME = re.compile(r"\{[{%][<%]?-?\s*/?\s*(?:end)?([\w-]*)")
 _HOLD = "\ufdd0{}\ufdd1"  # (noncharacters: sanitised out of every post, so never in the text)
 _HELD = re.compile("\ufdd0(\\d+)\ufdd1")
 
@@ -64,8 +64,9 @@ def resolve_tags(markdown: str, post_path: str) -> tuple[str, list[tuple[str, in
     line = 1
     for text, is_code in split_fences(markdown):
         if not is_code:
-            text = _resolve_text(text, post, line, assets)
-        out.append(text)
+            out.append(_resolve_text(text, post, line, assets))
+        else:  # (Hugo reads shortcodes before Markdown: an escaped one prints even in code)
+            out.append(_unescape_shortcodes(text) if "{{" in text else text)
         line += text.count("\n")
     return "".join(out), [(_kept(name), first) for name, first in post.unknown.items()]
 
@@ -108,10 +109,15 @@ def _resolve_text(text: str, post: _Post, first_line: int, assets: bool = False)
     held = _LIQUID.sub(lambda m: _inline(m, post, first_line), held)
     if "{{" in held:
         held = _SHORTCODE.sub(lambda m: _shortcode(m, post, first_line), held)
-        held = _ESCAPED_SHORTCODE.sub(
-            lambda m: "{{" + m.group(1) + " " + m.group(2) + " " + m.group(3) + "}}", held
-        )
+        held = _unescape_shortcodes(held)
     return _HELD.sub(lambda m: spans[int(m.group(1))], held) if spans else held
+
+
+def _unescape_shortcodes(text: str) -> str:
+    """Hugo's ``{{</* name */>}}``, written to show a shortcode, printed as ``{{< name >}}``."""
+    return _ESCAPED_SHORTCODE.sub(
+        lambda m: "{{" + m.group(1) + " " + m.group(2) + " " + m.group(3) + "}}", text
+    )
 
 
 def _note_unknown(text: str, post: _Post, first_line: int) -> None:

@@ -81,7 +81,13 @@ def walk(
             continue
         if stat.S_ISDIR(st.st_mode):
             site = site_of(arg)
-            for folder in _post_folders(arg, site):
+            folders = _post_folders(arg, site)
+            if site is not None and not any(os.path.isdir(f) for f in site.content):
+                where = ", ".join(site.content) or f"no _posts folder under {site.source or site.root}"
+                problems.append(
+                    Problem(arg, f"a {site.generator} site without its posts ({where})", "warning")
+                )
+            for folder in folders:
                 rule = _Rule(site is not None and site.generator == "hugo", _dated_posts(folder, site))
                 _walk_dir(
                     folder,
@@ -131,10 +137,12 @@ def _post_folders(arg: str, site: Site | None) -> list[str]:
     if site is None:
         return [arg]
     here = os.path.abspath(arg)
-    inside = [f for f in site.content + site.drafts if f != here and f.startswith(os.path.join(here, ""))]
-    if not inside:
+    if any(here == f or here.startswith(os.path.join(f, "")) for f in site.content + site.drafts):
         return [arg]  # (within the posts already)
-    return [os.path.join(arg, os.path.relpath(f, here)) for f in inside if os.path.isdir(f)]
+    inside = [
+        f for f in site.content + site.drafts if f.startswith(os.path.join(here, "")) and os.path.isdir(f)
+    ]
+    return [os.path.join(arg, os.path.relpath(f, here)) for f in inside]
 
 
 def _dated_posts(folder: str, site: Site | None) -> bool:

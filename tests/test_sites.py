@@ -203,3 +203,12 @@ def test_a_hugo_bundle_is_named_by_its_folder_and_a_file_names_its_language(site
     assert records["A page bundle"]["slug"] == "a-bundle"
     assert (records["Hello"]["slug"], records["Hello"]["language"]) == ("two-tongues", "en")
     assert records["你好"]["language"] == "zh-cn"
+
+
+def test_a_site_whose_posts_folder_is_missing_says_so(tmp_path: Path) -> None:
+    """A Jekyll site built from a source folder that a build step makes (source: .tmp/src)."""
+    (tmp_path / "_config.yml").write_text("source: .tmp/src\n", encoding="utf-8")
+    (tmp_path / "Gemfile").write_text('gem "jekyll"\n', encoding="utf-8")
+    (tmp_path / "README.md").write_text("---\ntitle: not a post\n---\n", encoding="utf-8")
+    done = _run("list", str(tmp_path), "--no-cache")
+    assert done.stdout == "" and "a jekyll site without its posts" in done.stderr

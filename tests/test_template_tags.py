@@ -235,3 +235,22 @@ def test_a_bare_image_name_in_a_hexo_post_is_its_asset_folders_file() -> None:
     assert md == (
         "![网格](2023-05-01-spring-notes/grid.png) and ![missing](nothere.png) and `![code](grid.png)`\n"
     )
+
+
+def test_an_escaped_shortcode_prints_even_in_code_and_a_spaced_closing_tag_is_named() -> None:
+    md, warnings = resolve_tags(
+        "```go-html-template\n{{</* figure src=x */>}}\n```\n\n{{< / chart >}}\n", "p.md"
+    )
+    assert md.startswith("```go-html-template\n{{< figure src=x >}}\n```\n")
+    assert warnings == [("shortcode kept as text: {{< chart >}}", 5)]
+
+
+def test_jekyll_folder_categories_count_from_its_source_folder(tmp_path: Path) -> None:
+    from converters.library import scan_library
+
+    site = tmp_path / "site"
+    (site / "src" / "notes" / "_posts").mkdir(parents=True)
+    (site / "_config.yml").write_text("source: src\n", encoding="utf-8")
+    (site / "src" / "notes" / "_posts" / "2020-01-01-a.md").write_text("---\ntitle: A\n---\nText.\n")
+    posts = scan_library([str(site)], use_cache=False).posts
+    assert [(m.title, m.categories) for m in posts] == [("A", (("notes",),))]
