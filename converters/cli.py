@@ -91,7 +91,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     if query.empty:
         raise UsageError(f"the query {args.query!r} asks for nothing (no word, phrase or field)")
     with SearchIndex(index_file(args.paths, args.timezone or "local"), zone) as index:
-        index.sync(args.paths)
+        if not args.no_sync or len(index) == 0:
+            index.sync(args.paths)
         hits = index.search(query, limit=args.limit, drafts=args.drafts)
     out = sys.stdout
     for hit in hits:
@@ -220,6 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     find.add_argument(
         "--limit", type=int, default=20, metavar="N", help="at most N posts (default 20; 0: all)"
+    )
+    find.add_argument(
+        "--no-sync",
+        action="store_true",
+        help="search the index as it is, without checking the files first (a stat of each; ~0.5 s for 100k)",
     )
     _common(find)
     find.set_defaults(func=cmd_search)

@@ -31,11 +31,14 @@ from .search_query import Query, Term, parse_query
 from .search_tokens import SEPARATOR, fold, query_tokens, tokens, words_of
 from .walk import SourceFile, walk
 
-SCHEMA = 1
+SCHEMA = 2
 """The index's layout and its tokens' rules: an index made by another version is built anew."""
 COLUMNS = ("title", "body", "tags", "categories", "authors")
 WEIGHTS = (5.0, 1.0, 2.0, 2.0, 1.0)
 """bm25's weight of each column: a word in the title counts five times one in the body."""
+COMMON = 2000
+"""Posts a term of one character may match beyond which the newest are looked for first (stopping at the
+limit) rather than every match gathered and sorted by date."""
 PARALLEL_FROM = 200
 """Posts to index from which the work is spread over every core."""
 _CHUNK = 64
@@ -153,7 +156,8 @@ class SearchIndex:
                 id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, relative TEXT NOT NULL,
                 mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, title TEXT NOT NULL,
                 date REAL, date_text TEXT, categories TEXT NOT NULL, tags TEXT NOT NULL,
-                authors TEXT NOT NULL, draft INTEGER NOT NULL, text BLOB NOT NULL);
+                authors TEXT NOT NULL, draft INTEGER NOT NULL, text BLOB NOT NULL,
+                keys TEXT NOT NULL, author_keys TEXT NOT NULL);
             CREATE INDEX IF NOT EXISTS docs_date ON docs(date);
             CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5({columns}, content='', detail=full,
                 tokenize="unicode61 remove_diacritics 0");
@@ -234,8 +238,8 @@ class SearchIndex:
                 self._remove(entry[0])
                 cursor = db.execute(
                     "INSERT INTO docs(path, relative, mtime_ns, size, title, date, date_text, categories,"
-                    " tags, authors, draft, text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    entry[:12],
+                    " tags, authors, draft, text, keys, author_keys) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (*entry[:12], _casefold(entry[7] + entry[8]), _casefold(entry[9])),
                 )
                 rowid = cursor.lastrowid
                 words, chars = entry[12], entry[13]
@@ -278,8 +282,9 @@ class SearchIndex:
         query = parse_query(text, self.zone) if isinstance(text, str) else text
         if query.empty:
             return []
-        where, params = self._filters(query, drafts)
-        ranking = _fts_expression([g for g in query.groups if all(_table(t) == "words" for t in g)])
+        ranked = [g for g in query.groups if all(_table(t) == "words" for t in g)]
+        ranking = _fts_expression(ranked)
+        where, params = self._filters(query, drafts, skip=ranked, limit=limit)
         limit_sql = " LIMIT ?" if limit > 0 else ""
         if ranking:
             sql = (
@@ -299,12 +304,24 @@ class SearchIndex:
         terms = query.terms()
         return [_hit(row, terms) for row in self.db.execute(sql, params)]
 
-    def _filters(self, query: Query, drafts: bool) -> tuple[str, list[Any]]:
+    def _filters(
+        self, query: Query, drafts: bool, skip: list[list[Term]], limit: int
+    ) -> tuple[str, list[Any]]:
+        """The SQL that keeps what the query asks for (``skip``: groups the ranking MATCH holds already)."""
         clauses: list[str] = ["1"]
         params: list[Any] = []
         if not drafts:
             clauses.append("d.draft = 0")
         for group in query.groups:
+            if any(group is s for s in skip):
+                continue
+            if limit > 0 and not skip and len(group) == 1 and self._matches(group[0]) > COMMON:
+                # (a common character: the newest posts are tried one by one until enough are found,
+                # instead of all of its posts gathered first)
+                table = _table(group[0])
+                clauses.append(f"EXISTS (SELECT 1 FROM {table} WHERE {table} MATCH ? AND rowid = d.id)")
+                params.append(_fts_term(group[0]))
+                continue
             parts = []
             for term in group:
                 parts.append(f"SELECT rowid FROM {_table(term)} WHERE {_table(term)} MATCH ?")
@@ -313,14 +330,14 @@ class SearchIndex:
         for term in query.excluded:
             clauses.append(f"d.id NOT IN (SELECT rowid FROM {_table(term)} WHERE {_table(term)} MATCH ?)")
             params.append(_fts_term(term))
-        for tag in query.tags:
-            clauses.append("instr(lower_tags(d.tags), ?) > 0")
+        for tag in query.tags:  # (keys: categories and tags, case-folded: see _write)
+            clauses.append("instr(d.keys, ?) > 0")
             params.append(f"\x1f{tag}\x1f")
         for author in query.authors:
-            clauses.append("instr(lower_tags(d.authors), ?) > 0")
+            clauses.append("instr(d.author_keys, ?) > 0")
             params.append(author)
         for path in query.categories:
-            clauses.append("instr(lower_tags(d.categories), ?) > 0")
+            clauses.append("instr(d.keys, ?) > 0")
             params.append("\x1d" + "".join(f"\x1e{name}" for name in path) + "\x1e")
         if query.after is not None:
             clauses.append("d.date >= ?")
@@ -328,8 +345,14 @@ class SearchIndex:
         if query.before is not None:
             clauses.append("d.date <= ?")
             params.append(query.before.timestamp())
-        self.db.create_function("lower_tags", 1, _casefold, deterministic=True)
         return " AND ".join(clauses), params
+
+    def _matches(self, term: Term) -> int:
+        table = _table(term)
+        row = self.db.execute(
+            f"SELECT count(*) FROM {table} WHERE {table} MATCH ?", (_fts_term(term),)
+        ).fetchone()
+        return int(row[0])
 
 
 def _casefold(value: str | None) -> str:
@@ -395,7 +418,7 @@ def _entry(job: tuple[str, str, bool, tzinfo | None]) -> tuple[Any, ...] | str:
     date = meta.date.timestamp() if meta.date else None
     return (
         path, relative, st.st_mtime_ns, st.st_size, meta.title, date, rfc3339(meta.date), columns[2],
-        columns[0], columns[1], int(meta.draft), zlib.compress(text.encode("utf-8"), 1), words, chars,
+        columns[0], columns[1], int(meta.draft), zlib.compress(text.encode("utf-8"), 6), words, chars,
     )  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from helpers import search_for, settle, titles, wait_for
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, Label, OptionList
 
 from tui.app import PostshelfApp
 from tui.screens import export as export_screen
@@ -666,3 +666,51 @@ async def test_a_first_scan_elsewhere_keeps_the_paths_as_given(
         await settle(pilot)
         assert scans == [] and len(titles(app)) == 21
         assert all(not Path(m.path).is_absolute() for m in app.reader.library.posts)  # type: ignore[union-attr]
+
+
+async def test_search_follows_the_words_as_they_are_typed_with_snippets_and_matches(library: Path) -> None:
+    """ctrl+f (issue 18): results come while typing (the prompt still open), each with the text around
+    its match; the article of a result opens with its matches found, and f, enter steps through them."""
+    from tui.screens.prompt import PromptScreen
+    from tui.widgets.article import ArticleView
+
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        for ch in "环境":
+            await pilot.press(ch)
+        await wait_for(pilot, lambda: len(titles(app)) == 3, "results while typing")
+        assert isinstance(app.screen, PromptScreen)  # (still typing)
+        assert "Search: 环境" in str(app.reader.query_one("#list-title", Label).render())
+        posts = app.query_one(PostList)
+        line = "".join(segment.text for segment in posts.render_line(0))
+        assert "—" in line and "环境" in line.split("—", 1)[1]  # the snippet, after the title
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.focused is posts
+        await pilot.press("enter")  # open the best result
+        await settle(pilot)
+        article = app.query_one(ArticleView)
+        await wait_for(pilot, lambda: len(article.matches) >= 1, "the matches in the article")
+        first = article.match_index
+        await pilot.press("f")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert len(article.matches) == 1 or article.match_index != first
+        await pilot.press("escape", "escape", "escape")  # find, article, then out of the results
+        await settle(pilot)
+        assert len(titles(app)) == 21
+
+
+async def test_a_query_that_finds_nothing_says_so_and_a_mistyped_one_is_no_error(library: Path) -> None:
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for query in ('"unbalanced', "NEAR(", "nothingmatchesthis"):
+            await search_for(pilot, query)
+            assert titles(app) == []
+            assert "(0)" in str(app.reader.query_one("#list-title", Label).render())
+            await pilot.press("escape")
+            await settle(pilot)

@@ -320,3 +320,29 @@ def test_every_chinese_piece_of_the_corpus_is_found_where_it_is(tmp_path: Path) 
             start = rng.randint(0, max(0, len(run) - n))
             query = run[start : start + n]
             assert _found(ix, query) == {p for p, t in texts.items() if query in t}, query
+
+
+def test_a_common_character_gives_the_newest_posts_that_hold_it(
+    index: SearchIndex, texts: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past search_index.COMMON matches a term of one character is answered newest first, post by post,
+    stopping at the limit: the same posts as gathering them all."""
+    from converters import search_index
+
+    char = max(HAN[:60], key=lambda c: sum(c in t for t in texts.values()))
+    everything = [h.path for h in index.search(char, limit=0)]
+    monkeypatch.setattr(search_index, "COMMON", 5)
+    assert [h.path for h in index.search(char, limit=7)] == everything[:7]
+
+
+def test_no_sync_searches_the_index_as_it_is(library: Path, tmp_path: Path) -> None:
+    assert _search("alpha", str(library), cache=tmp_path).returncode == 0  # (built)
+    extra = library.parent / "extra"
+    extra.mkdir(exist_ok=True)
+    post = library / "zz-new.md"
+    post.write_text("---\ntitle: new\n---\nquokka\n", encoding="utf-8")
+    try:
+        assert _search("quokka", str(library), "--no-sync", cache=tmp_path).returncode == 1
+        assert _search("quokka", str(library), cache=tmp_path).returncode == 0
+    finally:
+        post.unlink()

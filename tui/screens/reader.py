@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 SORT_NAMES = {"date": "newest first", "oldest": "oldest first", "title": "title", "author": "author"}
 LINK_KEYS = ("link", "url", "source", "source_url", "original", "original_url", "canonical_link", "permalink")
 NARROW = 100
+SEARCH_DELAY = 0.25
+"""Seconds of pause in typing after which ctrl+f's search runs."""
 PREVIEW_DELAY = 0.12
 """Seconds the cursor rests on a post before it is previewed (holding j must not convert every post)."""
 
@@ -70,6 +72,12 @@ class SearchProgress(Message):
     library: Library  # (the indexes are into this one: a search of a library since replaced is dropped)
     term: str
     results: list[int]
+    snippets: dict[int, tuple[str, tuple[tuple[int, int], ...]]]
+
+
+@dataclass
+class IndexProgress(Message):
+    library: Library
     done: int
     total: int
 
@@ -129,6 +137,9 @@ class ReaderScreen(Screen[None]):
         self._preview_timer: Timer | None = None
         self._told_unreadable: frozenset[str] = frozenset()  # the posts the last warning counted
         self._reloading: list[str] | None = None  # paths before an `r`, to say what changed
+        self._indexing: tuple[int, int] | None = None  # (done, total) while the search index is built
+        self._search_term = ""  # the search whose results the list shows (their matches are found)
+        self._search_timer: Timer | None = None
 
     @property
     def sort(self) -> str:
@@ -206,6 +217,8 @@ class ReaderScreen(Screen[None]):
         loaded = message.loaded
         if loaded.error:
             self.notify(loaded.error, severity="error", timeout=10)
+        if loaded.checked and not loaded.error:
+            self.call_after_refresh(self.index_library, loaded.library)
         if loaded.library is self.library or (
             self.library is not None and not loaded.library.changed and not loaded.error
         ):
@@ -305,18 +318,29 @@ class ReaderScreen(Screen[None]):
         term = self.query_one("#filter", Input).value.strip().casefold()
         if term:
             rows = [i for i in rows if term in self.library.posts[i].title.casefold()]
-        rows = self._sorted(rows)
         posts = self.query_one(PostList)
+        if self._searching:
+            pass  # (search results keep their ranking)
+        else:
+            rows = self._sorted(rows)
+            posts.snippets = {}
         # (the cursor stays on the post being shown, or about to be: a conversion may still be under way)
         posts.set_rows(self.library.posts, rows, keep=keep if keep is not None else self._wanted)
         self._shown_count = len(rows)
         self._set_list_title(self._list_heading())
         self._set_article_title()
 
+    @property
+    def _searching(self) -> bool:
+        return self.selection is not None and self.selection.kind == "search"
+
     def _list_heading(self) -> str:
         term = self.query_one("#filter", Input).value.strip()
         suffix = f" — filter: {term}" if term else ""
-        return f"{safe(self.list_title)} ({self._shown_count:,}) · {SORT_NAMES[self.sort]}{safe(suffix)}"
+        order = "best first" if self._searching else SORT_NAMES[self.sort]
+        if self._indexing is not None:
+            suffix += f" · indexing {self._indexing[0]:,}/{self._indexing[1]:,}"
+        return f"{safe(self.list_title)} ({self._shown_count:,}) · {order}{safe(suffix)}"
 
     def _sorted(self, rows: list[int]) -> list[int]:
         posts = self.library.posts if self.library else []
@@ -420,6 +444,8 @@ class ReaderScreen(Screen[None]):
         empty = None if message.content.markdown.strip() else "This post has no text that could be read."
         self._close_find(focus=False)
         self.query_one(ArticleView).show(message.content, empty, message.position)
+        if self._searching and self._search_term:
+            self._find_search_words()
         self.query_one(PostList).show_marked(message.index)
         self._set_article_title()
 
@@ -512,6 +538,16 @@ class ReaderScreen(Screen[None]):
             box.border_subtitle = ""
         else:
             box.border_subtitle = f"{article.match_index + 1} of {count}" if count else "not found"
+
+    def _find_search_words(self) -> None:
+        """An article opened from search results shows its matches, and ``f`` steps through them."""
+        from converters.search_query import parse_query
+
+        terms = sorted((t.text for t in parse_query(self._search_term).terms()), key=len, reverse=True)
+        if terms:
+            find = self.query_one("#find", Input)
+            find.value = terms[0]  # (hidden until f; its Changed handler highlights the matches)
+            self.query_one(ArticleView).find(terms[0])
 
     def _close_find(self, focus: bool = True) -> None:
         find = self.query_one("#find", Input)
@@ -645,51 +681,95 @@ class ReaderScreen(Screen[None]):
             self.call_after_refresh(self.query_one(CategoryTree).focus)
 
     def action_search(self) -> None:
-        def run(term: str | None) -> None:
-            if term:
-                self._set_list_title(f"Searching for {safe(term)}…")
-                self.search_library(term)
+        """ctrl+f: the results follow the words as they are typed; enter goes to them, escape back."""
+        before = (self.selection, self._search_term)
 
-        self.app.push_screen(PromptScreen("Search the text of every post:", placeholder="words to find"), run)
+        def done(term: str | None) -> None:
+            if self._search_timer is not None:
+                self._search_timer.stop()
+            if term:
+                self._search_now(term)
+            elif self.selection is not None and self.selection.kind == "search":
+                self._search_term = before[1]
+                self._select(self._before_search or Selection("all", "All posts", loaded=True))
+
+        prompt = PromptScreen(
+            'Search every post (words, "a phrase", -word, a OR b, title: tag: category: author: after: before:):',
+            value=self._search_term,
+            placeholder="words to find",
+            on_change=self._search_as_typed,
+        )
+        self.app.push_screen(prompt, done)
+
+    def _search_as_typed(self, term: str) -> None:
+        """Each keystroke restarts a short wait; the search runs when typing pauses."""
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        if term.strip():
+            self._search_timer = self.set_timer(SEARCH_DELAY, lambda: self._search_now(term.strip()))
+
+    def _search_now(self, term: str) -> None:
+        self._search_term = term
+        self._set_list_title(f"Searching for {safe(term)}…")
+        self.search_library(term)
+
+    @work(thread=True, group="index", exclusive=True)
+    def index_library(self, library: Library) -> None:
+        """Bring the search index up to date with the files, in the background (a first build of a large
+        library takes a while: its progress shows in the list's title)."""
+        from converters.search_index import SearchIndex, index_file
+
+        worker = get_current_worker()
+
+        def progress(done: int, total: int) -> None:
+            if total >= 200 and not worker.is_cancelled:
+                self.post_message(IndexProgress(library, done, total))
+
+        try:
+            with SearchIndex(index_file(self.paths, self.zone_key), self.zone) as index:
+                index.sync(self.paths, progress)
+        except Exception as e:  # (the index is a help: the reader goes on without it)
+            self.app.call_from_thread(
+                self.notify, f"search index: {type(e).__name__}: {e}", severity="warning"
+            )
+        self.post_message(IndexProgress(library, 1, 1))
+
+    def on_index_progress(self, message: IndexProgress) -> None:
+        done = message.done >= message.total
+        self._indexing = None if done else (message.done, message.total)
+        if self.selection is not None and self.selection.kind == "search" and self._search_term:
+            if done:
+                self.search_library(self._search_term)  # (the results of a whole index)
+            else:
+                self._set_list_title(self._list_heading())
 
     @work(thread=True, exclusive=True, group="search")
     def search_library(self, term: str) -> None:
-        """Read every post and keep those whose title or text holds ``term`` (case-insensitive)."""
-        from converters.reading import read_post
+        """The posts the index finds for ``term``, best first, each with its snippet."""
+        from converters.search_index import SearchIndex, index_file
 
         assert self.library is not None
         library = self.library
-        worker = get_current_worker()
-        needle = term.casefold()
-        results: list[int] = []
-        total = len(library.posts)
-        tag = re.compile(r"<[^<>]*>")  # (not past the next <: linear)
-        for i, meta in enumerate(library.posts):
-            if worker.is_cancelled:
-                return  # (a newer search, or a reload, took over)
-            if needle in meta.title.casefold():
-                results.append(i)
-            else:
-                body = read_post(meta.path, self.zone).body
-                if needle in tag.sub("", body).casefold():
-                    results.append(i)
-            if i % 500 == 499:
-                self.post_message(SearchProgress(library, term, list(results), i + 1, total))
-        self.post_message(SearchProgress(library, term, results, total, total))
+        where = {meta.path: i for i, meta in enumerate(library.posts)}
+        with SearchIndex(index_file(self.paths, self.zone_key), self.zone) as index:
+            hits = index.search(term, limit=0, drafts=self.drafts)
+        found = [(where[hit.path], hit) for hit in hits if hit.path in where]
+        snippets = {i: (hit.snippet, hit.marks) for i, hit in found}
+        self.post_message(SearchProgress(library, term, [i for i, _ in found], snippets))
 
     def on_search_progress(self, message: SearchProgress) -> None:
-        if message.library is not self.library:
-            return
+        if message.library is not self.library or message.term != self._search_term:
+            return  # (a library since replaced, or words since changed)
         if self.selection is None or self.selection.kind != "search":
             self._before_search = self.selection
         self.selection = Selection("search", f"Search: {message.term}")
+        posts = self.query_one(PostList)
+        posts.snippets = message.snippets
         self.base_rows = message.results
         self.list_title = f"Search: {message.term}"
-        self._apply_rows()
-        if message.done < message.total:
-            self._set_list_title(f"Searching {safe(message.term)}… {message.done:,}/{message.total:,}")
-        else:
-            self.query_one(PostList).focus()  # the results are what the user came for
+        self._apply_rows(keep=message.results[0] if message.results else None)
+        if not isinstance(self.app.screen, PromptScreen):
+            posts.focus()  # the results are what the user came for
 
 
 def _links_of(post: Post, links: list[str]) -> list[tuple[str, str]]:

@@ -34,6 +34,8 @@ class PostList(ScrollView, can_focus=True):
         "post-list--mark",
         "post-list--read",
         "post-list--shown",
+        "post-list--snippet",
+        "post-list--match",
     }
     DEFAULT_CSS = """
     PostList { background: $surface; overflow-x: hidden; }
@@ -44,6 +46,8 @@ class PostList(ScrollView, can_focus=True):
     PostList > .post-list--mark { color: $warning; }
     PostList > .post-list--read { color: $text-muted; }
     PostList > .post-list--shown { color: $accent; text-style: bold; }
+    PostList > .post-list--snippet { color: $text-muted; }
+    PostList > .post-list--match { color: $warning; text-style: bold; }
     """
     BINDINGS = [
         Binding("down,j", "cursor_down", "Down", show=False, id="list.down"),
@@ -80,6 +84,8 @@ class PostList(ScrollView, can_focus=True):
         self.marks: Callable[[int], str] = lambda i: " "
         self.is_read: Callable[[int], bool] = lambda i: False
         self.shown: int | None = None  # the post the article pane shows: marked with a bar
+        self.snippets: dict[int, tuple[str, tuple[tuple[int, int], ...]]] = {}
+        """Search results' text around their matches (and where the matches are), shown after titles."""
 
     def set_rows(self, posts: list[Meta], rows: list[int], keep: int | None = None) -> None:
         """Show ``rows`` (indexes into ``posts``), keeping the cursor on post ``keep`` when it is among them."""
@@ -154,6 +160,10 @@ class PostList(ScrollView, can_focus=True):
         title_width = max(1, width - text.cell_len - (author_width + 1 if author_width else 0))
         shown_title = ("draft · " if meta.draft else "") + safe(meta.title)
         title = Text(shown_title, style=title_style, no_wrap=True, overflow="ellipsis")
+        snippet = self.snippets.get(index)
+        if snippet is not None and title_width > 16:  # (a narrow list: the title alone)
+            title.truncate(min(title.cell_len, max(8, title_width * 2 // 5)), overflow="ellipsis")
+            title.append_text(self._snippet(*snippet))
         title.truncate(title_width, overflow="ellipsis", pad=True)
         text.append_text(title)
         if author_width:
@@ -165,6 +175,15 @@ class PostList(ScrollView, can_focus=True):
             [Segment(s.text, base + s.style if s.style else base) for s in segments if s.text != "\n"]
         )
         return strip.crop_extend(0, width, base)
+
+    def _snippet(self, snippet: str, marks: tuple[tuple[int, int], ...]) -> Text:
+        """`` — text around the match``, dim, its matches in the match style."""
+        text = Text(
+            " — " + safe(snippet), style=self.get_component_rich_style("post-list--snippet", partial=True)
+        )
+        for start, end in marks:
+            text.stylize(self.get_component_rich_style("post-list--match", partial=True), start + 3, end + 3)
+        return text
 
     def on_resize(self) -> None:
         self.virtual_size = Size(0, len(self.rows))
