@@ -13,10 +13,11 @@ import errno
 import io
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from .jsonout import feed_chunks
 from .options import IMAGE_MODES, SUFFIX, ConvertOptions, OutputError, UsageError, in_shard
@@ -209,12 +210,11 @@ def _progress(
     return _RichProgress(total, reporter.stream)
 
 
-def _converted(run: _Run, jobs: list[Job] | None = None) -> Iterator[Result]:
-    """Results in input order (of ``jobs``, by default the run's), with their problems reported; stops
-    early with --fail-fast. A run whose filters let no post through says so (an empty output is otherwise
-    silent, as success is)."""
-    jobs = run.jobs if jobs is None else jobs
-    args, reporter = run.options, run.reporter
+def _converted(run: _Run, say_none: bool = True) -> Iterator[Result]:
+    """Results in input order, with their problems reported; stops early with --fail-fast. A run whose
+    filters let no post through says so (an empty output is otherwise silent, as success is), unless
+    ``say_none`` is false because the caller says it its own way."""
+    jobs, args, reporter = run.jobs, run.options, run.reporter
     converted = 0
     for result in _results(jobs, run.workers):
         for p in result.problems:
@@ -226,7 +226,7 @@ def _converted(run: _Run, jobs: list[Job] | None = None) -> Iterator[Result]:
         if args.fail_fast and reporter.errors:
             reporter.message("postshelf: stopping at the first error (--fail-fast)")
             return
-    if not converted and jobs and args.filtering and not reporter.quiet:
+    if say_none and not converted and jobs and args.filtering and not reporter.quiet:
         reporter.message(f"postshelf: {_none_matched(args, len(jobs))}")
 
 
@@ -378,47 +378,34 @@ class _Writer:
 
 
 def _convert_epub(run: _Run, on_progress: Callable[[int, int], None] | None = None) -> int:
-    """Chapters in date order (oldest first, undated last): metadata first, then bodies in that order."""
-    args, jobs, settings, reporter = run.options, run.jobs, run.settings, run.reporter
-    filters = settings.filters
-    from .epub import EpubWriter, reading_order  # (zipfile, uuid: only a book needs them)
-    from .reading import read_head_if_post
+    """Chapters in date order (oldest first, undated last), grouped as the table of contents is. Each post
+    is read once: converted in the order given, its chapter kept in a temporary file until every post's
+    date is known, then the book written in its order."""
+    from .epub import EpubWriter  # (zipfile, uuid: only a book needs them)
 
-    dated = []
-    for job in jobs:
-        if job.data is not None:
-            meta: Meta | None = read_bytes(job.data, job.path, settings.zone).meta
-        else:
-            meta = read_head_if_post(job.path, settings.zone, require_front_matter=job.maybe)
-        if meta is not None and filters.accepts(meta):
-            dated.append((meta, job))
-    dated.sort(key=lambda mj: (mj[0].date is None, mj[0].date.timestamp() if mj[0].date else 0, mj[0].path))
-    dated = [dated[i] for i in reading_order([m for m, _ in dated])]
-    if not dated:  # (an EPUB must hold a chapter: an empty one is no book)
-        reporter.message(f"postshelf: no book written: {_none_matched(args, len(jobs))}")
-        return 1
+    args, reporter = run.options, run.reporter
     if args.dry_run:
-        for meta, _ in dated:
-            print(f"{one_line(meta.path)}\t{one_line(args.output or '')}")
-        return 0
+        return _epub_dry_run(run)
     assert args.output is not None  # (run_convert refuses an EPUB to stdout)
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out.parent)
     fd, tmp = temporary_beside(out.parent)
     os.close(fd)
-    book = EpubWriter(tmp, _book_title(args, filters))
-    run.progress = _progress(len(dated), reporter, on_progress)
+    book = EpubWriter(tmp, _book_title(args, run.settings.filters))
+    run.progress = _progress(len(run.jobs), reporter, on_progress)
     try:
-        chapters = 0
-        for result in _converted(run, [job for _, job in dated]):
-            if result.text is not None and result.meta is not None:
-                book.add(result.meta, _as_text(result.text))
-                chapters += 1
-        if args.fail_fast and reporter.errors:
-            raise OutputError("no book written")
-        if not chapters:
-            raise OutputError("no book written: not one of its posts could be converted")
+        with tempfile.TemporaryFile() as spool:
+            chapters = _spooled(run, spool)
+            if args.fail_fast and reporter.errors:
+                raise OutputError("no book written")
+            if not chapters:  # (an EPUB must hold a chapter: an empty one is no book)
+                if reporter.errors:
+                    raise OutputError("no book written: not one of its posts could be converted")
+                raise OutputError(f"no book written: {_none_matched(args, len(run.jobs))}")
+            for meta, start, size in _book_order(chapters):
+                spool.seek(start)
+                book.add(meta, spool.read(size).decode("utf-8"))
         book.close()
         try:
             place(tmp, str(out), args.overwrite)
@@ -434,3 +421,45 @@ def _convert_epub(run: _Run, on_progress: Callable[[int, int], None] | None = No
             run.progress.stop()
     reporter.finish()
     return 1 if reporter.errors else 0
+
+
+def _spooled(run: _Run, spool: IO[bytes]) -> list[tuple[Meta, int, int]]:
+    """Every chapter converted, written one after the other to ``spool``: (meta, where, how long)."""
+    chapters = []
+    for result in _converted(run, say_none=False):
+        if result.text is not None and result.meta is not None:
+            data = result.text if isinstance(result.text, bytes) else result.text.encode("utf-8")
+            chapters.append((result.meta, spool.tell(), len(data)))
+            spool.write(data)
+    return chapters
+
+
+def _book_order(chapters: list[tuple[Meta, int, int]]) -> list[tuple[Meta, int, int]]:
+    """Oldest first, undated last (by path among equals), then grouped as the table of contents is."""
+    from .epub import reading_order
+
+    dated = sorted(
+        chapters, key=lambda c: (c[0].date is None, c[0].date.timestamp() if c[0].date else 0, c[0].path)
+    )
+    return [dated[i] for i in reading_order([meta for meta, _, _ in dated])]
+
+
+def _epub_dry_run(run: _Run) -> int:
+    """What a book would hold, from the posts' heads (nothing is converted)."""
+    from .reading import read_head_if_post
+
+    args, settings = run.options, run.settings
+    metas = []
+    for job in run.jobs:
+        if job.data is not None:
+            meta: Meta | None = read_bytes(job.data, job.path, settings.zone).meta
+        else:
+            meta = read_head_if_post(job.path, settings.zone, require_front_matter=job.maybe)
+        if meta is not None and settings.filters.accepts(meta):
+            metas.append(meta)
+    if not metas:
+        run.reporter.message(f"postshelf: no book written: {_none_matched(args, len(run.jobs))}")
+        return 1
+    for meta, _, _ in _book_order([(m, 0, 0) for m in metas]):
+        print(f"{one_line(meta.path)}\t{one_line(args.output or '')}")
+    return 0

@@ -82,10 +82,14 @@ def index(library: Path, tmp_path_factory: pytest.TempPathFactory) -> SearchInde
 
 @pytest.fixture(scope="module")
 def texts(library: Path) -> dict[str, str]:
+    return _searchable(library)
+
+
+def _searchable(folder: Path) -> dict[str, str]:
     """Every post's searchable text as the index should see it: title, body text, tags, categories,
-    authors (one per line, so nothing is found across two of them)."""
+    authors (apart, so that nothing is found across two of them)."""
     found = {}
-    for path in sorted(library.glob("*.md")):
+    for path in sorted(folder.glob("*.md")):
         post = read_post(path, timezone.utc)
         m = post.meta
         fields = [m.title, Rendered(post).text, *m.tags, *("/".join(c) for c in m.categories), *m.authors]
@@ -305,12 +309,7 @@ def test_every_chinese_piece_of_the_corpus_is_found_where_it_is(tmp_path: Path) 
     family = CORPUS / "family"
     with SearchIndex(tmp_path / "i.sqlite", timezone.utc) as ix:
         ix.sync([str(family)])
-        texts = {}
-        for path in sorted(family.glob("*.md")):
-            post = read_post(path, timezone.utc)
-            m = post.meta
-            fields = [m.title, Rendered(post).text, *m.tags, *("/".join(c) for c in m.categories), *m.authors]
-            texts[str(path)] = FIELD.join(fields)
+        texts = _searchable(family)
         rng = random.Random(7)
         for _ in range(200):
             source = rng.choice(sorted(texts.values()))
