@@ -94,7 +94,7 @@ class Library:
     changed: bool = True
     """Whether this scan found anything the cache did not know (new, edited or removed posts)."""
     stamps: dict[str, tuple[int, int]] = field(default_factory=dict)
-    """(mtime, size) of each file when the library comes from :func:`load_cached`."""
+    """(mtime, size) of each post's file (drafts included) as the scan or the cache found them."""
 
     def __len__(self) -> int:
         return len(self.posts)
@@ -298,13 +298,14 @@ def _scan(
     else:  # the cached rows, already in library order
         rows = cached_rows
         posts = [meta_from_row(row) for row in rows]
+    stamps = {row[0]: (row[1], row[2]) for row in rows}  # (for the search index: see open_library)
     del rows, cached_rows, cached, hits
     if not drafts:
         posts = _published(posts)
     for meta in posts:
         if meta.problems:
             problems.extend(meta.problems)
-    library = Library(roots=list(paths), posts=posts, problems=problems, changed=changed)
+    library = Library(roots=list(paths), posts=posts, problems=problems, changed=changed, stamps=stamps)
     library.build_indexes()
     if progress is not None:
         progress(total, total)

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import os
 import re
 import sqlite3
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -31,14 +32,11 @@ from .search_query import Query, Term, parse_query
 from .search_tokens import SEPARATOR, fold, query_tokens, tokens, words_of
 from .walk import SourceFile, walk
 
-SCHEMA = 2
+SCHEMA = 3
 """The index's layout and its tokens' rules: an index made by another version is built anew."""
 COLUMNS = ("title", "body", "tags", "categories", "authors")
 WEIGHTS = (5.0, 1.0, 2.0, 2.0, 1.0)
 """bm25's weight of each column: a word in the title counts five times one in the body."""
-COMMON = 2000
-"""Posts a term of one character may match beyond which the newest are looked for first (stopping at the
-limit) rather than every match gathered and sorted by date."""
 PARALLEL_FROM = 200
 """Posts to index from which the work is spread over every core."""
 _CHUNK = 64
@@ -131,7 +129,7 @@ class SearchIndex:
         if not tables:
             self._create(db)
             return True
-        if not {"info", "docs", "words", "chars"} <= tables:
+        if not {"info", "docs", "texts", "words", "chars"} <= tables:
             return False
         row = db.execute("SELECT value FROM info WHERE key='schema'").fetchone()
         if row is None or row[0] != str(SCHEMA):
@@ -156,9 +154,10 @@ class SearchIndex:
                 id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, relative TEXT NOT NULL,
                 mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, title TEXT NOT NULL,
                 date REAL, date_text TEXT, categories TEXT NOT NULL, tags TEXT NOT NULL,
-                authors TEXT NOT NULL, draft INTEGER NOT NULL, text BLOB NOT NULL,
-                keys TEXT NOT NULL, author_keys TEXT NOT NULL);
-            CREATE INDEX IF NOT EXISTS docs_date ON docs(date);
+                authors TEXT NOT NULL, draft INTEGER NOT NULL, keys TEXT NOT NULL,
+                author_keys TEXT NOT NULL);
+            CREATE INDEX IF NOT EXISTS docs_stamps ON docs(path, mtime_ns, size);
+            CREATE TABLE IF NOT EXISTS texts(id INTEGER PRIMARY KEY, text BLOB NOT NULL);
             CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5({columns}, content='', detail=full,
                 tokenize="unicode61 remove_diacritics 0");
             CREATE VIRTUAL TABLE IF NOT EXISTS chars USING fts5({columns}, content='', detail=column,
@@ -183,19 +182,33 @@ class SearchIndex:
     # --- keeping it up to date ------------------------------------------------------------------------
 
     def sync(
-        self, roots: Sequence[str], progress: Progress | None = None, workers: int | None = None
+        self,
+        roots: Sequence[str],
+        progress: Progress | None = None,
+        workers: int | None = None,
+        stamps: Mapping[str, tuple[int, int]] | None = None,
     ) -> SyncReport:
         """Index what changed under ``roots`` since the last sync (new and changed posts, by mtime and
-        size), and take out what is gone."""
+        size), and take out what is gone. Given ``stamps``, every post's (mtime, size) as a scan just found
+        them, no walk is made: the posts whose stamps differ from the index's are indexed."""
         known = {
             path: (path, mtime, size)
             for path, mtime, size in self.db.execute("SELECT path, mtime_ns, size FROM docs")
         }
-        unchanged: set[str] = set()
-        changed = walk(list(roots), [], known, check_txt=False, unchanged=unchanged)
-        seen = unchanged | {s.path for s in changed}
+        seen: Collection[str]
+        if stamps is None:
+            unchanged: set[str] = set()
+            changed = walk(list(roots), [], known, check_txt=False, unchanged=unchanged)
+            seen = unchanged | {s.path for s in changed}
+        else:
+            changed = [
+                SourceFile(path, *_place(path, roots), mtime, size)
+                for path, (mtime, size) in stamps.items()
+                if (was := known.get(path)) is None or (was[1], was[2]) != (mtime, size)
+            ]
+            seen = stamps.keys()
         gone = [path for path in known if path not in seen]
-        report = SyncReport(unchanged=len(unchanged))
+        report = SyncReport(unchanged=len(known) - len(gone) - sum(s.path in known for s in changed))
         self._write(self._entries(changed, progress, workers), gone, report)
         return report
 
@@ -236,12 +249,13 @@ class SearchIndex:
                     report.removed += self._remove(entry)
                     continue
                 self._remove(entry[0])
-                cursor = db.execute(
-                    "INSERT INTO docs(path, relative, mtime_ns, size, title, date, date_text, categories,"
-                    " tags, authors, draft, text, keys, author_keys) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (*entry[:12], _casefold(entry[7] + entry[8]), _casefold(entry[9])),
+                rowid = self._free_id(entry[5])
+                db.execute(
+                    "INSERT INTO docs(id, path, relative, mtime_ns, size, title, date, date_text, categories,"
+                    " tags, authors, draft, keys, author_keys) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (rowid, *entry[:11], _casefold(entry[7] + entry[8]), _casefold(entry[9])),
                 )
-                rowid = cursor.lastrowid
+                db.execute("INSERT INTO texts(id, text) VALUES (?,?)", (rowid, entry[11]))
                 words, chars = entry[12], entry[13]
                 db.execute(
                     f"INSERT INTO words(rowid, {', '.join(COLUMNS)}) VALUES (?,?,?,?,?,?)", (rowid, *words)
@@ -255,11 +269,24 @@ class SearchIndex:
             db.execute("ROLLBACK")
             raise
 
+    def _free_id(self, timestamp: float | None) -> int:
+        """The next id of the post's second (:func:`date_key`), after those taken."""
+        first = date_key(timestamp)
+        row = self.db.execute(
+            "SELECT max(id) FROM docs WHERE id BETWEEN ? AND ?", (first, first + (1 << _SLOT_BITS) - 1)
+        ).fetchone()
+        rowid = first if row[0] is None else int(row[0]) + 1
+        while self.db.execute("SELECT 1 FROM docs WHERE id = ?", (rowid,)).fetchone():  # (a full second)
+            rowid += 1
+        return rowid
+
     def _remove(self, path: str) -> int:
         """Take a post out: a contentless FTS5 table forgets a row only when told its tokens again, which
         are made anew from what ``docs`` keeps (the same rules: the schema's version pins them)."""
         row = self.db.execute(
-            "SELECT id, title, categories, tags, authors, text FROM docs WHERE path=?", (path,)
+            "SELECT d.id, d.title, d.categories, d.tags, d.authors, t.text FROM docs d"
+            " JOIN texts t ON t.id = d.id WHERE d.path=?",
+            (path,),
         ).fetchone()
         if row is None:
             return 0
@@ -273,86 +300,198 @@ class SearchIndex:
             f"INSERT INTO chars(chars, rowid, {columns}) VALUES ('delete', ?,?,?,?,?,?)", (rowid, *chars)
         )
         self.db.execute("DELETE FROM docs WHERE id=?", (rowid,))
+        self.db.execute("DELETE FROM texts WHERE id=?", (rowid,))
         return 1
 
     # --- searching --------------------------------------------------------------------------------------
 
     def search(self, text: str | Query, limit: int = 50, drafts: bool = False) -> list[Hit]:
-        """The posts a query finds, best first (bm25, the title weighted up; ties newest first)."""
+        """The posts a query finds, best first (bm25, the title weighted up; ties newest first); a query
+        of single CJK characters and fields alone, newest first. Past :data:`WINDOW` matches, only the
+        newest that many are ranked (see there)."""
         query = parse_query(text, self.zone) if isinstance(text, str) else text
         if query.empty:
             return []
-        ranked = [g for g in query.groups if all(_table(t) == "words" for t in g)]
-        ranking = _fts_expression(ranked)
-        where, params = self._filters(query, drafts, skip=ranked, limit=limit)
-        limit_sql = " LIMIT ?" if limit > 0 else ""
-        if ranking:
+        plan = _Plan.of(query, limit)
+        window = plan.window_floor(self.db) if plan.ranked and limit > 0 else None
+        hits = self._run(plan, query, drafts, window)
+        if window is not None and len(hits) < limit:  # (filters left too few of the window: rank them all)
+            hits = self._run(plan, query, drafts, None)
+        return hits
+
+    def count(self, text: str | Query, drafts: bool = False) -> int:
+        """How many posts a query finds (what a limited :meth:`search` leaves out included)."""
+        query = parse_query(text, self.zone) if isinstance(text, str) else text
+        if query.empty:
+            return 0
+        plan = _Plan.of(query, 0)
+        where, params = _filters(plan, query, drafts, plan.low)
+        if plan.lead:
+            lead = plan.lead
             sql = (
-                f"SELECT d.id, d.path, d.relative, d.title, d.date_text, d.categories, d.tags, d.authors, d.draft,"
-                f" d.text, bm25(words, {', '.join(map(str, WEIGHTS))}) AS score"
-                f" FROM words JOIN docs d ON d.id = words.rowid WHERE words MATCH ? AND {where}"
-                f" ORDER BY score, d.date IS NULL, d.date DESC{limit_sql}"
+                f"SELECT count(*) FROM {lead} CROSS JOIN docs d ON d.id = {lead}.rowid"
+                f" WHERE {lead} MATCH ? AND {lead}.rowid BETWEEN ? AND ? AND {where}"
             )
-            params = [ranking, *params]
+            params = [plan.expression, plan.low, plan.high, *params]
+        else:
+            sql = f"SELECT count(*) FROM docs d WHERE d.id BETWEEN ? AND ? AND {where}"
+            params = [plan.low, plan.high, *params]
+        return int(self.db.execute(sql, params).fetchone()[0])
+
+    def _run(self, plan: _Plan, query: Query, drafts: bool, window: int | None) -> list[Hit]:
+        low = plan.low if window is None else window
+        where, params = _filters(plan, query, drafts, low)
+        columns = "d.id, d.path, d.relative, d.title, d.date_text, d.categories, d.tags, d.authors, d.draft"
+        limit_sql = " LIMIT ?" if plan.limit > 0 else ""
+        if plan.lead:
+            lead = plan.lead
+            score = f"bm25({lead}, {', '.join(map(str, WEIGHTS))})" if plan.ranked else "0.0"
+            order = "score, d.id DESC" if plan.ranked else f"{lead}.rowid DESC"
+            # (CROSS JOIN: the FTS5 table drives the loop, in its rowid order, which is the posts' date
+            # order: a newest-first search stops at its limit)
+            sql = (
+                f"SELECT {columns}, {score} AS score FROM {lead} CROSS JOIN docs d ON d.id = {lead}.rowid"
+                f" WHERE {lead} MATCH ? AND {lead}.rowid BETWEEN ? AND ? AND {where} ORDER BY {order}{limit_sql}"
+            )
+            params = [plan.expression, low, plan.high, *params]
         else:
             sql = (
-                "SELECT d.id, d.path, d.relative, d.title, d.date_text, d.categories, d.tags, d.authors, d.draft,"
-                f" d.text, 0.0 FROM docs d WHERE {where} ORDER BY d.date IS NULL, d.date DESC{limit_sql}"
+                f"SELECT {columns}, 0.0 FROM docs d WHERE d.id BETWEEN ? AND ? AND {where}"
+                f" ORDER BY d.id DESC{limit_sql}"
             )
-        if limit > 0:
-            params.append(limit)
+            params = [low, plan.high, *params]
+        if plan.limit > 0:
+            params.append(plan.limit)
+        rows = self.db.execute(sql, params).fetchall()
+        texts = self._texts([row[0] for row in rows])
         terms = query.terms()
-        return [_hit(row, terms) for row in self.db.execute(sql, params)]
+        return [_hit(row, texts[row[0]], terms) for row in rows]
 
-    def _filters(
-        self, query: Query, drafts: bool, skip: list[list[Term]], limit: int
-    ) -> tuple[str, list[Any]]:
-        """The SQL that keeps what the query asks for (``skip``: groups the ranking MATCH holds already)."""
-        clauses: list[str] = ["1"]
-        params: list[Any] = []
-        if not drafts:
-            clauses.append("d.draft = 0")
+    def _texts(self, ids: list[int]) -> dict[int, bytes]:
+        """The compressed texts of these posts (kept apart from ``docs``: a scan of it, as a sync makes,
+        then reads no text)."""
+        found: dict[int, bytes] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(self.db.execute(f"SELECT id, text FROM texts WHERE id IN ({marks})", chunk))
+        return found
+
+
+WINDOW = 3000
+"""Matches a ranked search scores at most. bm25 costs ~2.5 µs a match: a word in all 100k posts would take
+250 ms. Past this many, the newest :data:`WINDOW` matches are ranked (a word in that many posts says
+little about which is best: its idf is near 0), unless the query's filters leave fewer than its limit of
+them, when every match is."""
+
+_SLOT_BITS = 12
+_SHIFT = 1 << 36
+"""Seconds added to a date's timestamp so that every year from 1 to 9999 gives a positive id."""
+
+
+def date_key(timestamp: float | None) -> int:
+    """The first id of a post dated ``timestamp`` (its second's 2**12 ids; undated posts have the lowest
+    ids of all). Posts are numbered in date order so that an FTS5 table, whose rows come in rowid order at
+    no cost, gives them newest first: a newest-first search reads only as far as its limit."""
+    return 1 if timestamp is None else (math.floor(timestamp) + _SHIFT) << _SLOT_BITS
+
+
+def _group_table(group: list[Term]) -> str:
+    tables = {_table(t) for t in group}
+    return tables.pop() if len(tables) == 1 else "mixed"
+
+
+@dataclass
+class _Plan:
+    """How a query is answered: the FTS5 table that leads (its groups and exclusions in one MATCH), the
+    others as filters, the range of ids its dates allow."""
+
+    limit: int
+    lead: str | None
+    expression: str
+    others: dict[str, list[list[Term]]]
+    excluded: dict[str, list[Term]]
+    low: int
+    high: int
+
+    @property
+    def ranked(self) -> bool:
+        return self.lead == "words"
+
+    @classmethod
+    def of(cls, query: Query, limit: int) -> _Plan:
+        groups: dict[str, list[list[Term]]] = {"words": [], "chars": [], "mixed": []}
         for group in query.groups:
-            if any(group is s for s in skip):
-                continue
-            if limit > 0 and not skip and len(group) == 1 and self._matches(group[0]) > COMMON:
-                # (a common character: the newest posts are tried one by one until enough are found,
-                # instead of all of its posts gathered first)
-                table = _table(group[0])
-                clauses.append(f"EXISTS (SELECT 1 FROM {table} WHERE {table} MATCH ? AND rowid = d.id)")
-                params.append(_fts_term(group[0]))
-                continue
+            groups[_group_table(group)].append(group)
+        excluded: dict[str, list[Term]] = {"words": [], "chars": []}
+        for term in query.excluded:
+            excluded[_table(term)].append(term)
+        lead = "words" if groups["words"] else "chars" if groups["chars"] else None
+        expression = ""
+        if lead is not None:
+            expression = _fts_expression(groups.pop(lead))
+            for term in excluded.pop(lead):
+                expression = f"({expression}) NOT {_fts_term(term)}"
+        low = date_key(query.after.timestamp()) if query.after else 0
+        high = date_key(query.before.timestamp()) + (1 << _SLOT_BITS) if query.before else 1 << 62
+        return cls(limit, lead, expression, groups, excluded, low, high)
+
+    def window_floor(self, db: sqlite3.Connection) -> int | None:
+        """The id of the :data:`WINDOW`-th newest match, if there are more."""
+        row = db.execute(
+            f"SELECT rowid FROM {self.lead} WHERE {self.lead} MATCH ? AND rowid BETWEEN ? AND ?"
+            f" ORDER BY rowid DESC LIMIT 1 OFFSET {WINDOW - 1}",
+            (self.expression, self.low, self.high),
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+
+def _filters(plan: _Plan, query: Query, drafts: bool, low: int) -> tuple[str, list[Any]]:
+    """The SQL that keeps what the query asks for beyond the leading MATCH (terms of the other table
+    looked for only among the ids the search covers)."""
+    clauses: list[str] = ["1"]
+    params: list[Any] = []
+    if not drafts:
+        clauses.append("d.draft = 0")
+    for groups in plan.others.values():
+        for group in groups:
             parts = []
             for term in group:
-                parts.append(f"SELECT rowid FROM {_table(term)} WHERE {_table(term)} MATCH ?")
-                params.append(_fts_term(term))
+                table = _table(term)
+                parts.append(f"SELECT rowid FROM {table} WHERE {table} MATCH ? AND rowid BETWEEN ? AND ?")
+                params += [_fts_term(term), low, plan.high]
             clauses.append(f"d.id IN ({' UNION '.join(parts)})")
-        for term in query.excluded:
-            clauses.append(f"d.id NOT IN (SELECT rowid FROM {_table(term)} WHERE {_table(term)} MATCH ?)")
-            params.append(_fts_term(term))
-        for tag in query.tags:  # (keys: categories and tags, case-folded: see _write)
-            clauses.append("instr(d.keys, ?) > 0")
-            params.append(f"\x1f{tag}\x1f")
-        for author in query.authors:
-            clauses.append("instr(d.author_keys, ?) > 0")
-            params.append(author)
-        for path in query.categories:
-            clauses.append("instr(d.keys, ?) > 0")
-            params.append("\x1d" + "".join(f"\x1e{name}" for name in path) + "\x1e")
-        if query.after is not None:
-            clauses.append("d.date >= ?")
-            params.append(query.after.timestamp())
-        if query.before is not None:
-            clauses.append("d.date <= ?")
-            params.append(query.before.timestamp())
-        return " AND ".join(clauses), params
+    for table, terms in plan.excluded.items():
+        for term in terms:
+            clauses.append(
+                f"d.id NOT IN (SELECT rowid FROM {table} WHERE {table} MATCH ? AND rowid BETWEEN ? AND ?)"
+            )
+            params += [_fts_term(term), low, plan.high]
+    for tag in query.tags:  # (keys: categories and tags, case-folded: see _write)
+        clauses.append("instr(d.keys, ?) > 0")
+        params.append(f"\x1f{tag}\x1f")
+    for author in query.authors:
+        clauses.append("instr(d.author_keys, ?) > 0")
+        params.append(author)
+    for path in query.categories:
+        clauses.append("instr(d.keys, ?) > 0")
+        params.append("\x1d" + "".join(f"\x1e{name}" for name in path) + "\x1e")
+    if query.after is not None:  # (the ids' range is by the second: the dates themselves decide)
+        clauses.append("d.date >= ?")
+        params.append(query.after.timestamp())
+    if query.before is not None:
+        clauses.append("d.date <= ?")
+        params.append(query.before.timestamp())
+    return " AND ".join(clauses), params
 
-    def _matches(self, term: Term) -> int:
-        table = _table(term)
-        row = self.db.execute(
-            f"SELECT count(*) FROM {table} WHERE {table} MATCH ?", (_fts_term(term),)
-        ).fetchone()
-        return int(row[0])
+
+def _place(path: str, roots: Sequence[str]) -> tuple[str, str]:
+    """(root, relative) of a post's path, as a walk of ``roots`` gives them."""
+    for root in roots:
+        prefix = os.path.join(root, "")
+        if path.startswith(prefix):
+            return root, path[len(prefix) :]
+    return os.path.dirname(path) or ".", os.path.basename(path)
 
 
 def _casefold(value: str | None) -> str:
@@ -451,8 +590,8 @@ def _token_columns(
 SNIPPET_CHARS = 80
 
 
-def _hit(row: tuple[Any, ...], terms: list[Term]) -> Hit:
-    _, path, relative, title, date_text, categories, tags, authors, draft, text, score = row
+def _hit(row: tuple[Any, ...], text: bytes, terms: list[Term]) -> Hit:
+    _, path, relative, title, date_text, categories, tags, authors, draft, score = row
     body = zlib.decompress(text).decode("utf-8")
     snippet, marks = make_snippet(body, terms)
     return Hit(

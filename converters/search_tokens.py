@@ -20,7 +20,8 @@ import unicodedata
 from .chars import CJK_LETTERS
 
 _CJK_RUN = re.compile(f"[{CJK_LETTERS}]+")
-_PIECE = re.compile(rf"[{CJK_LETTERS}]+|[^\W_{CJK_LETTERS}]+")
+_PIECE = re.compile(rf"([{CJK_LETTERS}]+)|[^\W_{CJK_LETTERS}]+")
+"""A CJK run (group 1) or a word of other scripts."""
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _CJK_EDGE = re.compile(
     rf"(?<=[{CJK_LETTERS}])(?=[^\s{CJK_LETTERS}])|(?<=[^\s{CJK_LETTERS}])(?=[{CJK_LETTERS}])"
@@ -42,21 +43,23 @@ def tokens(text: str) -> tuple[str, str]:
     """``text`` → (its words and CJK bigrams, in order; its CJK characters), both space-separated. A run
     ``abcd`` gives ``zz bab bbc bcd zz``, a word ``Café`` gives ``wcafe``."""
     ordered: list[str] = []
-    singles: set[str] = set()
+    runs: list[str] = []
     after_run = False
-    for piece in _PIECE.findall(fold(text)):
-        if _CJK_RUN.match(piece):
+    for found in _PIECE.finditer(fold(text)):
+        piece = found.group()
+        if found.lastindex:  # (a CJK run)
             if ordered and not after_run:
                 ordered.append(SEPARATOR)
             if len(piece) > 1:  # (its bigrams, made by C code: this runs over every character indexed)
                 ordered.append("b" + " b".join(map(str.__add__, piece, piece[1:])))
             ordered.append(SEPARATOR)
-            singles.update(piece)
+            runs.append(piece)
             after_run = True
         else:
             ordered.append("w" + piece)
             after_run = False
-    return " ".join(ordered), "u" + " u".join(sorted(singles)) if singles else ""
+    singles = sorted(set("".join(runs)))
+    return " ".join(ordered), "u" + " u".join(singles) if singles else ""
 
 
 def query_tokens(text: str) -> list[list[str]]:
@@ -64,7 +67,7 @@ def query_tokens(text: str) -> list[list[str]]:
     token, each CJK run of two or more characters the phrase of its bigrams, a single CJK character the
     one-character token (``u``, looked for in the table of characters)."""
     found: list[list[str]] = []
-    for piece in _PIECE.findall(fold(text)):
+    for piece in words_of(fold(text)):
         if _CJK_RUN.match(piece):
             if len(piece) == 1:
                 found.append(["u" + piece])
@@ -77,4 +80,4 @@ def query_tokens(text: str) -> list[list[str]]:
 
 def words_of(text: str) -> list[str]:
     """The pieces a query or a text is cut into: words of other scripts and CJK runs, as written."""
-    return _PIECE.findall(text)
+    return [found.group() for found in _PIECE.finditer(text)]

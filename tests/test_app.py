@@ -704,6 +704,23 @@ async def test_search_follows_the_words_as_they_are_typed_with_snippets_and_matc
         assert len(titles(app)) == 21
 
 
+async def test_a_search_lists_its_best_hits_and_says_how_many_there_are(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.screens import reader
+
+    monkeypatch.setattr(reader, "SEARCH_HITS", 2)
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        for ch in "环境":
+            await pilot.press(ch)
+        await wait_for(pilot, lambda: len(titles(app)) == 2, "the best two")
+        assert "Search: 环境 — the best of 3" in str(app.reader.query_one("#list-title", Label).render())
+
+
 async def test_a_query_that_finds_nothing_says_so_and_a_mistyped_one_is_no_error(library: Path) -> None:
     app = make_app(library)
     async with app.run_test(size=SIZE) as pilot:

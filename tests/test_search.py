@@ -213,6 +213,38 @@ def test_the_index_follows_the_files(tmp_path: Path) -> None:
         assert ix.sync([str(posts)]).indexed == 0
 
 
+def test_the_index_follows_a_scan_without_walking_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader hands the index the (mtime, size) its load found: the same changes are made, and no
+    folder is walked a second time."""
+    from converters import loading, search_index
+
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for name in ("a", "b", "c"):
+        (posts / f"{name}.md").write_text(f"---\ntitle: {name}\n---\n文本{name}\n", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    def checked() -> dict[str, tuple[int, int]]:
+        last = list(loading.open_library([str(posts)], timezone.utc, "utc"))[-1]
+        assert last.checked and last.stamps is not None and not last.library.stamps
+        return last.stamps
+
+    with SearchIndex(tmp_path / "i.sqlite") as ix:
+        assert ix.sync([str(posts)], stamps=checked()).indexed == 3
+        (posts / "a.md").write_text("---\ntitle: a\n---\n改过的正文\n", encoding="utf-8")
+        (posts / "b.md").unlink()
+        stamps = checked()
+        monkeypatch.setattr(search_index, "walk", lambda *a, **k: pytest.fail("walked"))
+        again = ix.sync([str(posts)], stamps=stamps)
+        assert (again.indexed, again.removed, again.unchanged) == (1, 1, 1)
+        assert _found(ix, "改过") == {str(posts / "a.md")} and _found(ix, "文本b") == set()
+        hit = ix.search("改过")[0]
+        assert hit.relative == "a.md"
+        assert ix.sync([str(posts)], stamps=checked()).indexed == 0  # (from the cache, checked)
+
+
 @pytest.mark.parametrize("damage", ["garbage", "foreign", "truncated"])
 def test_a_damaged_or_foreign_index_is_built_anew(tmp_path: Path, damage: str) -> None:
     import sqlite3
@@ -321,17 +353,49 @@ def test_every_chinese_piece_of_the_corpus_is_found_where_it_is(tmp_path: Path) 
             assert _found(ix, query) == {p for p, t in texts.items() if query in t}, query
 
 
-def test_a_common_character_gives_the_newest_posts_that_hold_it(
+def test_a_character_alone_gives_the_posts_that_hold_it_newest_first(
+    index: SearchIndex, texts: dict[str, str]
+) -> None:
+    """Posts are numbered in date order (several share each date here): the newest come first, and a
+    limited search gives the first of the same list."""
+    char = max(HAN[:60], key=lambda c: sum(c in t for t in texts.values()))
+    everything = index.search(char, limit=0)
+    assert {h.path for h in everything} == {p for p, t in texts.items() if char in t}
+    dates = [h.date for h in everything]
+    assert dates == sorted(dates, reverse=True)  # type: ignore[type-var]
+    assert [h.path for h in index.search(char, limit=7)] == [h.path for h in everything[:7]]
+
+
+def test_past_the_window_the_newest_matches_are_ranked(
     index: SearchIndex, texts: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Past search_index.COMMON matches a term of one character is answered newest first, post by post,
-    stopping at the limit: the same posts as gathering them all."""
+    """Past search_index.WINDOW matches, the best of the newest that many come first, in the order (and
+    with the scores) the whole ranking gives them; filters that leave too few of them rank every match."""
     from converters import search_index
 
-    char = max(HAN[:60], key=lambda c: sum(c in t for t in texts.values()))
-    everything = [h.path for h in index.search(char, limit=0)]
-    monkeypatch.setattr(search_index, "COMMON", 5)
-    assert [h.path for h in index.search(char, limit=7)] == everything[:7]
+    word = max(LATIN, key=lambda w: sum(w in t for t in texts.values()))
+    every = index.search(word, limit=0)
+    assert len(every) > 20
+    matched = {h.path for h in every}
+    newest_first = [p for (p,) in index.db.execute("SELECT path FROM docs ORDER BY id DESC") if p in matched]
+    window = set(newest_first[:10])
+    monkeypatch.setattr(search_index, "WINDOW", 10)
+    found = index.search(word, limit=5)
+    assert [h.path for h in found] == [h.path for h in every if h.path in window][:5]
+    assert [h.score for h in found] == [h.score for h in every if h.path in window][:5]
+    assert [h.path for h in index.search(word, limit=5)] != [h.path for h in every[:5]]  # (it did cut)
+    filtered = f"{word} author:Ada tag:2024"
+    whole = [h.path for h in index.search(filtered, limit=0)]
+    monkeypatch.setattr(search_index, "WINDOW", 2)
+    assert [h.path for h in index.search(filtered, limit=50)] == whole
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["alpha", "中", "的一", "alpha -beta", "的 OR 一", "tag:beta", "after:2024-01-10 的", "-alpha 中"],
+)
+def test_count_is_the_number_a_whole_search_finds(index: SearchIndex, query: str) -> None:
+    assert index.count(query) == len(index.search(query, limit=0)) > 0
 
 
 def test_no_sync_searches_the_index_as_it_is(library: Path, tmp_path: Path) -> None:
