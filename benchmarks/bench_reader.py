@@ -129,6 +129,35 @@ asyncio.run(main())
 """
 
 
+SEARCH = r"""
+import asyncio, json, resource, sys, time
+from tui.app import PostshelfApp
+from tui.widgets.post_list import PostList
+
+async def main():
+    app = PostshelfApp([sys.argv[1]])
+    async with app.run_test(size=(140, 40)) as pilot:
+        while not app.query_one(PostList).rows:
+            await pilot.pause(0.05)
+        await app.workers.wait_for_complete()  # (the index brought up to date: built by an earlier run)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        await pilot.press("ctrl+f")
+        t = time.perf_counter()
+        for ch in sys.argv[2]:
+            await pilot.press(ch)
+        await pilot.press("enter")
+        screen = app.reader
+        while not (screen.selection is not None and screen.selection.kind == "search"):
+            await pilot.pause(0.01)
+        seconds = time.perf_counter() - t
+        title = str(screen.list_title)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "before_mb": before, "rss_mb": rss, "title": title}))
+
+asyncio.run(main())
+"""
+
+
 YARDSTICK = r"""
 import json, time
 start = time.perf_counter()
@@ -166,6 +195,10 @@ def main() -> None:
             print(f"{name}: no cache: screen at {cold['any']:.2f} s, posts listed at {cold['seconds']:.2f} s; "
                   f"warm cache: first screen with posts {warm['seconds']:.2f} s (median {warm['median']:.2f}); "
                   f"{warm['posts']:,} posts listed; peak RSS {warm['rss_mb']:.0f} MB")  # fmt: skip
+            found = run(SEARCH, str(folder), "技术", env=env)
+            print(f"{name}: ctrl+f 技术 to its list (typing and the 0.25 s pause included) {found['seconds']:.2f} s"
+                  f" ({found['title']}); peak RSS {found['before_mb']:.0f} MB before the search, "
+                  f"{found['rss_mb']:.0f} MB after")  # fmt: skip
         opened = run(OPEN_ARTICLE, str(libs["lib-10k"]), env=env)
         print(
             "open article (convert + render): "

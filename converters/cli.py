@@ -176,7 +176,21 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--since", metavar="DATE", help="only posts dated on or after DATE")
     conv.add_argument("--until", metavar="DATE", help="only posts dated on or before DATE")
     conv.add_argument(
-        "--images", default="link", metavar="MODE", help="html/epub: link (default), remote or drop"
+        "--images",
+        default="link",
+        metavar="MODE",
+        help="html/epub: link (default), remote, drop; embed (epub: the images inside the book) or local"
+        " (html -o FOLDER: the images in FOLDER/images/), each image fetched once into the cache",
+    )
+    conv.add_argument(
+        "--refresh-images", action="store_true", help="ask the servers again for images already fetched"
+    )
+    conv.add_argument(
+        "--image-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="the most one image may take to fetch (default 30)",
     )
     conv.add_argument(
         "--keep-proxies", action="store_true", help="keep proxy and redirect wrappers around URLs"

@@ -34,7 +34,7 @@ from .outputs import (
     write_atomic,
 )
 from .pipeline import Filters, Job, Result, Settings, _results, settings_for
-from .post import Meta, Problem
+from .post import Meta, Problem, Resource
 from .reading import MAX_POST_BYTES, read_bytes, too_large
 from .report import Reporter, one_line
 from .walk import SourceFile, walk
@@ -109,6 +109,12 @@ def run_convert(
     fmt = settings.fmt
     if args.images not in IMAGE_MODES:
         raise UsageError(f"--images must be one of {', '.join(IMAGE_MODES)}")
+    if args.images == "embed" and fmt != "epub":
+        raise UsageError("--images embed is for --to epub (for html: --images local -o FOLDER)")
+    if args.images == "local" and fmt != "html":
+        raise UsageError("--images local is for --to html -o FOLDER (for epub: --images embed)")
+    if not args.image_timeout > 0:
+        raise UsageError("--image-timeout must be more than 0 seconds")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     listed = _listed_paths(args)
@@ -129,6 +135,8 @@ def run_convert(
         raise UsageError(
             f"{total} posts to {fmt} need -o FOLDER (stdout takes a single post; use jsonl for many)"
         )
+    if args.images == "local" and not folder_mode:
+        raise UsageError("--images local needs -o FOLDER: the images are written to FOLDER/images/")
     if folder_mode and os.path.lexists(out) and not os.path.isdir(out):
         raise UsageError(f"-o {out}: not a folder ({fmt} writes a file per post into a folder)")
     if not to_stdout and not folder_mode and (file_key(out) or (0, 0)) in input_files - {(0, 0)}:
@@ -321,9 +329,18 @@ def _to_folder(out_dir: Path, run: _Run, input_files: set[tuple[int, int]]) -> N
                 print(f"{one_line(result.source)}\t{one_line(target)}")
                 continue
             writer.write(target, result.text, result.source)
+            for image in result.images:  # (--images local: each file once, beside the outputs)
+                writer.add_image(os.path.join(out_dir, "images", image.name), image.file, result.source)
 
 
 _FATAL_WRITE_ERRORS = (errno.ENOSPC, errno.EROFS, errno.EDQUOT)
+
+
+def _copy_image(target: str, file: str, made: set[str]) -> None:
+    if os.path.exists(target):  # (the same name is the same URL's image: a re-run reuses it)
+        return
+    with contextlib.suppress(FileExistsError):  # (written meanwhile by a run beside this one)
+        write_atomic(target, Path(file).read_bytes(), made, overwrite=False)
 
 
 class _Writer:
@@ -339,12 +356,21 @@ class _Writer:
         self.pending: list[tuple[Any, str, str]] = []
         self.limit = limit
         self.made: set[str] = set()
+        self.images: set[str] = set()
 
     def write(self, target: str, text: str | bytes, source: str) -> None:
         future = self.pool.submit(write_atomic, target, text, self.made, self.overwrite)
         self.pending.append((future, target, source))
         if len(self.pending) >= self.limit:
             self._settle(self.limit // 2)
+
+    def add_image(self, target: str, file: str, source: str) -> None:
+        """Copy an image from the store to ``target``, unless this run or an earlier one did."""
+        if target in self.images:
+            return
+        self.images.add(target)
+        future = self.pool.submit(_copy_image, target, file, self.made)
+        self.pending.append((future, target, source))
 
     def _settle(self, keep: int) -> None:
         """Wait for the oldest writes until ``keep`` remain, reporting what failed."""
@@ -403,9 +429,11 @@ def _convert_epub(run: _Run, on_progress: Callable[[int, int], None] | None = No
                 if reporter.errors:
                     raise OutputError("no book written: not one of its posts could be converted")
                 raise OutputError(f"no book written: {_none_matched(args, len(run.jobs))}")
-            for meta, start, size in _book_order(chapters):
+            for meta, start, size, images in _book_order(chapters):
                 spool.seek(start)
-                book.add(meta, spool.read(size).decode("utf-8"))
+                book.add(meta, spool.read(size).decode("utf-8"), images)
+            if len(chapters) == 1 and args.images == "embed" and chapters[0][0].cover:
+                _add_cover(book, chapters[0][0], run.settings, reporter)
         book.close()
         try:
             place(tmp, str(out), args.overwrite)
@@ -423,25 +451,48 @@ def _convert_epub(run: _Run, on_progress: Callable[[int, int], None] | None = No
     return 1 if reporter.errors else 0
 
 
-def _spooled(run: _Run, spool: IO[bytes]) -> list[tuple[Meta, int, int]]:
-    """Every chapter converted, written one after the other to ``spool``: (meta, where, how long)."""
+_Chapter = tuple[Meta, int, int, tuple[Resource, ...]]
+
+
+def _spooled(run: _Run, spool: IO[bytes]) -> list[_Chapter]:
+    """Every chapter converted, written one after the other to ``spool``: (meta, where, how long, its
+    images)."""
     chapters = []
     for result in _converted(run, say_none=False):
         if result.text is not None and result.meta is not None:
             data = result.text if isinstance(result.text, bytes) else result.text.encode("utf-8")
-            chapters.append((result.meta, spool.tell(), len(data)))
+            chapters.append((result.meta, spool.tell(), len(data), result.images))
             spool.write(data)
     return chapters
 
 
-def _book_order(chapters: list[tuple[Meta, int, int]]) -> list[tuple[Meta, int, int]]:
+def _add_cover(book: Any, meta: Meta, settings: Settings, reporter: Reporter) -> None:
+    """A book of one post gets its cover image (``headimg``, ``cover``, ``thumbnail``) as its cover."""
+    from .image_store import ImageStore, StoredImage
+    from .urls import unwrap_url
+
+    assert meta.cover is not None
+    store = ImageStore(
+        settings.image_store, refresh=settings.refresh_images, total_timeout=settings.image_timeout
+    )
+    url = unwrap_url(meta.cover, settings.keep_proxies)
+    image = store.get(url)
+    if isinstance(image, StoredImage):
+        book.set_cover(Resource(image.name, str(image.file), image.media_type))
+    else:
+        reporter.problem(
+            Problem(meta.path, f"cover image not included: {url[:200]}: {image.reason}", "warning")
+        )
+
+
+def _book_order(chapters: list[_Chapter]) -> list[_Chapter]:
     """Oldest first, undated last (by path among equals), then grouped as the table of contents is."""
     from .epub import reading_order
 
     dated = sorted(
         chapters, key=lambda c: (c[0].date is None, c[0].date.timestamp() if c[0].date else 0, c[0].path)
     )
-    return [dated[i] for i in reading_order([meta for meta, _, _ in dated])]
+    return [dated[i] for i in reading_order([chapter[0] for chapter in dated])]
 
 
 def _epub_dry_run(run: _Run) -> int:
@@ -460,6 +511,6 @@ def _epub_dry_run(run: _Run) -> int:
     if not metas:
         run.reporter.message(f"postshelf: no book written: {_none_matched(args, len(run.jobs))}")
         return 1
-    for meta, _, _ in _book_order([(m, 0, 0) for m in metas]):
+    for meta, _, _, _ in _book_order([(m, 0, 0, ()) for m in metas]):
         print(f"{one_line(meta.path)}\t{one_line(args.output or '')}")
     return 0

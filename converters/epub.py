@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from .chars import sanitize_text
-from .post import Meta
+from .post import Meta, Resource
 from .xhtml import document, escape, quoteattr
 
 STYLESHEET = """\
@@ -26,6 +26,7 @@ pre { white-space: pre-wrap; font-family: monospace; font-size: 0.85em; backgrou
 code, kbd { font-family: monospace; }
 blockquote { margin-left: 1em; padding-left: 1em; border-left: 3px solid #ccc; }
 figure.image { margin: 1em 0; text-align: center; }
+img { max-width: 100%; height: auto; }
 figure.image a::before, span.image::before { content: "\\1F5BC\\FE0F  "; }
 table { border-collapse: collapse; }
 td, th { border: 1px solid #ccc; padding: 0.2em 0.4em; }
@@ -54,6 +55,8 @@ class EpubWriter:
         self.title = sanitize_text(title)  # (--title comes from a shell: it may hold anything)
         self.language = language
         self.chapters: list[_Chapter] = []
+        self.images: dict[str, str] = {}  # name in the book → media type
+        self.cover: str | None = None
         self._digest = hashlib.sha256(self.title.encode())
         self._zip = zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED)
         info = zipfile.ZipInfo("mimetype", date_time=(1980, 1, 1, 0, 0, 0))
@@ -67,13 +70,37 @@ class EpubWriter:
         info.external_attr = 0o644 << 16
         self._zip.writestr(info, text.encode("utf-8"))
 
-    def add(self, meta: Meta, body_xml: str) -> None:
+    def add(self, meta: Meta, body_xml: str, images: Iterable[Resource] = ()) -> None:
+        """A chapter, and the image files it refers to (each written into the book once)."""
+        for image in images:
+            self._add_image(image)
         n = len(self.chapters) + 1
         href = f"chapter-{n:05d}.xhtml"
         doc = document(meta, body_xml, stylesheet="style.css", section_id=f"c{n}")
         self._digest.update(doc.encode("utf-8", "surrogatepass"))
         self._write(f"OEBPS/{href}", doc)
         self.chapters.append(_Chapter(meta, href))
+
+    def _add_image(self, image: Resource) -> bool:
+        if image.name in self.images:
+            return True
+        try:
+            with open(image.file, "rb") as f:
+                data = f.read()
+        except OSError:  # (taken from the store meanwhile: the chapter shows its alt text)
+            return False
+        info = zipfile.ZipInfo(f"OEBPS/images/{image.name}", date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_STORED  # (pictures are compressed already)
+        info.external_attr = 0o644 << 16
+        self._zip.writestr(info, data)
+        self.images[image.name] = image.media_type
+        self._digest.update(image.name.encode())
+        return True
+
+    def set_cover(self, image: Resource) -> None:
+        """The book's cover image (an image also in a chapter is written once)."""
+        if self._add_image(image):
+            self.cover = image.name
 
     def close(self) -> None:
         metas = [c.meta for c in self.chapters]
@@ -94,6 +121,8 @@ class EpubWriter:
                 max(published) if published else None,
                 modified,
                 self.chapters,
+                self.images,
+                self.cover,
             ),
         )
         self._zip.close()
@@ -124,6 +153,8 @@ def _opf(
     published: datetime | None,
     modified: datetime,
     chapters: list[_Chapter],
+    images: dict[str, str],
+    cover: str | None,
 ) -> str:
     creators = "".join(f"\n    <dc:creator>{escape(a)}</dc:creator>" for a in authors[:50])
     date = (
@@ -134,6 +165,12 @@ def _opf(
     items = "".join(
         f'\n    <item id="c{i}" href="{c.href}" media-type="application/xhtml+xml"/>'
         for i, c in enumerate(chapters, 1)
+    )
+    items += "".join(
+        f'\n    <item id="img{i}" href="images/{name}" media-type="{media_type}"'
+        + (' properties="cover-image"' if name == cover else "")
+        + "/>"
+        for i, (name, media_type) in enumerate(images.items(), 1)
     )
     spine = "".join(f'\n    <itemref idref="c{i}"/>' for i in range(1, len(chapters) + 1))
     return f"""<?xml version="1.0" encoding="utf-8"?>

@@ -180,7 +180,11 @@ def _strip_attributes(el: etree._Element, tag: str) -> None:
             el.attrib.clear()
         return
     for name in list(el.attrib):
-        if name not in allowed or (name in URL_ATTRS and not url_is_safe(str(el.attrib[name]))):
+        value = str(el.attrib[name])
+        unsafe = name in URL_ATTRS and not url_is_safe(value)
+        if unsafe and tag == "img" and name == "src" and is_data_image(value):
+            unsafe = False  # (a data: image is the picture itself)
+        if name not in allowed or unsafe:
             del el.attrib[name]
 
 
@@ -202,7 +206,8 @@ def _best_srcset(srcset: str) -> str | None:
 
 
 def image_source(el: etree._Element) -> str | None:
-    """The real URL of an ``<img>``: a lazy-loading attribute wins over a placeholder ``src``."""
+    """The real URL of an ``<img>``: a lazy-loading attribute wins over a placeholder ``src``; a
+    ``data:`` image is the picture itself when nothing else names one and it is more than a placeholder."""
     for name in LAZY_SRC:
         value = (el.get(name) or "").strip()
         if value and url_is_safe(value):
@@ -212,7 +217,23 @@ def image_source(el: etree._Element) -> str | None:
         return src
     srcset = el.get("data-srcset") or el.get("srcset")
     best = _best_srcset(srcset) if srcset else None
-    return best if best and url_is_safe(best) else None
+    if best and url_is_safe(best):
+        return best
+    return src if is_data_image(src) else None
+
+
+DATA_PLACEHOLDER = 128
+"""Characters of data below which a ``data:`` image is a lazy loader's placeholder (a 1×1 GIF is ~70)."""
+
+
+def is_data_image(url: str) -> bool:
+    """A ``data:image/…`` URL of a raster image or SVG with more in it than a placeholder."""
+    head, comma, data = url.partition(",")
+    return (
+        bool(comma)
+        and re.match(r"(?i)data:image/(png|jpe?g|gif|webp|svg\+xml|bmp)[;,]", head + ",") is not None
+        and len(data) >= DATA_PLACEHOLDER
+    )
 
 
 def _fix_image(el: etree._Element, doc: CleanDocument, keep_proxies: bool) -> None:

@@ -11,9 +11,11 @@ from dataclasses import dataclass, fields
 from datetime import tzinfo
 from typing import Literal
 
-ImageMode = Literal["link", "remote", "drop"]
-IMAGE_MODES: tuple[ImageMode, ...] = ("link", "remote", "drop")
-"""What XHTML and EPUB make of an image: a link to it, the remote image itself, or nothing."""
+ImageMode = Literal["link", "remote", "drop", "embed", "local"]
+IMAGE_MODES: tuple[ImageMode, ...] = ("link", "remote", "drop", "embed", "local")
+"""What XHTML and EPUB make of an image: a link to it, the remote image itself, nothing, the image inside
+the book (EPUB), or a file beside the outputs (XHTML in a folder). The last two fetch each image once
+into the image store (:mod:`converters.image_store`)."""
 
 
 class UsageError(Exception):
@@ -55,6 +57,8 @@ class ConvertOptions:
     null: bool = False  # files_from separates paths with NUL bytes, not newlines
     shard: tuple[int, int] | None = None  # (k, n): only the posts of shard k of n (1 <= k <= n)
     drafts: bool = False  # a site's drafts too
+    refresh_images: bool = False  # ask again for stored images (conditional requests)
+    image_timeout: float = 30.0  # seconds a whole image fetch may take
 
     @classmethod
     def from_namespace(cls, args: argparse.Namespace) -> ConvertOptions:

@@ -76,6 +76,12 @@ def output_path(out_dir: str, relative: str, fmt: str, folders: dict[str, str] |
     return os.path.join(where, safe_component(stem + SUFFIX[fmt]))
 
 
+def output_depth(relative: str) -> int:
+    """How many folders below the output folder :func:`output_path` puts the output of ``relative``."""
+    folder = relative.replace(os.sep, "/").rpartition("/")[0]
+    return len([p for p in folder.split("/") if p not in ("", ".", "..")])
+
+
 def name_key(path: str) -> str:
     """A path as the file systems that ignore case and Unicode form see it (macOS, Windows): two outputs
     whose names differ only so would be one file there."""

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import yaml
 
@@ -24,11 +24,15 @@ from .html import clean_steps
 from .jsonout import dumps, feed_item_text, record
 from .markdown import MARKDOWN_STEPS
 from .options import ConvertOptions, ImageMode, OutputError, UsageError, zone_option
-from .post import Meta, Post, Problem
+from .outputs import output_depth
+from .post import Meta, Post, Problem, Resource
 from .reading import read_bytes, read_post
 from .steps import run_steps
 from .xhtml import document, fragment_markup
 from .yaml_out import dump_mapping
+
+if TYPE_CHECKING:
+    from .image_store import ImageStore, Missing, StoredImage
 
 NORMALISED_KEYS = {
     "title", "date", "updated", "categories", "category", "tags", "tag", "author", "authors", "lastmod",
@@ -70,6 +74,10 @@ class Settings:
     keep_proxies: bool
     front_matter: bool
     filters: Filters = field(default_factory=Filters)
+    image_store: str | None = None
+    """The image store's folder, when images are fetched (``embed``, ``local``)."""
+    refresh_images: bool = False
+    image_timeout: float = 30.0
 
 
 @dataclass
@@ -82,6 +90,8 @@ class Result:
     text: str | bytes | None
     problems: list[Problem]
     meta: Meta | None = None
+    images: tuple[Resource, ...] = ()
+    """The image files the output refers to (``--images embed`` and ``local``), for the writer to add."""
 
 
 # --- converting one post -------------------------------------------------------------------------------------
@@ -181,12 +191,14 @@ def _convert_together(posts: Sequence[tuple[Post, str]], settings: Settings) -> 
     """The posts' results, filtered-out ones without text; raises what the pipeline raises."""
     chosen = [(post, relative) for post, relative in posts if settings.filters.accepts(post.meta)]
     outputs = iter(_render(chosen, settings))
-    return [
-        Result(post.path, relative, *next(outputs), post.meta)
-        if settings.filters.accepts(post.meta)
-        else Result(post.path, relative, None, [], post.meta)
-        for post, relative in posts
-    ]
+    results = []
+    for post, relative in posts:
+        if settings.filters.accepts(post.meta):
+            text, problems, images = next(outputs)
+            results.append(Result(post.path, relative, text, problems, post.meta, images))
+        else:
+            results.append(Result(post.path, relative, None, [], post.meta))
+    return results
 
 
 def _convert_alone(post: Post, relative: str, settings: Settings) -> Result:
@@ -202,7 +214,9 @@ def _internal_error(path: str, relative: str, error: Exception) -> Result:
     )
 
 
-def _render(posts: list[tuple[Post, str]], settings: Settings) -> list[tuple[str, list[Problem]]]:
+def _render(
+    posts: list[tuple[Post, str]], settings: Settings
+) -> list[tuple[str, list[Problem], tuple[Resource, ...]]]:
     """The posts' outputs in the chosen format, with their problems: the steps that clean their HTML, make
     their Markdown and write the format, each run over the whole group (:mod:`converters.steps`)."""
     options = RenderOptions(keep_proxies=settings.keep_proxies)
@@ -215,15 +229,77 @@ def _render(posts: list[tuple[Post, str]], settings: Settings) -> list[tuple[str
         texts = [render_markdown(r, settings.front_matter) for r in rendered]
     else:
         rendered = [Rendered(post, options, clean=docs.get(id(post))) for post, _ in posts]
-        texts = _written(rendered, [relative for _, relative in posts], settings)
-    return [(text, r.problems) for text, r in zip(texts, rendered, strict=True)]
+        relatives = [relative for _, relative in posts]
+        if settings.fmt in ("html", "epub") and settings.images in ("embed", "local"):
+            had = _images_had(rendered, relatives, settings)
+            texts = _written(rendered, relatives, settings, [files for files, _, _ in had])
+            return [
+                (text, r.problems + missing, resources)
+                for text, r, (_, missing, resources) in zip(texts, rendered, had, strict=True)
+            ]
+        texts = _written(rendered, relatives, settings)
+    return [(text, r.problems, ()) for text, r in zip(texts, rendered, strict=True)]
 
 
-def _written(rendered: list[Rendered], relatives: list[str], settings: Settings) -> list[str]:
-    """The posts in a format made from their clean trees."""
+def _images_had(
+    rendered: list[Rendered], relatives: list[str], settings: Settings
+) -> list[tuple[dict[str, str], list[Problem], tuple[Resource, ...]]]:
+    """For each post, its images from the store (fetched once, a few at a time for the whole group):
+    URL → the path its output names the file by; a warning for each image it cannot have; the files."""
+    from .image_store import DOWN, ImageStore, StoredImage, is_fetchable  # (only when images are fetched)
+
+    store = ImageStore(
+        settings.image_store, refresh=settings.refresh_images, total_timeout=settings.image_timeout
+    )
+    wanted = [[img.get("src") or "" for img in r.clean.root.iter("img")] for r in rendered]
+    got = store.get_many(url for urls in wanted for url in urls if is_fetchable(url))
+    made = []
+    for r, relative, urls in zip(rendered, relatives, wanted, strict=True):
+        prefix = "images/" if settings.fmt == "epub" else "../" * output_depth(relative) + "images/"
+        files: dict[str, str] = {}
+        missing: list[Problem] = []
+        resources: dict[str, Resource] = {}
+        for url in dict.fromkeys(urls):
+            image = got[url] if url in got else _local_image(store, url, r.post.path)
+            if isinstance(image, StoredImage):
+                files[url] = prefix + image.name
+                resources[image.name] = Resource(image.name, str(image.file), image.media_type)
+            elif image.reason.startswith(DOWN):  # (said once a host, by the reporter)
+                missing.append(Problem(r.post.path, f"images not included: {image.reason}", "warning"))
+            else:
+                shown = url if len(url) <= 200 else url[:120] + "…"
+                missing.append(
+                    Problem(r.post.path, f"image not included: {shown}: {image.reason}", "warning")
+                )
+        made.append((files, missing, tuple(resources.values())))
+    return made
+
+
+def _local_image(store: ImageStore, src: str, post_path: str) -> StoredImage | Missing:
+    """An image named by a path relative to its post (a Hexo asset folder, a Hugo page bundle)."""
+    from urllib.parse import unquote
+
+    from .image_store import Missing
+
+    if not src or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:|/|#", src) or post_path in ("", "<stdin>"):
+        return Missing(src, "not an http(s) URL, a data: image or a file beside the post")
+    return store.get_file(os.path.join(os.path.dirname(post_path), unquote(src.split("#")[0].split("?")[0])))
+
+
+def _written(
+    rendered: list[Rendered],
+    relatives: list[str],
+    settings: Settings,
+    files: list[dict[str, str]] | None = None,
+) -> list[str]:
+    """The posts in a format made from their clean trees (``files``: each post's images had, see
+    :func:`_images_had`)."""
     fmt = settings.fmt
     if fmt in ("html", "epub"):
-        fragments = [fragment_markup(r.clean.root, settings.images) for r in rendered]
+        each = files or [{} for _ in rendered]
+        fragments = [
+            fragment_markup(r.clean.root, settings.images, had) for r, had in zip(rendered, each, strict=True)
+        ]
         if fmt == "epub":
             return fragments
         return [document(r.post.meta, text) for r, text in zip(rendered, fragments, strict=True)]
@@ -348,7 +424,15 @@ def settings_for(options: ConvertOptions) -> Settings:
     zone = zone_option(options.timezone)
     front_matter = not options.no_front_matter
     filters = _parse_filters(options, zone)
-    return Settings(options.to, zone, options.images, options.keep_proxies, front_matter, filters)
+    store = None
+    if options.images in ("embed", "local"):
+        from .image_store import default_root
+
+        store = str(default_root())
+    return Settings(
+        options.to, zone, options.images, options.keep_proxies, front_matter, filters, store,
+        options.refresh_images, options.image_timeout,
+    )  # fmt: skip
 
 
 def convert_path(path: str, settings: Settings, relative: str | None = None) -> Result:

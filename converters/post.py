@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
 BodyKind = Literal["html", "markdown"]
@@ -81,3 +81,11 @@ class Post:
     @property
     def problems(self) -> tuple[Problem, ...]:
         return self.meta.problems
+
+
+class Resource(NamedTuple):
+    """An image file an output refers to: its name there, its file in the image store, its media type."""
+
+    name: str
+    file: str
+    media_type: str

@@ -8,7 +8,7 @@ from typing import TextIO
 from .chars import path_text
 from .post import Problem
 
-_ONCE_A_RUN = ("template tag kept as text:", "shortcode kept as text:")
+_ONCE_A_RUN = ("template tag kept as text:", "shortcode kept as text:", "images not included:")
 """Warnings said once a run (at their first post and line), however many posts repeat them: a site's
 theme tag can stand in thousands of posts."""
 

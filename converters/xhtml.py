@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from urllib.parse import quote
 
 from lxml import etree
@@ -61,18 +62,23 @@ def _is_remote(url: str) -> bool:
     return bool(re.match(r"(?i)^(https?:)?//", url))
 
 
-def body_fragment(root: etree._Element, images: ImageMode = "link") -> etree._Element:
-    """A copy of the clean tree repaired to XHTML content models; the input is not modified."""
+def body_fragment(
+    root: etree._Element, images: ImageMode = "link", files: Mapping[str, str] | None = None
+) -> etree._Element:
+    """A copy of the clean tree repaired to XHTML content models; the input is not modified. ``files``:
+    for ``embed`` and ``local``, each image URL had → the relative path of its file in the output."""
     tree = copy.deepcopy(root)
-    _images(tree, images)
+    _images(tree, images, files or {})
     _links(tree)
     _content_models(tree)
     return tree
 
 
-def fragment_markup(root: etree._Element, images: ImageMode = "link") -> str:
+def fragment_markup(
+    root: etree._Element, images: ImageMode = "link", files: Mapping[str, str] | None = None
+) -> str:
     """The body as an XHTML fragment (well-formed XML, no namespace declarations)."""
-    tree = body_fragment(root, images)
+    tree = body_fragment(root, images, files)
     return _children_xml(tree)
 
 
@@ -94,17 +100,19 @@ def _each_child_xml(el: etree._Element) -> str:
 # --- images and links -----------------------------------------------------------------------------------
 
 
-def _images(tree: etree._Element, mode: ImageMode) -> None:
+def _images(tree: etree._Element, mode: ImageMode, files: Mapping[str, str]) -> None:
     for img in list(tree.iter("img")):
         if img.getparent() is None:
             continue
         src = img.get("src", "")
         if mode == "drop":
             drop_tree(img)
-        elif mode == "remote":
-            img.set("src", safe_url(src))
+        elif src in files or mode == "remote" or src[:11].lower() == "data:image/":
+            # (the image's own file; the remote image; or a data: image, which is no remote resource:
+            # it stands as it is, unless embed or local wrote it out as a file)
+            img.set("src", safe_url(files.get(src, src)))
             img.set("alt", img.get("alt", ""))
-        else:
+        else:  # link, and what embed or local could not have
             _image_to_link(img, src)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -228,17 +229,27 @@ def test_epubcheck_accepts_one_book_of_everything(tmp_path: Path, corpus_or_none
     """epubcheck once per suite run (each run starts a JVM: ~4 s): one book of the samples, the shared
     corpus when it is here and hostile posts (control characters in metadata, javascript: URLs), as
     `convert --to epub` writes it, with --title of a control character."""
+    from image_server import ImageServer
+    from test_images import _image_post
+
     for name, text in HOSTILE_POSTS.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     inputs = [str(p) for p in sample_posts()] + [str(tmp_path / n) for n in HOSTILE_POSTS]
     if corpus_or_none is not None:
         inputs += [str(p) for p in sorted((corpus_or_none / "family").iterdir())]
     book = tmp_path / "everything.epub"
-    done = subprocess.run(
-        [POSTSHELF, "convert", *inputs, "--to", "epub", "-o", str(book), "--title", "书\x0b名", "-q"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    with ImageServer() as server:  # (and every kind of image a book may hold, with --images embed)
+        extra = f'<p><img src="{server.url("/img/evil.svg")}" alt="svg"><img src="{server.url("/img/old.bmp")}"></p>'
+        inputs.append(str(_image_post(tmp_path / "images", server, extra=extra)))
+        done = subprocess.run(
+            [POSTSHELF, "convert", *inputs, "--to", "epub", "-o", str(book), "--title", "书\x0b名", "-q",
+             "--images", "embed", "--image-timeout", "5"],
+            capture_output=True, text=True, timeout=300, env=env,
+        )  # fmt: skip
     assert book.exists(), done.stderr
+    with zipfile.ZipFile(book) as z:
+        assert len([n for n in z.namelist() if n.startswith("OEBPS/images/")]) == 6
     result = subprocess.run(
         ["java", "-jar", str(EPUBCHECK), str(book)], capture_output=True, text=True, timeout=300
     )
