@@ -141,3 +141,19 @@ def test_category_tree_focused(snap_compare, app: PostshelfApp) -> None:  # type
         await _ready(pilot)
 
     assert snap_compare(app, terminal_size=(120, 30), run_before=run_before)
+
+
+def test_an_image_drawn_in_half_blocks(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An article's image drawn below its alt text, in coloured half blocks (issue 19)."""
+    root = tmp_path / "pictures"
+    root.mkdir()
+    shutil.copy(Path(__file__).parent / "fixtures" / "reader" / "picture.md", root / "picture.md")
+    app = PostshelfApp([str(root)], zone=timezone.utc, use_cache=False)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _ready(pilot)
+        await pilot.press("enter")
+        await _ready(pilot)
+        await _ready(pilot)  # (the picture comes from a worker after the text)
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)

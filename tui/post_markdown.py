@@ -22,10 +22,17 @@ from rich.text import Text
 
 
 def _image_text(image: ImageItem) -> Text:
-    """🌆 and the alt text (or the file name), linked to the image as Rich links it."""
-    title = image.text or Text(image.destination.strip("/").rsplit("/", 1)[-1])
-    if image.hyperlinks and (image.link or image.destination):
-        title.stylize(Style(link=image.link or image.destination))
+    """🌆 and the alt text (or the file name), linked to the image as Rich links it (not a ``data:`` image,
+    a link of up to megabytes), and marked with the image's address for the article to draw it there."""
+    destination = image.destination
+    title = image.text or Text(
+        "image" if destination.startswith("data:") else destination.strip("/").rsplit("/", 1)[-1]
+    )
+    target = image.link or destination
+    if image.hyperlinks and target and not target.startswith("data:"):
+        title.stylize(Style(link=target))
+    if destination:
+        title.stylize(Style(meta={"image": destination}))
     return Text.assemble("🌆 ", title)
 
 

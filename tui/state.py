@@ -93,7 +93,7 @@ def _strings(value: Any) -> set[str]:
 
 
 class StateStore:
-    """The reader's state file: the theme, the last export folder and one :class:`LibraryState` per
+    """The reader's state file: the theme, the last export folder, whether images are drawn, and one :class:`LibraryState` per
     library path. Anything unexpected in it (not UTF-8, not JSON, nested too deep, wrong types) is set
     aside with a warning; the reader starts as new, never crashes."""
 
@@ -102,6 +102,7 @@ class StateStore:
         self.warnings: list[str] = []
         self.theme: str | None = None
         self.export_folder: str | None = None
+        self.images = True
         self.libraries: dict[str, dict[str, Any]] = {}
         self._load()
 
@@ -127,6 +128,7 @@ class StateStore:
         self.theme = data.get("theme") if isinstance(data.get("theme"), str) else None
         folder = data.get("export_folder")
         self.export_folder = folder if isinstance(folder, str) and folder else None
+        self.images = data.get("images") is not False
         self.libraries = libraries
 
     def library(self, key: str) -> LibraryState:
@@ -139,6 +141,7 @@ class StateStore:
             "version": STATE_VERSION,
             "theme": self.theme,
             "export_folder": self.export_folder,
+            "images": self.images,
             "libraries": self.libraries,
         }
         try:

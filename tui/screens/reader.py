@@ -102,6 +102,7 @@ class ReaderScreen(Screen[None]):
         Binding("b", "toggle_bookmark", "Bookmark", id="bookmark", show=False, tooltip="Bookmark the post"),
         Binding("s", "cycle_sort", "Sort", id="sort", show=False, tooltip="Sort by date, title or author"),
         Binding("v", "toggle_source", "Source", id="source", show=False, tooltip="Markdown or original source"),
+        Binding("i", "toggle_images", "Images", id="images", show=False, tooltip="Draw the images or only name them"),
         Binding("r", "reload", "Reload", id="reload", show=False, tooltip="Rescan the library"),
         Binding("n", "next_post", "Next", id="next", show=False, tooltip="Open the next post"),
         Binding("p", "previous_post", "Previous", id="previous", show=False, tooltip="Open the previous post"),
@@ -175,6 +176,7 @@ class ReaderScreen(Screen[None]):
         posts.is_read = lambda i: self.marks.is_read(self._meta(i).path)
         self.query_one(CategoryTree).bookmark_count = lambda: len(self.state.bookmarks)
         self.article = self.query_one(ArticleView)  # (kept: the place is read from it as the screen goes)
+        self.article.images_on = self.store.images
         posts.focus()
         self.on_resize()
         cached = cached_quickly(self.paths, self.zone_key, self.drafts) if self.use_cache else None
@@ -500,6 +502,14 @@ class ReaderScreen(Screen[None]):
             return
         showing = self.query_one(ArticleView).toggle_source()
         self.notify("Showing the original source" if showing else "Showing the cleaned Markdown")
+
+    def action_toggle_images(self) -> None:
+        """Images drawn in the article, or only named (remembered for the next session)."""
+        article = self.query_one(ArticleView)
+        article.set_images(not article.images_on)
+        self.store.images = article.images_on
+        self.store.save()
+        self.notify("Images drawn as they come into view" if article.images_on else "Images named only")
 
     def action_next_post(self) -> None:
         self._step(1)

@@ -11,8 +11,12 @@ layout would otherwise cover the last cells of every full line), and again whene
 
 from __future__ import annotations
 
+import os
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
@@ -27,11 +31,19 @@ from converters.chars import ATX_HEADING
 from converters.post import Meta, Problem
 
 from .. import wrap
+from ..pictures import half_blocks, image_rows, load_picture
 from ..text import ZWSP, display_markdown, safe
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+    from converters.image_store import ImageStore
 
 wrap.install()  # CJK text wraps between characters, not only at the few spaces it has
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+KEPT_PICTURES = 48
+"""Pictures kept drawn-ready (each at most tui/pictures.py's KEPT_PIXELS): those of the last few articles."""
 
 
 @dataclass
@@ -140,6 +152,14 @@ class ArticleView(ScrollView, can_focus=True):
         self.message: str | None = "Select a post to read it."
         self._pending_position: float | None = None
         self._parsed: tuple[tuple[object, ...], list[RenderableType]] | None = None
+        self.images_on = True
+        self._text_lines: list[Strip] = []
+        self._image_rows: list[tuple[int, str]] = []  # (text line, image address)
+        self._text_row: list[int] = []  # for each line shown, the text line it is or follows
+        self._pictures: OrderedDict[str, Image | None] = OrderedDict()  # (None: it cannot be had)
+        self._asked: set[str] = set()
+        self._drawn: dict[tuple[str, int, int], list[Strip]] = {}
+        self._store: ImageStore | None = None
 
     # --- content --------------------------------------------------------------------------------------
 
@@ -212,16 +232,138 @@ class ArticleView(ScrollView, can_focus=True):
         # Before its first layout the view has no height to scroll in: the place waits for it.
         self._pending_position = position if not self.size.height else None
         width = max(10, self.text_width or 80)  # (not laid out yet: laid out again on its first resize)
-        lines = layout_lines(self.renderables(), self.app.console, width)
-        self.lines = lines
-        self._plain = [strip.text for strip in lines]
+        self._text_lines = layout_lines(self.renderables(), self.app.console, width)
+        showing_text = self.content is not None and not self.show_source
+        self._image_rows = image_rows(self._text_lines) if showing_text else []
         self._width = width
+        self._compose_lines()
+        lines = self.lines
         self._locate_headings()
         if self.term:
             self._find_matches()
         self.virtual_size = Size(width, len(lines))
         self.scroll_to(y=round(position * len(lines)), animate=False, force=True)
         self.refresh()
+        self._want_pictures()
+
+    # --- images ----------------------------------------------------------------------------------------
+
+    def _compose_lines(self) -> None:
+        """The text's lines with the images that have arrived drawn below their alt text."""
+        lines, plain, text_row = [], [], []
+        wanted: dict[int, list[str]] = {}
+        if self.images_on:
+            for row, url in self._image_rows:
+                if self._pictures.get(url) is not None:
+                    wanted.setdefault(row, []).append(url)
+        tall = max(4, (self.scrollable_content_region.height or 24) - 2)
+        for row, strip in enumerate(self._text_lines):
+            lines.append(strip)
+            plain.append(strip.text)
+            text_row.append(row)
+            for url in wanted.get(row, ()):
+                for drawn in self._draw(url, self._width, tall):
+                    lines.append(drawn)
+                    plain.append("")  # (nothing to find, no heading)
+                    text_row.append(row)
+        self.lines, self._plain, self._text_row = lines, plain, text_row
+
+    def _draw(self, url: str, width: int, tall: int) -> list[Strip]:
+        key = (url, width, tall)
+        if key not in self._drawn:
+            picture = self._pictures[url]
+            assert picture is not None
+            if len(self._drawn) > 64:
+                self._drawn.clear()
+            self._drawn[key] = half_blocks(picture, width, tall)
+        return self._drawn[key]
+
+    def set_images(self, on: bool) -> None:
+        """Draw the images (fetched as they come into view) or only their alt text."""
+        self.images_on = on
+        self._redraw_pictures()
+        self._want_pictures()
+
+    def _redraw_pictures(self) -> None:
+        """The lines again with the pictures had so far, the text at the top of the view kept there."""
+        top = self.scroll_offset.y
+        anchor = self._text_row[top] if 0 <= top < len(self._text_row) else None
+        self._compose_lines()
+        self.virtual_size = Size(self._width, len(self.lines))
+        self._locate_headings()
+        if self.term:
+            self._find_matches()
+        if anchor is not None:
+            self.scroll_to(y=self._text_row.index(anchor), animate=False, force=True)
+        self.refresh()
+
+    def _want_pictures(self) -> None:
+        """Fetch, in the background, the images in view and a few screens ahead not asked for yet."""
+        if not (self.images_on and self.content is not None and self._image_rows):
+            return
+        height = self.size.height or 24
+        top = self.scroll_offset.y
+        first, last = (self._text_row[top] if top < len(self._text_row) else 0), None
+        bottom = min(len(self._text_row) - 1, top + 3 * height)
+        last = self._text_row[bottom] if bottom >= 0 else 0
+        wanted = [
+            url
+            for row, url in self._image_rows
+            if first - height <= row <= last and url not in self._pictures and url not in self._asked
+        ]
+        if not wanted:
+            return
+        self._asked.update(wanted)
+        content = self.content
+        self.run_worker(
+            lambda: self._fetch_pictures(content, wanted),
+            thread=True,
+            group="pictures",
+            exit_on_error=False,
+        )
+
+    def _image_store(self) -> ImageStore:
+        if self._store is None:
+            from converters.image_store import ImageStore
+
+            self._store = ImageStore(connect_timeout=5.0, total_timeout=15.0)
+        return self._store
+
+    def _fetch_pictures(self, content: ArticleContent, urls: list[str]) -> None:
+        """(A worker thread.) Each image from the store, drawn into a picture, handed to the UI."""
+        from converters.image_store import StoredImage, is_fetchable
+
+        store = self._image_store()
+        background = self._background()
+        for url in urls:
+            if url.startswith(("http:", "https:", "//", "data:")):
+                got = store.get(url) if is_fetchable(url) else None
+            else:  # (beside the post: an asset folder, a page bundle)
+                folder = os.path.dirname(content.meta.path)
+                got = store.get_file(os.path.join(folder, unquote(url.split("#")[0].split("?")[0])))
+            picture = load_picture(str(got.file), background) if isinstance(got, StoredImage) else None
+            self.app.call_from_thread(self._picture_arrived, content, url, picture)
+
+    def _background(self) -> tuple[int, int, int]:
+        color = self.rich_style.bgcolor
+        if color is not None:
+            triplet = color.get_truecolor()
+            return (triplet.red, triplet.green, triplet.blue)
+        return (0, 0, 0)
+
+    def _picture_arrived(self, content: ArticleContent, url: str, picture: Image | None) -> None:
+        self._pictures[url] = picture
+        self._pictures.move_to_end(url)
+        while len(self._pictures) > KEPT_PICTURES:
+            gone, _ = self._pictures.popitem(last=False)
+            self._asked.discard(gone)
+        if content is self.content and picture is not None and self.images_on:
+            self._redraw_pictures()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if round(old_value) != round(new_value):
+            self._want_pictures()
 
     def _locate_headings(self) -> None:
         self.headings = []
