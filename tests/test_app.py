@@ -713,10 +713,7 @@ async def test_a_search_lists_its_best_hits_and_says_how_many_there_are(
     app = make_app(library)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+f")
-        await pilot.pause()
-        for ch in "环境":
-            await pilot.press(ch)
+        await search_for(pilot, "环境")
         await wait_for(pilot, lambda: len(titles(app)) == 2, "the best two")
         assert "Search: 环境 — the best of 3" in str(app.reader.query_one("#list-title", Label).render())
 
