@@ -224,7 +224,8 @@ class ImageStore:
             with self._lock:
                 self._down[host] = str(e)
             raise _FetchError(str(e)) from None
-        self._refreshed.add(url)
+        with self._lock:
+            self._refreshed.add(url)
         if status == 304 and stored is not None:
             return stored
         return self._keep(url, data, answer)
