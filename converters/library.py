@@ -75,7 +75,7 @@ class CategoryNode:
         return sorted(seen)
 
 
-@dataclass
+@dataclass(repr=False)
 class Library:
     """Metadata of a folder of posts, newest first (undated last), with the indexes the reader browses."""
 
@@ -98,6 +98,11 @@ class Library:
 
     def __len__(self) -> int:
         return len(self.posts)
+
+    def __repr__(self) -> str:
+        # (short: a dataclass's own would list every post, and a message holding the library is shown
+        # by its repr in Textual's log: 100k posts made an 85 MB string each time)
+        return f"Library(roots={self.roots!r}, posts={len(self.posts):,}, problems={len(self.problems):,})"
 
     def build_indexes(self) -> None:
         root = self.categories = CategoryNode("All posts")

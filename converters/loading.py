@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import tzinfo
 
 from .library import Library, Progress, cache_is_current, fill_cache_in_subprocess, load_cached, scan_library
@@ -30,7 +30,7 @@ class Loaded:
     library: Library
     checked: bool
     error: str | None = None
-    stamps: dict[str, tuple[int, int]] | None = None
+    stamps: dict[str, tuple[int, int]] | None = field(default=None, repr=False)
     """With a checked library: (mtime, size) of every post's file as the check found them, drafts
     included (the search index compares its own with them instead of walking the files again). Handed
     over once: the library itself keeps none (100k of them are ~20 MB)."""

@@ -20,7 +20,7 @@ import os
 import re
 import sqlite3
 import zlib
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -191,24 +191,33 @@ class SearchIndex:
         """Index what changed under ``roots`` since the last sync (new and changed posts, by mtime and
         size), and take out what is gone. Given ``stamps``, every post's (mtime, size) as a scan just found
         them, no walk is made: the posts whose stamps differ from the index's are indexed."""
-        known = {
-            path: (path, mtime, size)
-            for path, mtime, size in self.db.execute("SELECT path, mtime_ns, size FROM docs")
-        }
-        seen: Collection[str]
+        stored = self.db.execute("SELECT path, mtime_ns, size FROM docs")
         if stamps is None:
+            known = {path: (path, mtime, size) for path, mtime, size in stored}
             unchanged: set[str] = set()
             changed = walk(list(roots), [], known, check_txt=False, unchanged=unchanged)
             seen = unchanged | {s.path for s in changed}
-        else:
-            changed = [
-                SourceFile(path, *_place(path, roots), mtime, size)
-                for path, (mtime, size) in stamps.items()
-                if (was := known.get(path)) is None or (was[1], was[2]) != (mtime, size)
+            gone = [path for path in known if path not in seen]
+            report = SyncReport(unchanged=len(unchanged))
+        else:  # (the reader's, at 100k posts: no copy of the index's stamps is made, only of its paths)
+            indexed: set[str] = set()
+            changed, gone = [], []
+            report = SyncReport()
+            for path, mtime, size in stored:
+                indexed.add(path)
+                stamp = stamps.get(path)
+                if stamp is None:
+                    gone.append(path)
+                elif stamp[0] != mtime or stamp[1] != size:
+                    changed.append(SourceFile(path, *_place(path, roots), *stamp))
+                else:
+                    report.unchanged += 1
+            changed += [
+                SourceFile(path, *_place(path, roots), *stamp)
+                for path, stamp in stamps.items()
+                if path not in indexed
             ]
-            seen = stamps.keys()
-        gone = [path for path in known if path not in seen]
-        report = SyncReport(unchanged=len(known) - len(gone) - sum(s.path in known for s in changed))
+            del indexed
         self._write(self._entries(changed, progress, workers), gone, report)
         return report
 

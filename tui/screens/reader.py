@@ -766,10 +766,11 @@ class ReaderScreen(Screen[None]):
 
         assert self.library is not None
         library = self.library
-        where = {meta.path: i for i, meta in enumerate(library.posts)}
         with SearchIndex(index_file(self.paths, self.zone_key), self.zone) as index:
             hits = index.search(term, limit=SEARCH_HITS, drafts=self.drafts)
             total = index.count(term, drafts=self.drafts) if len(hits) == SEARCH_HITS else len(hits)
+        wanted = {hit.path for hit in hits}  # (a map of the hits only: one of 100k paths is ~10 MB)
+        where = {meta.path: i for i, meta in enumerate(library.posts) if meta.path in wanted}
         found = [(where[hit.path], hit) for hit in hits if hit.path in where]
         snippets = {i: (hit.snippet, hit.marks) for i, hit in found}
         self.post_message(SearchProgress(library, term, [i for i, _ in found], snippets, total))
