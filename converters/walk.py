@@ -89,6 +89,7 @@ def walk(
                 )
             for folder in folders:
                 rule = _Rule(site is not None and site.generator == "hugo", _dated_posts(folder, site))
+                rule = _PLAIN if rule == _PLAIN else rule  # (the loop below skips the check for _PLAIN)
                 _walk_dir(
                     folder,
                     problems,
