@@ -625,7 +625,7 @@ class ReaderScreen(Screen[None]):
 
         self.app.push_screen(PickScreen("Copy to clipboard", items), copy)
 
-    @work(thread=True, group="clipboard")
+    @work(thread=True, group="clipboard", description="copy with a clipboard tool")
     def copy_with_tool(self, text: str) -> None:
         from ..clipboard import copy_with_tool, describe
 
@@ -728,7 +728,8 @@ class ReaderScreen(Screen[None]):
         self._set_list_title(f"Searching for {safe(term)}…")
         self.search_library(term)
 
-    @work(thread=True, group="index", exclusive=True)
+    # (a description of its own: Textual's is the repr of every argument, here 100k stamps: ~80 MB at once)
+    @work(thread=True, group="index", exclusive=True, description="bring the search index up to date")
     def index_library(self, library: Library, stamps: dict[str, tuple[int, int]] | None = None) -> None:
         """Bring the search index up to date with the files (as ``stamps`` has them, when the load that
         checked them gave them), in the background: a first build of a large library takes a while, its
