@@ -728,3 +728,26 @@ async def test_a_query_that_finds_nothing_says_so_and_a_mistyped_one_is_no_error
             assert "(0)" in str(app.reader.query_one("#list-title", Label).render())
             await pilot.press("escape")
             await settle(pilot)
+
+
+async def test_no_worker_is_described_by_the_whole_library(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual describes a @work call by the repr of its arguments, and logs messages by theirs: with a
+    library's 100k stamps or posts in them that was ~100 MB at the reader's peak (issue 18)."""
+    from textual.worker import Worker
+
+    described: list[str] = []
+    init = Worker.__init__
+
+    def recording(self: Worker[object], *args: object, **kwargs: object) -> None:
+        described.append(str(kwargs.get("description", "")))
+        init(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Worker, "__init__", recording)
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+    assert described and max(len(d) for d in described) < 200, max(described, key=len)[:300]
