@@ -32,7 +32,7 @@ from .search_query import Query, Term, parse_query
 from .search_tokens import SEPARATOR, fold, query_tokens, tokens, words_of
 from .walk import SourceFile, walk
 
-SCHEMA = 3
+SCHEMA = 4
 """The index's layout and its tokens' rules: an index made by another version is built anew."""
 COLUMNS = ("title", "body", "tags", "categories", "authors")
 WEIGHTS = (5.0, 1.0, 2.0, 2.0, 1.0)
@@ -43,12 +43,13 @@ _CHUNK = 64
 
 
 def index_file(roots: Sequence[str], zone_key: str = "local") -> Path:
-    """The index of a library, beside its scan cache."""
+    """The index of a library, beside its scan cache: one for each set of folders as they are named (the
+    index keeps paths as a walk of them gives them: ``posts`` and ``/home/me/posts`` are two indexes, not
+    one re-indexed whenever the other is used) and where they are."""
     from platformdirs import user_cache_dir
 
-    key = hashlib.sha256(
-        ("\0".join(os.path.abspath(r) for r in roots) + "\0" + zone_key).encode()
-    ).hexdigest()
+    named = "\0".join(f"{os.path.abspath(r)}\1{r}" for r in roots)
+    key = hashlib.sha256((named + "\0" + zone_key).encode("utf-8", "surrogateescape")).hexdigest()
     return Path(user_cache_dir("postshelf")) / f"search-{key[:24]}.sqlite"
 
 
@@ -190,7 +191,26 @@ class SearchIndex:
     ) -> SyncReport:
         """Index what changed under ``roots`` since the last sync (new and changed posts, by mtime and
         size), and take out what is gone. Given ``stamps``, every post's (mtime, size) as a scan just found
-        them, no walk is made: the posts whose stamps differ from the index's are indexed."""
+        them, no walk is made: the posts whose stamps differ from the index's are indexed. An index found
+        damaged on the way is set aside and built anew."""
+        try:
+            return self._sync(roots, progress, workers, stamps)
+        except sqlite3.DatabaseError as e:
+            if isinstance(e, sqlite3.OperationalError):  # (locked, full, read-only: not the file's fault)
+                raise
+            self.db.close()
+            self._set_aside()
+            self.db = self._connect()
+            self._create(self.db)
+            return self._sync(roots, progress, workers, stamps)
+
+    def _sync(
+        self,
+        roots: Sequence[str],
+        progress: Progress | None,
+        workers: int | None,
+        stamps: Mapping[str, tuple[int, int]] | None,
+    ) -> SyncReport:
         stored = self.db.execute("SELECT path, mtime_ns, size FROM docs")
         if stamps is None:
             known = {path: (path, mtime, size) for path, mtime, size in stored}
@@ -562,7 +582,8 @@ def _entry(job: tuple[str, str, bool, tzinfo | None]) -> tuple[Any, ...] | str:
         text = ""
     meta = post.meta
     columns = _meta_columns(meta)
-    words, chars = _token_columns(meta.title, text, *columns)
+    tags, authors, categories = columns
+    words, chars = _token_columns(meta.title, text, tags, categories, authors)
     date = meta.date.timestamp() if meta.date else None
     return (
         path, relative, st.st_mtime_ns, st.st_size, meta.title, date, rfc3339(meta.date), columns[2],
