@@ -88,6 +88,7 @@ class ImageStore:
         connect_timeout: float = CONNECT_TIMEOUT,
         total_timeout: float = TOTAL_TIMEOUT,
         max_bytes: int = MAX_BYTES,
+        forget_after: float | None = None,
     ) -> None:
         self.root = Path(root) if root is not None else default_root()
         self.refresh = refresh
@@ -95,8 +96,11 @@ class ImageStore:
         self.total_timeout = total_timeout
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
-        self._failed: dict[str, str] = {}  # URL → why, for this run
-        self._down: dict[str, str] = {}  # host → why it did not answer, for this run
+        self.forget_after = forget_after
+        """Seconds after which an image or a host that failed is asked again (None: not in this run; the
+        reader, which runs for hours, forgets)."""
+        self._failed: dict[str, tuple[str, float]] = {}  # URL → why, and when
+        self._down: dict[str, tuple[str, float]] = {}  # host → why it could not be reached, and when
         self._refreshed: set[str] = set()
 
     # --- the store --------------------------------------------------------------------------------------
@@ -153,8 +157,8 @@ class ImageStore:
         if found is not None and not (self.refresh and url not in self._refreshed):
             return found
         with self._lock:
-            if url in self._failed:
-                return Missing(url, self._failed[url])
+            if self._remembers(self._failed.get(url)):
+                return Missing(url, self._failed[url][0])
         try:
             if url[:5].lower() == "data:":
                 return self._keep(url, _decode_data_url(url, self.max_bytes), {})
@@ -164,7 +168,7 @@ class ImageStore:
         except OSError as e:  # (writing the store)
             reason = f"cannot store it: {e.strerror or e}"
         with self._lock:
-            self._failed[url] = reason
+            self._failed[url] = (reason, time.monotonic())
         if found is not None:  # (a refresh that failed: what was kept still serves)
             return found
         return Missing(url, reason)
@@ -191,6 +195,11 @@ class ImageStore:
         except OSError as e:
             return Missing(path, e.strerror or str(e))
 
+    def _remembers(self, failure: tuple[str, float] | None) -> bool:
+        if failure is None:
+            return False
+        return self.forget_after is None or time.monotonic() - failure[1] < self.forget_after
+
     def get_many(self, urls: Iterable[str]) -> dict[str, StoredImage | Missing]:
         """:meth:`get` for each URL (each once), :data:`FETCHES_AT_ONCE` at a time."""
         wanted = list(dict.fromkeys(urls))
@@ -207,8 +216,8 @@ class ImageStore:
     def _fetch(self, url: str, stored: StoredImage | None) -> StoredImage:
         host = urllib.parse.urlsplit(url).netloc.lower()
         with self._lock:
-            if host in self._down:
-                raise _FetchError(f"{DOWN}{host} ({self._down[host]})")
+            if self._remembers(self._down.get(host)):
+                raise _FetchError(f"{DOWN}{host} ({self._down[host][0]})")
         headers: dict[str, str] = {}
         if stored is not None:
             record = self._record(url)
@@ -222,7 +231,7 @@ class ImageStore:
             )
         except _HostDown as e:
             with self._lock:
-                self._down[host] = str(e)
+                self._down[host] = (str(e), time.monotonic())
             raise _FetchError(str(e)) from None
         with self._lock:
             self._refreshed.add(url)
@@ -231,7 +240,7 @@ class ImageStore:
         return self._keep(url, data, answer)
 
 
-DOWN = "no answer earlier in this run from "
+DOWN = "could not be reached earlier in this run: "
 """How the images of a host that did not answer are missing (the reporter says it once a host)."""
 
 
@@ -284,6 +293,15 @@ def fetch(
         else:
             connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:  # (only a host that cannot be reached is down: one slow image says nothing of the others)
+            connection.connect()
+        except (TimeoutError, ConnectionRefusedError, socket.gaierror, OSError) as e:
+            connection.close()
+            if isinstance(e, socket.gaierror):
+                raise _HostDown(f"unknown host ({e.strerror or e})") from None
+            if isinstance(e, TimeoutError):
+                raise _HostDown("no connection (timed out)") from None
+            raise _HostDown(e.strerror or str(e)) from None
         try:
             connection.request(
                 "GET", target, headers={"User-Agent": USER_AGENT, "Accept": "image/*", **headers}
@@ -305,11 +323,7 @@ def fetch(
                 raise _FetchError(f"larger than {max_bytes // (1024 * 1024)} MB ({int(length):,} bytes)")
             return 200, _read_body(response, connection, deadline, max_bytes, total_timeout), answer
         except TimeoutError:
-            raise _HostDown("timed out") from None
-        except ConnectionRefusedError:
-            raise _HostDown("connection refused") from None
-        except socket.gaierror as e:
-            raise _HostDown(f"unknown host ({e.strerror or e})") from None
+            raise _FetchError("timed out") from None
         except ssl.SSLError as e:
             raise _FetchError(f"TLS: {e.reason or e}") from None
         except (http.client.HTTPException, OSError) as e:

@@ -451,7 +451,11 @@ class _Plan:
     def of(cls, query: Query, limit: int) -> _Plan:
         groups: dict[str, list[list[Term]]] = {"words": [], "chars": [], "mixed": []}
         for group in query.groups:
-            groups[_group_table(group)].append(group)
+            if len(group) == 1:
+                for piece in _pieces(group[0]):
+                    groups[_table(piece)].append([piece])
+            else:
+                groups[_group_table(group)].append(group)
         excluded: dict[str, list[Term]] = {"words": [], "chars": []}
         for term in query.excluded:
             excluded[_table(term)].append(term)
@@ -545,6 +549,23 @@ def _fts_term(term: Term) -> str:
             parts[-1] += "*"
         expression = " AND ".join(parts)
     return f"title : ({expression})" if term.title_only else f"({expression})"
+
+
+def _pieces(term: Term) -> list[Term]:
+    """A term that mixes single CJK characters with words or longer runs (``第60段``) → its pieces, each
+    looked for in its own table and all of them required: the words table holds no single characters.
+    A quoted single character is that character."""
+    found = query_tokens(term.text)
+    single = [p for p in found if len(p) == 1 and p[0].startswith("u")]
+    if not single or len(found) == 1:
+        return [Term(term.text, False, term.title_only, term.prefix)] if single else [term]
+    chars = [Term(p[0][1:], False, term.title_only) for p in single]
+    if term.phrase:  # (the phrase of what has positions, and the characters beside it)
+        return [term, *chars]
+    pieces = words_of(term.text)
+    return [
+        Term(p, False, term.title_only, term.prefix and i == len(pieces) - 1) for i, p in enumerate(pieces)
+    ]
 
 
 def _fts_expression(groups: list[list[Term]]) -> str:
@@ -646,7 +667,10 @@ def make_snippet(
     where each match stands in it. The opening of the text when no term is in it (a title match).
     Only the window is folded (case, accents): a post's whole text would cost milliseconds a hit."""
     needles = sorted({w for t in terms for w in words_of(t.text)}, key=len, reverse=True)
-    found = re.search("|".join(map(re.escape, needles)), text, re.IGNORECASE) if needles else None
+    whole = sorted({t.text.strip() for t in terms if len(words_of(t.text)) > 1}, key=len, reverse=True)
+    found = re.search("|".join(map(re.escape, whole)), text, re.IGNORECASE) if whole else None
+    if found is None:  # (a term as typed first: 第60段 before the first 第 of the text)
+        found = re.search("|".join(map(re.escape, needles)), text, re.IGNORECASE) if needles else None
     start = max(0, found.start() - width // 3) if found else 0
     window = " ".join(text[start : start + 3 * width].split())
     if start and window:

@@ -45,7 +45,15 @@ class Query:
 
     @property
     def empty(self) -> bool:
-        return not (self.groups or self.tags or self.categories or self.authors or self.after or self.before)
+        return not (
+            self.groups
+            or self.excluded
+            or self.tags
+            or self.categories
+            or self.authors
+            or self.after
+            or self.before
+        )
 
     def terms(self) -> list[Term]:
         return [t for group in self.groups for t in group]

@@ -102,6 +102,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+        elif path.startswith("/slow/"):  # (an image that takes a second to come)
+            time.sleep(1.0)
+            body = image_bytes("PNG", (120, 60))
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
         elif path.startswith("/loop/"):
             self.send_response(302)
             self.send_header("Location", "/loop/b" if path == "/loop/a" else "/loop/a")
@@ -157,8 +165,8 @@ class _Handler(BaseHTTPRequestHandler):
 class ImageServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.requests: Counter[str] = Counter()
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)

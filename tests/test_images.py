@@ -288,3 +288,21 @@ def test_every_hostile_image_is_a_warning_with_its_post_and_url(server: ImageSer
         assert [n.rsplit(".", 1)[1] for n in images] == ["svg"]
         svg = z.read(images[0])
     assert b"script" not in svg and b"onload" not in svg
+
+
+def test_one_slow_image_does_not_count_its_host_as_down(server: ImageServer, tmp_path: Path) -> None:
+    store = ImageStore(tmp_path / "s", connect_timeout=1.0, total_timeout=1.0)
+    assert isinstance(store.get(server.url("/silent")), Missing)
+    assert isinstance(store.get(server.url("/img/red.png")), StoredImage)  # (same host: it answers)
+
+
+def test_the_readers_store_asks_again_after_a_while(tmp_path: Path) -> None:
+    store = ImageStore(tmp_path / "s", connect_timeout=0.5, total_timeout=1.0, forget_after=0.2)
+    with ImageServer() as late:
+        port = late.server_address[1]
+    url = f"http://127.0.0.1:{port}/img/red.png"  # (nothing listens there now)
+    assert isinstance(store.get(url), Missing)
+    assert isinstance(store.get(url), Missing) and store.get(url).reason  # (remembered)
+    time.sleep(0.3)
+    with ImageServer(port):  # (the same host, answering now)
+        assert isinstance(store.get(url), StoredImage)

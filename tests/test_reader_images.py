@@ -109,3 +109,51 @@ async def test_a_slow_image_never_holds_the_text_or_the_keys(tmp_path: Path, ser
         await pilot.press("space")
         await pilot.pause()
         assert view.scroll_offset.y > before and _picture_rows(view) == []
+
+
+async def test_an_image_that_arrives_after_its_post_was_shown_anew_is_drawn(
+    tmp_path: Path, server: ImageServer
+) -> None:
+    """Opening the previewed post shows it anew (another content object) while its images are on their
+    way: they are still drawn when they come."""
+    root = tmp_path / "library"
+    root.mkdir()
+    (root / "slow.md").write_text(
+        "---\ntitle: 慢图\ndate: 2024-01-01 10:00:00\n---\n开头。\n\n![慢]("
+        + server.url("/slow/a.png")
+        + ")\n\n结尾。\n",
+        encoding="utf-8",
+    )
+    app = _app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(ArticleView)
+        await wait_for(pilot, lambda: bool(view._asked), "previewed, its image asked for")
+        await pilot.press("enter")  # (shown anew while it comes)
+        await wait_for(pilot, lambda: view.content is not None and not view._asked, "the image come")
+        await pilot.pause(0.2)
+        assert len(_picture_rows(view)) > 0
+
+
+async def test_two_posts_with_the_same_relative_image_name_show_their_own(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    for name, size in (("wide", (400, 100)), ("tall", (100, 300))):
+        (root / name).mkdir(parents=True)
+        (root / name / "cover.png").write_bytes(image_bytes("PNG", size))
+        (root / name / "index.md").write_text(
+            f"---\ntitle: {name}\ndate: 2024-01-0{1 if name == 'wide' else 2}\n---\n文字。\n\n![封面](cover.png)\n",
+            encoding="utf-8",
+        )
+    app = _app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        view = app.query_one(ArticleView)
+        shapes = []
+        for _ in range(2):
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: len(_picture_rows(view)) > 0, "a cover")
+            rows = _picture_rows(view)
+            shapes.append((len(rows), view.lines[rows[0]].cell_length))
+            await pilot.press("escape", "j")
+            await settle(pilot)
+        (tall_rows, tall_cols), (wide_rows, wide_cols) = shapes  # (newest first: tall, then wide)
+        assert wide_cols > tall_cols and tall_rows > wide_rows

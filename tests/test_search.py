@@ -418,7 +418,9 @@ def test_a_post_with_categories_and_authors_is_reindexed_cleanly(tmp_path: Path)
     posts = tmp_path / "posts"
     posts.mkdir()
     post = posts / "a.md"
-    post.write_text("---\ntitle: 标题\ncategories: [新闻, 科技]\nauthor: 王五\ntags: [x]\n---\n正文\n", encoding="utf-8")
+    post.write_text(
+        "---\ntitle: 标题\ncategories: [新闻, 科技]\nauthor: 王五\ntags: [x]\n---\n正文\n", encoding="utf-8"
+    )
     with SearchIndex(tmp_path / "i.sqlite") as ix:
         ix.sync([str(posts)])
         for n in range(3):
@@ -447,3 +449,18 @@ def test_an_index_damaged_while_open_is_built_anew_by_the_next_sync(tmp_path: Pa
         ix._sync = damaged_once  # type: ignore[method-assign]
         assert ix.sync([str(posts)]).indexed == 1 and len(calls) == 2
         assert _found(ix, "正文") == {str(posts / "a.md")}
+
+
+def test_chinese_with_digits_and_a_quoted_character_are_found(tmp_path: Path) -> None:
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    (posts / "a.md").write_text("---\ntitle: a\n---\n第一段。\n\n第60段：公园。\n", encoding="utf-8")
+    (posts / "b.md").write_text("---\ntitle: b\n---\n第一段，没有数字。\n", encoding="utf-8")
+    (posts / "c.md").write_text("---\ntitle: c\n---\n2021年的报告\n", encoding="utf-8")
+    a, b, c = (str(posts / f"{n}.md") for n in "abc")
+    with SearchIndex(tmp_path / "i.sqlite") as ix:
+        ix.sync([str(posts)])
+        assert _found(ix, "第60段") == {a} and _found(ix, '"第60段"') == {a} and _found(ix, "60段") == {a}
+        assert _found(ix, "2021年") == {c} and _found(ix, '"段"') == {a, b} and _found(ix, "第 -60") == {b}
+        assert _found(ix, "-60") == {b, c}  # (only an exclusion: every other post, newest first)
+        assert "«第»«60»«段»" in ix.search('"第60段"')[0].marked_snippet()

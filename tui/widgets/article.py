@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 wrap.install()  # CJK text wraps between characters, not only at the few spaces it has
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+MISSING_FOR = 120.0
+"""Seconds before an image that could not be had is asked for again (offline for a while, say)."""
 KEPT_PICTURES = 48
 """Pictures kept drawn-ready (each at most tui/pictures.py's KEPT_PIXELS): those of the last few articles."""
 
@@ -156,8 +159,9 @@ class ArticleView(ScrollView, can_focus=True):
         self._text_lines: list[Strip] = []
         self._image_rows: list[tuple[int, str]] = []  # (text line, image address)
         self._text_row: list[int] = []  # for each line shown, the text line it is or follows
-        self._pictures: OrderedDict[str, Image | None] = OrderedDict()  # (None: it cannot be had)
-        self._asked: set[str] = set()
+        self._pictures: OrderedDict[str, Image] = OrderedDict()  # address → picture, the last used last
+        self._asked: set[str] = set()  # (being fetched)
+        self._missing: dict[str, float] = {}  # address → when it could not be had
         self._drawn: dict[tuple[str, int, int], list[Strip]] = {}
         self._store: ImageStore | None = None
 
@@ -254,8 +258,8 @@ class ArticleView(ScrollView, can_focus=True):
         wanted: dict[int, list[str]] = {}
         if self.images_on:
             for row, url in self._image_rows:
-                if self._pictures.get(url) is not None:
-                    wanted.setdefault(row, []).append(url)
+                if self._address(url) in self._pictures:
+                    wanted.setdefault(row, []).append(self._address(url))
         tall = max(4, (self.scrollable_content_region.height or 24) - 2)
         for row, strip in enumerate(self._text_lines):
             lines.append(strip)
@@ -268,11 +272,10 @@ class ArticleView(ScrollView, can_focus=True):
                     text_row.append(row)
         self.lines, self._plain, self._text_row = lines, plain, text_row
 
-    def _draw(self, url: str, width: int, tall: int) -> list[Strip]:
-        key = (url, width, tall)
+    def _draw(self, address: str, width: int, tall: int) -> list[Strip]:
+        key = (address, width, tall)
         if key not in self._drawn:
-            picture = self._pictures[url]
-            assert picture is not None
+            picture = self._pictures[address]
             if len(self._drawn) > 64:
                 self._drawn.clear()
             self._drawn[key] = half_blocks(picture, width, tall)
@@ -298,51 +301,70 @@ class ArticleView(ScrollView, can_focus=True):
         self.refresh()
 
     def _want_pictures(self) -> None:
-        """Fetch, in the background, the images in view and a few screens ahead not asked for yet."""
+        """Fetch, in the background, the images in view and a few screens ahead not asked for yet, those
+        in view first."""
         if not (self.images_on and self.content is not None and self._image_rows):
             return
         height = self.size.height or 24
         top = self.scroll_offset.y
-        first, last = (self._text_row[top] if top < len(self._text_row) else 0), None
+        first = self._text_row[top] if top < len(self._text_row) else 0
         bottom = min(len(self._text_row) - 1, top + 3 * height)
         last = self._text_row[bottom] if bottom >= 0 else 0
+        in_view = self._text_row[min(bottom, top + height)] if bottom >= 0 else 0
+        now = time.monotonic()
         wanted = [
-            url
+            (row > in_view, address)
             for row, url in self._image_rows
-            if first - height <= row <= last and url not in self._pictures and url not in self._asked
+            if first - height <= row <= last
+            and (address := self._address(url)) not in self._pictures
+            and address not in self._asked
+            and now - self._missing.get(address, -MISSING_FOR) >= MISSING_FOR
         ]
         if not wanted:
             return
-        self._asked.update(wanted)
-        content = self.content
+        addresses = [address for _, address in sorted(wanted, key=lambda w: w[0])]
+        self._asked.update(addresses)
         self.run_worker(
-            lambda: self._fetch_pictures(content, wanted),
-            thread=True,
-            group="pictures",
-            exit_on_error=False,
+            lambda: self._fetch_pictures(addresses), thread=True, group="pictures", exit_on_error=False
         )
+
+    def _address(self, url: str) -> str:
+        """Where an image is: its URL, or for a path relative to the post, the file's path (two posts'
+        ``cover.jpg`` are two images)."""
+        if url.startswith(("http:", "https:", "//", "data:")) or self.content is None:
+            return url
+        folder = os.path.dirname(self.content.meta.path)
+        return os.path.abspath(os.path.join(folder, unquote(url.split("#")[0].split("?")[0])))
 
     def _image_store(self) -> ImageStore:
         if self._store is None:
             from converters.image_store import ImageStore
 
-            self._store = ImageStore(connect_timeout=5.0, total_timeout=15.0)
+            # (a reader runs for hours: an image or a host that failed is asked again after a while)
+            self._store = ImageStore(connect_timeout=5.0, total_timeout=15.0, forget_after=MISSING_FOR)
         return self._store
 
-    def _fetch_pictures(self, content: ArticleContent, urls: list[str]) -> None:
-        """(A worker thread.) Each image from the store, drawn into a picture, handed to the UI."""
+    def _fetch_pictures(self, addresses: list[str]) -> None:
+        """(A worker thread.) Each image from the store, a few at a time, drawn into a picture and handed
+        to the UI as it comes."""
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
+        background = self._background()
+        with ThreadPoolExecutor(min(4, len(addresses))) as pool:
+            futures = {pool.submit(self._picture_of, address, background): address for address in addresses}
+            for future in as_completed(futures):
+                picture = future.result() if future.exception() is None else None
+                self.app.call_from_thread(self._picture_arrived, futures[future], picture)
+
+    def _picture_of(self, address: str, background: tuple[int, int, int]) -> Image | None:
         from converters.image_store import StoredImage, is_fetchable
 
         store = self._image_store()
-        background = self._background()
-        for url in urls:
-            if url.startswith(("http:", "https:", "//", "data:")):
-                got = store.get(url) if is_fetchable(url) else None
-            else:  # (beside the post: an asset folder, a page bundle)
-                folder = os.path.dirname(content.meta.path)
-                got = store.get_file(os.path.join(folder, unquote(url.split("#")[0].split("?")[0])))
-            picture = load_picture(str(got.file), background) if isinstance(got, StoredImage) else None
-            self.app.call_from_thread(self._picture_arrived, content, url, picture)
+        if address.startswith(("http:", "https:", "//", "data:")):
+            got = store.get(address) if is_fetchable(address) else None
+        else:
+            got = store.get_file(address)
+        return load_picture(str(got.file), background) if isinstance(got, StoredImage) else None
 
     def _background(self) -> tuple[int, int, int]:
         color = self.rich_style.bgcolor
@@ -351,13 +373,17 @@ class ArticleView(ScrollView, can_focus=True):
             return (triplet.red, triplet.green, triplet.blue)
         return (0, 0, 0)
 
-    def _picture_arrived(self, content: ArticleContent, url: str, picture: Image | None) -> None:
-        self._pictures[url] = picture
-        self._pictures.move_to_end(url)
+    def _picture_arrived(self, address: str, picture: Image | None) -> None:
+        self._asked.discard(address)
+        if picture is None:
+            self._missing[address] = time.monotonic()
+            return
+        self._pictures[address] = picture
+        self._pictures.move_to_end(address)
         while len(self._pictures) > KEPT_PICTURES:
-            gone, _ = self._pictures.popitem(last=False)
-            self._asked.discard(gone)
-        if content is self.content and picture is not None and self.images_on:
+            self._pictures.popitem(last=False)
+        # (whatever article asked for it: the one shown now may be the same post shown anew)
+        if self.images_on and any(self._address(url) == address for _, url in self._image_rows):
             self._redraw_pictures()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
