@@ -268,11 +268,17 @@ def _images_had(
                 missing.append(Problem(r.post.path, f"images not included: {image.reason}", "warning"))
             else:
                 shown = url if len(url) <= 200 else url[:120] + "…"
-                missing.append(
-                    Problem(r.post.path, f"image not included: {shown}: {image.reason}", "warning")
-                )
+                message = f"image not included: {shown}: {image.reason}"
+                missing.append(Problem(r.post.path, message, "warning", _line_of(r.post, url)))
         made.append((files, missing, tuple(resources.values())))
     return made
+
+
+def _line_of(post: Post, url: str) -> int | None:
+    """The line of the post's file where ``url`` first stands, when it stands there as written (not
+    behind a proxy, not with its ``&`` as ``&amp;``)."""
+    at = post.body.find(url)
+    return None if at < 0 else post.body_line + post.body.count("\n", 0, at)
 
 
 def _local_image(store: ImageStore, src: str, post_path: str) -> StoredImage | Missing:

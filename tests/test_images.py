@@ -175,7 +175,7 @@ def test_a_book_holds_its_images_and_a_second_run_asks_for_none(server: ImageSer
     book = tmp_path / "book.epub"
     done = _convert(tmp_path / "cache", str(post), "--to", "epub", "--images", "embed", "-o", str(book))
     assert done.returncode == 0, done.stderr
-    assert f"{post}: warning: image not included: {server.url('/gone.png')}: HTTP 404" in done.stderr
+    assert f"{post}:9: warning: image not included: {server.url('/gone.png')}: HTTP 404" in done.stderr
     with zipfile.ZipFile(book) as z:
         names = [n for n in z.namelist() if n.startswith("OEBPS/images/")]
         chapter = z.read("OEBPS/chapter-00001.xhtml").decode()
@@ -281,8 +281,8 @@ def test_every_hostile_image_is_a_warning_with_its_post_and_url(server: ImageSer
                     "--image-timeout", "2")  # fmt: skip
     assert time.monotonic() - started < 30
     assert done.returncode == 0, done.stderr
-    for path in bad:
-        assert f"{post}: warning: image not included: {server.url(path)}: " in done.stderr, path
+    for line, path in enumerate(bad, 4):
+        assert f"{post}:{line}: warning: image not included: {server.url(path)}: " in done.stderr, path
     with zipfile.ZipFile(book) as z:
         images = [n for n in z.namelist() if n.startswith("OEBPS/images/")]
         assert [n.rsplit(".", 1)[1] for n in images] == ["svg"]
