@@ -179,13 +179,21 @@ def _strip_attributes(el: etree._Element, tag: str) -> None:
         if el.attrib:
             el.attrib.clear()
         return
-    for name in list(el.attrib):
-        value = str(el.attrib[name])
-        unsafe = name in URL_ATTRS and not url_is_safe(value)
-        if unsafe and tag == "img" and name == "src" and is_data_image(value):
-            unsafe = False  # (a data: image is the picture itself)
-        if name not in allowed or unsafe:
-            del el.attrib[name]
+    # (by items, and rebuilt: lxml refuses to look up or delete an attribute whose name is no XML name,
+    # such as the "{{" of a Go template written inside a tag, though its parser made it)
+    attributes = list(el.attrib.items())
+    kept = [(str(name), str(value)) for name, value in attributes if name in allowed]
+    kept = [(name, value) for name, value in kept if _safe_attribute(tag, name, value)]
+    if len(kept) != len(attributes):
+        el.attrib.clear()
+        for name, value in kept:
+            el.set(name, value)
+
+
+def _safe_attribute(tag: str, name: str, value: str) -> bool:
+    if name not in URL_ATTRS or url_is_safe(value):
+        return True
+    return tag == "img" and name == "src" and is_data_image(value)  # (a data: image is the picture itself)
 
 
 def _best_srcset(srcset: str) -> str | None:

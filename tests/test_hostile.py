@@ -395,3 +395,16 @@ def test_the_readers_emphasis_display_is_linear_and_nests() -> None:
     display_markdown("<strong>" * 20_000 + "x")
     assert time.perf_counter() - start < 1.0
     assert display_markdown("a <em>斜<strong>粗</strong></em>") == "a *\u200b斜**\u200b粗\u200b**\u200b*"
+
+
+def test_a_go_template_inside_a_tag_is_no_internal_error(tmp_path: Path) -> None:
+    """Hugo layouts and some posts write template actions inside tags; the HTML parser makes attributes
+    named "{{" of them, which lxml then refuses to look up."""
+    (tmp_path / "t.md").write_text(
+        '---\ntitle: t\n---\n<p>前</p>\n<a href="https://example.org/x" {{ with .T }}title="y"{{ end }}>链接</a>\n',
+        encoding="utf-8",
+    )
+    for fmt in ("html", "markdown", "jsonl"):
+        done = run(["convert", "t.md", "--to", fmt], tmp_path)
+        assert done.returncode == 0 and "internal error" not in done.stderr, done.stderr
+        assert "链接" in done.stdout and "example.org/x" in done.stdout
