@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from lxml import etree
 
@@ -164,6 +164,9 @@ def _links(tree: etree._Element) -> None:
         href = a.get("href")
         if href is None:
             continue
+        if re.match(r"(?i)^(https?|ftp):", href) and not urlsplit(href.strip()).netloc:
+            drop_tag(a)  # ("http://", "http:://host": no address a reader could open, and not a valid URL)
+            continue
         if a.get("class") == "image" or re.match(r"(?i)^(https?|mailto|ftp):", href):
             a.set("href", safe_url(href))
             if any(p.tag == "a" for p in a.iterancestors()):
@@ -177,6 +180,20 @@ def _links(tree: etree._Element) -> None:
 
 _REPAIRED_EVEN_EMPTY = {"ul", "ol", "li", "dl", "dt", "dd", "figure", "a"}
 """Elements :func:`_content_models` may change whether or not they have children."""
+
+
+def _definition_groups(dl: etree._Element) -> None:
+    """Terms each followed by a description, descriptions each after a term: an empty one where the post
+    left it out (HTML's content model for ``dl``, to which epubcheck holds a book)."""
+    if any(child.tag == "div" for child in dl):
+        return  # (groups wrapped in divs: left as they are)
+    previous = None
+    for child in list(dl):
+        if child.tag == "dd" and previous is None:
+            child.addprevious(etree.Element("dt"))
+        previous = child.tag
+    if previous == "dt":
+        dl.append(etree.Element("dd"))
 
 
 def _content_models(tree: etree._Element) -> None:
@@ -205,6 +222,7 @@ def _content_models(tree: etree._Element) -> None:
             for child in el:
                 if child.tag not in ("dt", "dd", "div"):
                     child.tag = "dd"
+            _definition_groups(el)
         elif tag in ("dt", "dd") and parent_of(el).tag != "dl":
             el.tag = "div" if has_block else "p"
         if tag == "p" and has_block:

@@ -442,3 +442,19 @@ def test_every_url_written_into_xhtml_is_a_valid_uri() -> None:
     )
     assert safe_url("bkhz.html##1") == "bkhz.html#%231"
     assert safe_url("https://a.example/c d?q=中#frag") == "https://a.example/c%20d?q=%E4%B8%AD#frag"
+
+
+def test_links_with_no_address_and_terms_with_no_description_are_repaired() -> None:
+    """From a real site's book that epubcheck refused: a link to "http://" (RSC-020), one to
+    "http:://host" (RSC-023), and a dl of terms alone (RSC-005)."""
+    post = read_text(
+        "---\ntitle: t\n---\n"
+        '<p><a href="http://">空</a> <a href="http:://www.example.org">坏</a> <a href="https://example.org/">好</a></p>'
+        "<dl><dt>术语</dt></dl><dl><dd>只有描述</dd><dt>甲</dt><dd>乙</dd></dl>",
+        "p.md",
+    )
+    markup = fragment_markup(Rendered(post).clean.root, "link")
+    assert '<a href="https://example.org/">好</a>' in markup
+    assert "空" in markup and "坏" in markup and 'href="http://"' not in markup and "http::" not in markup
+    assert "<dl><dt>术语</dt><dd/></dl>" in markup
+    assert "<dl><dt/><dd>只有描述</dd><dt>甲</dt><dd>乙</dd></dl>" in markup
