@@ -109,6 +109,9 @@ def _resolve_text(text: str, post: _Post, first_line: int, assets: bool = False)
     held = _LIQUID.sub(lambda m: _inline(m, post, first_line), held)
     if "{{" in held:
         held = _SHORTCODE.sub(lambda m: _shortcode(m, post, first_line), held)
+    if "{%" in held or "{{" in held:  # (a known tag left as it was: over two lines, a block around a fence)
+        _note_unknown(held, post, first_line, left=True)
+    if "{{" in held:
         held = _unescape_shortcodes(held)
     return _HELD.sub(lambda m: spans[int(m.group(1))], held) if spans else held
 
@@ -120,7 +123,9 @@ def _unescape_shortcodes(text: str) -> str:
     )
 
 
-def _note_unknown(text: str, post: _Post, first_line: int) -> None:
+def _note_unknown(text: str, post: _Post, first_line: int, left: bool = False) -> None:
+    """Note each tag name postshelf does not render, at its first line. With ``left``, in text already
+    resolved: every tag still there, known or not, is kept as text (its line then is near, not exact)."""
     for tag in _ANY_TAG.finditer(text):  # (looked for in the text as written, for its line)
         m = _TAG_NAME.match(tag.group(0))
         if m is None:
@@ -128,7 +133,9 @@ def _note_unknown(text: str, post: _Post, first_line: int) -> None:
         name = m.group(1)
         shortcode = tag.group(0).startswith("{{")
         known = _SHORTCODES if shortcode else _KNOWN_LIQUID
-        if name in known or (shortcode and tag.group(0)[3:4] == "/" and tag.group(0)[4:5] == "*"):
+        if shortcode and tag.group(0)[3:4] == "/" and tag.group(0)[4:5] == "*":
+            continue  # (an escaped shortcode, shown as written on purpose)
+        if name in known and not left:
             continue
         key = ("<" + name) if shortcode else name
         post.unknown.setdefault(key, first_line + text.count("\n", 0, tag.start()))

@@ -254,3 +254,17 @@ def test_jekyll_folder_categories_count_from_its_source_folder(tmp_path: Path) -
     (site / "src" / "notes" / "_posts" / "2020-01-01-a.md").write_text("---\ntitle: A\n---\nText.\n")
     posts = scan_library([str(site)], use_cache=False).posts
     assert [(m.title, m.categories) for m in posts] == [("A", (("notes",),))]
+
+
+def test_a_known_tag_left_as_text_is_warned_about() -> None:
+    """A block around a fenced code block, or a tag written over two lines, is not rendered: it is kept
+    as text, and said so, like an unknown tag."""
+    around = "正文\n\n{{< admonition note >}}\n```go\nx := 1\n```\n{{< /admonition >}}\n"
+    out, warnings = resolve_tags(around, "/site/content/posts/a.md")
+    assert "{{< admonition note >}}" in out
+    assert [w for w, _ in warnings] == ["shortcode kept as text: {{< admonition >}}"]
+    split = "见 ({% link\n_posts/2017-10-19-a.markdown %}) 一文\n"
+    out, warnings = resolve_tags(split, "/site/_posts/2017-10-21-b.markdown")
+    assert "{% link" in out and [w for w, _ in warnings] == ["template tag kept as text: {% link %}"]
+    fine = "{{< youtube abc >}}\n\n看 {{</* youtube x */>}} 的写法\n"
+    assert resolve_tags(fine, "/site/content/posts/c.md")[1] == []
