@@ -16,7 +16,7 @@ from .chars import CJK_LETTERS
 from .html import CleanDocument, clean
 from .markdown import html_to_markdown
 from .post import Post, Problem
-from .template_tags import resolve_tags
+from .template_tags import resolve_tags, tags_in_html
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -122,9 +122,12 @@ class Rendered:
     @property
     def problems(self) -> list[Problem]:
         found = list(self.post.problems)
+        start = self.post.body_line - 1
         if self.post.meta.body_kind == "markdown":
-            start = self.post.body_line - 1
             found += [Problem(self.post.path, w, "warning", start + n) for w, n in self._source_markdown[1]]
+        else:
+            kept = tags_in_html(self.post.body, self.post.path)
+            found += [Problem(self.post.path, w, "warning", start + n) for w, n in kept]
         return found
 
     @cached_property

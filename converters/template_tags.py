@@ -71,6 +71,20 @@ def resolve_tags(markdown: str, post_path: str) -> tuple[str, list[tuple[str, in
     return "".join(out), [(_kept(name), first) for name, first in post.unknown.items()]
 
 
+_HTML_CODE = re.compile(r"<(pre|code)\b[^>]*>.*?</\1\s*>", re.S | re.I)
+
+
+def tags_in_html(html: str, post_path: str) -> list[tuple[str, int]]:
+    """The template tags an HTML body of a site's post holds outside code, each name once with its first
+    line: they are kept as text (rendering them is done for Markdown bodies), and said so."""
+    if ("{%" not in html and "{{" not in html) or site_of_file(post_path) is None:
+        return []
+    post = _Post(post_path, None)
+    code_free = _HTML_CODE.sub(lambda m: "\n" * m.group(0).count("\n"), html)
+    _note_unknown(code_free, post, 1, left=True)
+    return [(_kept(name), first) for name, first in post.unknown.items()]
+
+
 _BARE_TARGET = re.compile(r"(!?\[[^\]\n]*\]\()([^)\s/\\:#?]+)((?:[ \t]+\"[^\"\n]*\")?\))")
 
 

@@ -268,3 +268,15 @@ def test_a_known_tag_left_as_text_is_warned_about() -> None:
     assert "{% link" in out and [w for w, _ in warnings] == ["template tag kept as text: {% link %}"]
     fine = "{{< youtube abc >}}\n\n看 {{</* youtube x */>}} 的写法\n"
     assert resolve_tags(fine, "/site/content/posts/c.md")[1] == []
+
+
+def test_tags_in_an_html_body_of_a_site_are_warned_about(tmp_path: Path) -> None:
+    from converters.template_tags import tags_in_html
+
+    site = tmp_path / "site"
+    (site / "content" / "posts").mkdir(parents=True)
+    (site / "hugo.toml").write_text('title = "s"\n', encoding="utf-8")
+    post = site / "content" / "posts" / "a.md"
+    html = "<p>前</p>\n<div>\n{{< youtube abc >}}\n</div>\n<pre><code>{{< figure src=x >}}</code></pre>\n"
+    assert tags_in_html(html, str(post)) == [("shortcode kept as text: {{< youtube >}}", 3)]
+    assert tags_in_html(html, str(tmp_path / "loose.md")) == []  # (no site: its braces are its own)
