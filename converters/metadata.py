@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import tzinfo
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from .chars import ATX_HEADING, HAN_BASIC, SURROGATE, path_text, sanitize_text
 from .dates import date_from_name, parse_date
 from .front_matter import Split
 from .post import BodyKind, Meta, Problem
-from .site import Site, site_of_file
+from .site import Site, not_rendered, site_of_file
 
 COVER_KEYS = ("headimg", "thumbnail", "cover", "banner", "image", "featured_image", "cover_image")
 
@@ -315,11 +315,33 @@ def _hugo_language(path: str, site: Site | None) -> str | None:
 
 
 def _is_draft(fm: dict[str, Any], path: str, site: Site | None) -> bool:
-    """A draft, as its generator sees one: in a drafts folder, ``draft: true`` (Hugo; Hexo and Jekyll
-    read it too), or ``published: false`` (Jekyll, Hexo)."""
+    """Not published by its generator: in a drafts folder, ``draft: true`` (Hugo; Hexo and Jekyll read it
+    too), ``published: false`` (Jekyll, Hexo); for Hugo also a page not rendered (its build options, or a
+    section's cascade), expired (``expiryDate`` past) or not yet due (``publishDate`` to come)."""
     if fm.get("draft") is True or fm.get("published") is False:
         return True
-    return site is not None and site.in_drafts(os.path.abspath(path))
+    if site is None:
+        return False
+    if site.generator == "hugo" and (not_rendered(fm) or _out_of_date(fm)):
+        return True
+    return site.in_drafts(os.path.abspath(path))
+
+
+def _out_of_date(fm: dict[str, Any]) -> bool:
+    """Hugo leaves out pages whose ``expiryDate`` has passed or whose ``publishDate`` is still to come
+    (unless built with ``--buildExpired``/``--buildFuture``)."""
+    now = datetime.now(timezone.utc)
+    for keys, gone in (
+        (("expiryDate", "expirydate", "unpublishdate"), True),
+        (("publishDate", "publishdate"), False),
+    ):
+        value = next((fm[k] for k in keys if fm.get(k) not in (None, "")), None)
+        if value is None:
+            continue
+        when, _ = parse_date(value, timezone.utc)
+        if when is not None and (when <= now if gone else when > now):
+            return True
+    return False
 
 
 def _key_line(part: Split | None, fm: dict[str, Any], keys: tuple[str, ...]) -> int | None:

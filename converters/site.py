@@ -49,6 +49,9 @@ class Site:
     source: str = ""
     """Jekyll's source folder (``source:``, the root by default): its folders above ``_posts`` are
     categories."""
+    unrendered: tuple[str, ...] = ()
+    """Hugo: sections whose pages are not rendered (a ``cascade`` of ``build: {render: never}`` in their
+    ``_index`` file): their pages are no posts of the site, as drafts are not."""
 
     @property
     def zone(self) -> tzinfo | None:
@@ -67,7 +70,7 @@ class Site:
         return any(_within(path, folder) for folder in self.content + self.drafts)
 
     def in_drafts(self, path: str) -> bool:
-        return any(_within(path, folder) for folder in self.drafts)
+        return any(_within(path, folder) for folder in self.drafts + self.unrendered)
 
     def folder_categories(self, path: str) -> tuple[str, ...]:
         """Jekyll's categories from folders: those between the site's root and ``_posts``
@@ -152,10 +155,55 @@ def site_at(folder: str) -> Site | None:
             config.update({str(k).lower(): v for k, v in _load(file).items()})
         content = os.path.join(folder, str(config.get("contentdir") or "content"))
         if os.path.isdir(content):
+            unrendered, sections = _unrendered_sections(content)
             return Site(
-                "hugo", folder, (content,), (), _zone_name(config.get("timezone")), False, _stamp(configs)
-            )
+                "hugo", folder, (content,), (), _zone_name(config.get("timezone")), False,
+                _stamp(configs + sections), unrendered=unrendered,
+            )  # fmt: skip
     return None
+
+
+def not_rendered(fm: dict[str, Any]) -> bool:
+    """Hugo's build options say the page is not rendered: ``build: {render: never}`` (or ``link``, or the
+    older ``_build: {render: false}``)."""
+    for key in ("build", "_build"):
+        options = fm.get(key)
+        if isinstance(options, dict):
+            render = options.get("render")
+            if render is False or (isinstance(render, str) and render.lower() in ("never", "link", "false")):
+                return True
+    return False
+
+
+def _unrendered_sections(content: str) -> tuple[tuple[str, ...], list[str]]:
+    """The sections under ``content`` whose ``_index`` file cascades unrendered build options to every
+    page below (a cascade aimed by ``_target`` at something else than all pages is left out), and every
+    ``_index`` file (their times belong in the site's stamp)."""
+    from .front_matter import parse_front_matter, split
+
+    folders: list[str] = []
+    sections: list[str] = []
+    for here, dirs, files in os.walk(content):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if not name.startswith("_index."):
+                continue
+            file = os.path.join(here, name)
+            sections.append(file)
+            try:
+                with open(file, "rb") as f:
+                    head = f.read(64 * 1024).decode("utf-8", "replace")
+            except OSError:
+                continue
+            fm, _ = parse_front_matter(split(head), file)
+            cascade = fm.get("cascade")
+            entries = cascade if isinstance(cascade, list) else [cascade]
+            if any(
+                isinstance(e, dict) and not e.get("_target") and not e.get("target") and not_rendered(e)
+                for e in entries
+            ):
+                folders.append(here)
+    return tuple(folders), sections
 
 
 def _posts_folders(source: str) -> tuple[str, ...]:

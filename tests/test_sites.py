@@ -197,6 +197,42 @@ async def test_the_reader_shows_drafts_under_their_own_node_marked_as_drafts(sit
             assert "draft · " in line
 
 
+def test_hugo_leaves_out_what_it_does_not_render_expired_and_future_pages(sites: Path) -> None:
+    """Build options (a page's, and a section's cascade), expiryDate and publishDate, as Hugo reads them:
+    such pages are no posts of the site, and are listed with the drafts when asked for."""
+    content = sites / "hugo" / "content"
+    (content / "glossary").mkdir()
+    (content / "glossary" / "_index.md").write_text(
+        "---\ntitle: Glossary\ncascade:\n  build:\n    render: never\n    list: never\n---\n",
+        encoding="utf-8",
+    )
+    (content / "glossary" / "term.md").write_text("---\ntitle: A term\n---\nword\n", encoding="utf-8")
+    (content / "aimed").mkdir()
+    (content / "aimed" / "_index.md").write_text(
+        '+++\ntitle = "x"\n[[cascade]]\n[cascade._target]\nkind = "section"\n[cascade.build]\nrender = "never"\n+++\n',
+        encoding="utf-8",
+    )
+    (content / "aimed" / "kept.md").write_text("---\ntitle: Kept\n---\nx\n", encoding="utf-8")
+    posts = content / "posts"
+    (posts / "hidden.md").write_text(
+        "---\ntitle: Hidden\nbuild:\n  render: never\n---\nx\n", encoding="utf-8"
+    )
+    (posts / "expired.md").write_text(
+        "---\ntitle: Expired\nexpiryDate: 2020-01-01\n---\nx\n", encoding="utf-8"
+    )
+    (posts / "future.md").write_text(
+        "---\ntitle: Future\npublishDate: 2999-01-01\n---\nx\n", encoding="utf-8"
+    )
+    (posts / "due.md").write_text(
+        "---\ntitle: Due\npublishDate: 2020-01-01\nexpiryDate: 2999-01-01\n---\nx\n", encoding="utf-8"
+    )
+    listed = _names(sites / "hugo")
+    assert "content/posts/due.md" in listed and "content/aimed/kept.md" in listed
+    for left_out in ("glossary/term.md", "posts/hidden.md", "posts/expired.md", "posts/future.md"):
+        assert f"content/{left_out}" not in listed
+        assert f"content/{left_out}" in _names(sites / "hugo", drafts=True)
+
+
 def test_a_hugo_bundle_is_named_by_its_folder_and_a_file_names_its_language(sites: Path) -> None:
     done = _run("convert", str(sites / "hugo"), "--to", "jsonl")
     records = {r["title"]: r for r in map(json.loads, done.stdout.splitlines())}
