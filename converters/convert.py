@@ -33,7 +33,7 @@ from .outputs import (
     temporary_beside,
     write_atomic,
 )
-from .pipeline import Filters, Job, Result, Settings, _results, settings_for
+from .pipeline import Filters, Job, Result, Settings, _results, image_store, settings_for
 from .post import Meta, Problem, Resource
 from .reading import MAX_POST_BYTES, read_bytes, too_large
 from .report import Reporter, one_line
@@ -468,15 +468,12 @@ def _spooled(run: _Run, spool: IO[bytes]) -> list[_Chapter]:
 
 def _add_cover(book: Any, meta: Meta, settings: Settings, reporter: Reporter) -> None:
     """A book of one post gets its cover image (``headimg``, ``cover``, ``thumbnail``) as its cover."""
-    from .image_store import ImageStore, StoredImage
+    from .image_store import StoredImage
     from .urls import unwrap_url
 
     assert meta.cover is not None
-    store = ImageStore(
-        settings.image_store, refresh=settings.refresh_images, total_timeout=settings.image_timeout
-    )
     url = unwrap_url(meta.cover, settings.keep_proxies)
-    image = store.get(url)
+    image = image_store(settings).get(url)
     if isinstance(image, StoredImage):
         book.set_cover(Resource(image.name, str(image.file), image.media_type))
     else:

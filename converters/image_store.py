@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import threading
 import time
 import urllib.parse
@@ -25,6 +26,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .image_check import EXTENSIONS, NotAnImage, check_image
 from .outputs import write_atomic
@@ -70,6 +72,15 @@ def default_root() -> Path:
     return Path(user_cache_dir("postshelf")) / "images"
 
 
+def file_beside(post_path: str, src: str) -> str | None:
+    """The file an image path relative to its post names (a Hexo asset folder, a Hugo page bundle), or
+    None for a URL of any scheme, a path from the site's root, a fragment, or a post with no folder."""
+    if not src or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:|/|#", src) or post_path in ("", "<stdin>"):
+        return None
+    relative = urllib.parse.unquote(src.split("#")[0].split("?")[0])
+    return os.path.abspath(os.path.join(os.path.dirname(post_path), relative))
+
+
 def is_fetchable(url: str) -> bool:
     """An image URL the store can get: HTTP(S) (scheme-relative ones read as HTTPS) or ``data:image/``."""
     lowered = url.strip().lower()
@@ -112,15 +123,16 @@ class ImageStore:
     def cached(self, url: str) -> StoredImage | None:
         """The stored image of ``url``, without asking the network."""
         file = self._place(url)
+        record = self._record(url)
         try:
-            record = json.loads(file.with_suffix(".json").read_text("utf-8"))
             if record.get("media_type") not in EXTENSIONS or not file.is_file():
                 return None
             return StoredImage(url, file, record["media_type"], int(record["width"]), int(record["height"]))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
             return None
 
-    def _record(self, url: str) -> dict[str, object]:
+    def _record(self, url: str) -> dict[str, Any]:
+        """What the store knows of ``url``'s image ({} when nothing)."""
         with contextlib.suppress(OSError, ValueError):
             found = json.loads(self._place(url).with_suffix(".json").read_text("utf-8"))
             if isinstance(found, dict):

@@ -246,11 +246,9 @@ def _images_had(
 ) -> list[tuple[dict[str, str], list[Problem], tuple[Resource, ...]]]:
     """For each post, its images from the store (fetched once, a few at a time for the whole group):
     URL → the path its output names the file by; a warning for each image it cannot have; the files."""
-    from .image_store import DOWN, ImageStore, StoredImage, is_fetchable  # (only when images are fetched)
+    from .image_store import DOWN, StoredImage, is_fetchable  # (only when images are fetched)
 
-    store = ImageStore(
-        settings.image_store, refresh=settings.refresh_images, total_timeout=settings.image_timeout
-    )
+    store = image_store(settings)
     wanted = [[img.get("src") or "" for img in r.clean.root.iter("img")] for r in rendered]
     got = store.get_many(url for urls in wanted for url in urls if is_fetchable(url))
     made = []
@@ -281,15 +279,23 @@ def _line_of(post: Post, url: str) -> int | None:
     return None if at < 0 else post.body_line + post.body.count("\n", 0, at)
 
 
+def image_store(settings: Settings) -> ImageStore:
+    """The image store as a run's settings ask for it."""
+    from .image_store import ImageStore
+
+    return ImageStore(
+        settings.image_store, refresh=settings.refresh_images, total_timeout=settings.image_timeout
+    )
+
+
 def _local_image(store: ImageStore, src: str, post_path: str) -> StoredImage | Missing:
     """An image named by a path relative to its post (a Hexo asset folder, a Hugo page bundle)."""
-    from urllib.parse import unquote
+    from .image_store import Missing, file_beside
 
-    from .image_store import Missing
-
-    if not src or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:|/|#", src) or post_path in ("", "<stdin>"):
+    file = file_beside(post_path, src)
+    if file is None:
         return Missing(src, "not an http(s) URL, a data: image or a file beside the post")
-    return store.get_file(os.path.join(os.path.dirname(post_path), unquote(src.split("#")[0].split("?")[0])))
+    return store.get_file(file)
 
 
 def _written(

@@ -93,8 +93,8 @@ def _strings(value: Any) -> set[str]:
 
 
 class StateStore:
-    """The reader's state file: the theme, the last export folder, whether images are drawn, and one :class:`LibraryState` per
-    library path. Anything unexpected in it (not UTF-8, not JSON, nested too deep, wrong types) is set
+    """The reader's state file: the theme, the last export folder, whether images are drawn, and one
+    :class:`LibraryState` per library path. Anything unexpected in it (not UTF-8, not JSON, nested too deep, wrong types) is set
     aside with a warning; the reader starts as new, never crashes."""
 
     def __init__(self, path: Path | None = None) -> None:

@@ -11,13 +11,11 @@ layout would otherwise cover the last cells of every full line), and again whene
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import unquote
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
@@ -157,7 +155,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._parsed: tuple[tuple[object, ...], list[RenderableType]] | None = None
         self.images_on = True
         self._text_lines: list[Strip] = []
-        self._image_rows: list[tuple[int, str]] = []  # (text line, image address)
+        self._image_rows: list[tuple[int, str]] = []  # (text line, image address: see _address)
         self._text_row: list[int] = []  # for each line shown, the text line it is or follows
         self._pictures: OrderedDict[str, Image] = OrderedDict()  # address → picture, the last used last
         self._asked: set[str] = set()  # (being fetched)
@@ -238,7 +236,9 @@ class ArticleView(ScrollView, can_focus=True):
         width = max(10, self.text_width or 80)  # (not laid out yet: laid out again on its first resize)
         self._text_lines = layout_lines(self.renderables(), self.app.console, width)
         showing_text = self.content is not None and not self.show_source
-        self._image_rows = image_rows(self._text_lines) if showing_text else []
+        self._image_rows = (
+            [(row, self._address(url)) for row, url in image_rows(self._text_lines)] if showing_text else []
+        )
         self._width = width
         self._compose_lines()
         lines = self.lines
@@ -257,9 +257,9 @@ class ArticleView(ScrollView, can_focus=True):
         lines, plain, text_row = [], [], []
         wanted: dict[int, list[str]] = {}
         if self.images_on:
-            for row, url in self._image_rows:
-                if self._address(url) in self._pictures:
-                    wanted.setdefault(row, []).append(self._address(url))
+            for row, address in self._image_rows:
+                if address in self._pictures:
+                    wanted.setdefault(row, []).append(address)
         tall = max(4, (self.scrollable_content_region.height or 24) - 2)
         for row, strip in enumerate(self._text_lines):
             lines.append(strip)
@@ -314,9 +314,9 @@ class ArticleView(ScrollView, can_focus=True):
         now = time.monotonic()
         wanted = [
             (row > in_view, address)
-            for row, url in self._image_rows
+            for row, address in self._image_rows
             if first - height <= row <= last
-            and (address := self._address(url)) not in self._pictures
+            and address not in self._pictures
             and address not in self._asked
             and now - self._missing.get(address, -MISSING_FOR) >= MISSING_FOR
         ]
@@ -329,12 +329,12 @@ class ArticleView(ScrollView, can_focus=True):
         )
 
     def _address(self, url: str) -> str:
-        """Where an image is: its URL, or for a path relative to the post, the file's path (two posts'
-        ``cover.jpg`` are two images)."""
-        if url.startswith(("http:", "https:", "//", "data:")) or self.content is None:
-            return url
-        folder = os.path.dirname(self.content.meta.path)
-        return os.path.abspath(os.path.join(folder, unquote(url.split("#")[0].split("?")[0])))
+        """Where an image is: its URL, or for a path relative to the post ``file:`` and the file's absolute
+        path (two posts' ``cover.jpg`` are two images; a path from the site's root is no file of ours)."""
+        from converters.image_store import file_beside
+
+        beside = file_beside(self.content.meta.path, url) if self.content is not None else None
+        return url if beside is None else "file:" + beside
 
     def _image_store(self) -> ImageStore:
         if self._store is None:
@@ -360,10 +360,12 @@ class ArticleView(ScrollView, can_focus=True):
         from converters.image_store import StoredImage, is_fetchable
 
         store = self._image_store()
-        if address.startswith(("http:", "https:", "//", "data:")):
-            got = store.get(address) if is_fetchable(address) else None
+        if is_fetchable(address):
+            got = store.get(address)
+        elif address.startswith("file:"):  # (a file beside the post: see _address)
+            got = store.get_file(address[5:])
         else:
-            got = store.get_file(address)
+            return None  # (a URL of no use: ftp:, a path from the site's root)
         return load_picture(str(got.file), background) if isinstance(got, StoredImage) else None
 
     def _background(self) -> tuple[int, int, int]:
@@ -383,7 +385,7 @@ class ArticleView(ScrollView, can_focus=True):
         while len(self._pictures) > KEPT_PICTURES:
             self._pictures.popitem(last=False)
         # (whatever article asked for it: the one shown now may be the same post shown anew)
-        if self.images_on and any(self._address(url) == address for _, url in self._image_rows):
+        if self.images_on and any(shown == address for _, shown in self._image_rows):
             self._redraw_pictures()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
