@@ -47,9 +47,12 @@ class PostshelfApp(App[None]):
         use_cache: bool = True,
         export_base: Path | None = None,
         drafts: bool = False,
+        graphics: str = "blocks",
     ) -> None:
         super().__init__()
         self.paths = paths
+        self.graphics = graphics
+        """How the terminal draws images (tui/graphics.py: kitty, sixel or blocks)."""
         self.store = state or StateStore()
         self._reader_options = {
             "zone": zone, "zone_key": zone_key, "use_cache": use_cache, "export_base": export_base,

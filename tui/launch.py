@@ -79,9 +79,15 @@ def run_reader(argv: list[str]) -> int:
         sys.stderr.write(f"postshelf: error: {e}\n")
         return 2
     from .app import PostshelfApp
+    from .graphics import detect
 
     app = PostshelfApp(
-        [path], zone=zone, zone_key=args.timezone or "local", use_cache=not args.no_cache, drafts=args.drafts
+        [path],
+        zone=zone,
+        zone_key=args.timezone or "local",
+        use_cache=not args.no_cache,
+        drafts=args.drafts,
+        graphics=detect(),  # (asked before the app takes the terminal)
     )
     app.run()
     return 0

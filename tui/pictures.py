@@ -1,14 +1,17 @@
-"""Images in the article, drawn in coloured half blocks: each cell shows two pixels, one above the other
-(``▀`` in the upper one's colour on the lower one's), so any terminal with colours shows them, tmux
-included, and they are plain lines of text to the article's line-by-line layout.
+"""Images in the article: loaded, sized, and drawn as lines of the article's line-by-line layout.
+
+Where the terminal has Kitty's graphics protocol or Sixel (tui/graphics.py) they draw the image; everywhere
+else, tmux included, coloured half blocks do: each cell shows two pixels, one above the other (``▀`` in the
+upper one's colour on the lower one's). :class:`Painter` keeps what each way needs.
 
 textual-image (the ecosystem's image widget) was looked at first: it draws with the Kitty protocol and
 Sixel as well, but as a widget of its own, and it queries the terminal when imported (before Textual
-starts); the article is one scroll view of lines, where a half-block image is just more lines.
+starts); the article is one scroll view of lines, where an image is just more lines.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.color import Color
@@ -16,27 +19,34 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
+from . import graphics
+
 if TYPE_CHECKING:
     from PIL.Image import Image
 
 KEPT_PIXELS = (480, 960)
-"""An image is kept at most this size (enough for a 240-column pane): a page of photos stays small."""
+"""An image is kept at most this size (enough for a 240-column pane of half blocks): a page of photos
+stays small."""
+SHARP_PIXELS = (1600, 1600)
+"""The most of an image sent to a terminal that draws pixels (Kitty, Sixel): a wide pane's worth."""
 CELL_PIXELS = 10
 """Pixels of an image one column stands for at its natural size (about a terminal cell's width)."""
 MARKER = "🌆"
 """What the article's Markdown puts before an image's alt text (tui/post_markdown.py)."""
 
 
-def load_picture(file: str, background: tuple[int, int, int] = (0, 0, 0)) -> Image | None:
-    """An image file as an RGB picture to draw, reduced to :data:`KEPT_PIXELS` and its transparency laid
-    over ``background``; None for what Pillow cannot draw (SVG, a damaged file)."""
+def load_picture(
+    file: str, background: tuple[int, int, int] = (0, 0, 0), kept: tuple[int, int] = KEPT_PIXELS
+) -> Image | None:
+    """An image file as an RGB picture to draw, reduced to fit ``kept`` and its transparency laid over
+    ``background``; None for what Pillow cannot draw (SVG, a damaged file)."""
     from PIL import Image as PILImage
 
     try:
         with PILImage.open(file) as image:
             natural = image.size
-            image.draft("RGB", KEPT_PIXELS)  # (a large JPEG is decoded at a fraction of its size)
-            image.thumbnail(KEPT_PIXELS)
+            image.draft("RGB", kept)  # (a large JPEG is decoded at a fraction of its size)
+            image.thumbnail(kept)
             if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
                 rgba = image.convert("RGBA")
                 picture = PILImage.new("RGB", rgba.size, background)
@@ -44,29 +54,32 @@ def load_picture(file: str, background: tuple[int, int, int] = (0, 0, 0)) -> Ima
             else:
                 picture = image.convert("RGB")
             picture.info["natural"] = natural  # (its size before it was reduced: how wide it is drawn)
+            picture.info["file"] = file  # (where to read it again sharper: see Painter)
             return picture
     except Exception:  # (an image the store kept but Pillow cannot draw: its alt text stays)
         return None
 
 
-def picture_size(picture: Image, width: int, max_rows: int) -> tuple[int, int]:
-    """(columns, rows) to draw ``picture`` in: its natural size (:data:`CELL_PIXELS` a column), no wider
-    than ``width`` and no taller than ``max_rows``, its proportions kept (a cell is about twice as tall as
-    it is wide, and holds two pixels one above the other)."""
+def picture_size(
+    picture: Image, width: int, max_rows: int, cell: tuple[int, int] = (CELL_PIXELS, 2 * CELL_PIXELS)
+) -> tuple[int, int]:
+    """(columns, rows) to draw ``picture`` in: its natural size (a column for each ``cell`` width of its
+    pixels), no wider than ``width`` and no taller than ``max_rows``, its proportions kept for cells of
+    ``cell`` pixels (half blocks: two pixels one above the other, in a cell about twice as tall as wide)."""
     w, h = picture.info.get("natural", picture.size)
-    cols = max(1, min(width, round(w / CELL_PIXELS)))
-    rows = max(1, round(cols * h / w / 2))
+    cw, ch = cell
+    cols = max(1, min(width, round(w / cw)))
+    rows = max(1, round(cols * cw * h / w / ch))
     if rows > max_rows:
         rows = max(1, max_rows)
-        cols = max(1, min(width, round(rows * 2 * w / h)))
+        cols = max(1, min(width, round(rows * ch * w / h / cw)))
     return cols, rows
 
 
-def half_blocks(picture: Image, width: int, max_rows: int) -> list[Strip]:
-    """The picture as lines of half blocks, at most ``width`` cells wide and ``max_rows`` lines tall."""
+def half_blocks(picture: Image, cols: int, rows: int) -> list[Strip]:
+    """The picture as ``rows`` lines of ``cols`` half blocks."""
     from PIL import Image as PILImage
 
-    cols, rows = picture_size(picture, width, max_rows)
     scaled = picture.resize((cols, rows * 2), PILImage.Resampling.BILINEAR)
     data = scaled.tobytes()  # (RGB, row by row)
     pixels = [(data[i], data[i + 1], data[i + 2]) for i in range(0, len(data), 3)]
@@ -107,3 +120,109 @@ def _images_in(strip: Strip) -> list[str]:
         if isinstance(image, str) and image and (not images or images[-1] != image):
             images.append(image)
     return images
+
+
+class Painter:
+    """The lines that show each picture in the terminal's way (:mod:`tui.graphics`), made once per size.
+
+    Kitty: each picture is sent once (its id kept by address), placed anew when its size changes, and
+    shown by placeholder cells; ``write`` sends the commands to the terminal, in order with the frames.
+    Sixel: the picture's rows are blank and :meth:`sixel` has its pixels for them, made by :meth:`encode`
+    off the UI thread. Both keep half blocks at hand (:meth:`blocks`) for where pixels cannot go: behind a
+    dialog (whose tint would change a Kitty cell's colour, its image's id) or an image only partly in view.
+    """
+
+    def __init__(self, mode: str, write: Callable[[str], None], cell: tuple[int, int] | None = None) -> None:
+        self.mode = mode
+        self.write = write
+        self.cell = cell or (graphics.cell_pixels() if mode != graphics.BLOCKS else graphics.DEFAULT_CELL)
+        self._ids = graphics.image_ids()
+        self._sent: dict[str, int] = {}  # address → Kitty image id
+        self._placed: dict[int, tuple[int, int]] = {}  # Kitty image id → its placement's (cols, rows)
+        self._lines: dict[tuple[str, int, int], list[Strip]] = {}
+        self._blocks: dict[tuple[str, int, int], list[Strip]] = {}
+        self._sixels: dict[tuple[str, int, int], str] = {}
+
+    @property
+    def pixels(self) -> bool:
+        """Whether the terminal draws the pixels (Kitty, Sixel), not half blocks."""
+        return self.mode != graphics.BLOCKS
+
+    def size(self, picture: Image, width: int, tall: int) -> tuple[int, int]:
+        if not self.pixels:
+            return picture_size(picture, width, tall)
+        cols, rows = picture_size(
+            picture, min(width, graphics.MAX_CELLS), min(tall, graphics.MAX_CELLS), self.cell
+        )
+        return cols, rows
+
+    def prepare(self, picture: Image) -> bytes | None:
+        """(Off the UI thread.) What :meth:`send` sends of the picture: for Kitty, a sharp PNG of it."""
+        if self.mode != graphics.KITTY:
+            return None
+        sharp = load_picture(picture.info.get("file", ""), kept=SHARP_PIXELS)
+        return graphics.png_of(sharp or picture)
+
+    def send(self, address: str, png: bytes | None) -> None:
+        """Hand a picture's PNG (:meth:`prepare`) to the terminal, once per address."""
+        if png is not None and self.mode == graphics.KITTY and address not in self._sent:
+            image_id = next(self._ids)
+            self.write(graphics.transmit(png, image_id))
+            self._sent[address] = image_id
+            for key in [k for k in self._lines if k[0] == address]:  # (half blocks until now)
+                del self._lines[key]
+
+    def lines(self, address: str, picture: Image, cols: int, rows: int) -> list[Strip]:
+        """The picture's lines at ``cols`` × ``rows`` cells (for Kitty, placed at that size first)."""
+        image_id = self._sent.get(address)
+        if image_id is not None and self._placed.get(image_id) != (cols, rows):
+            self._placed[image_id] = (cols, rows)
+            self.write(graphics.place(image_id, cols, rows))
+        key = (address, cols, rows)
+        if key not in self._lines:
+            if len(self._lines) > 64:
+                self._lines.clear()
+            if image_id is not None:
+                self._lines[key] = graphics.placeholder_lines(image_id, cols, rows)
+            elif self.mode == graphics.SIXEL:
+                self._lines[key] = [Strip.blank(cols)] * rows
+            else:
+                self._lines[key] = self.blocks(address, picture, cols, rows)
+        return self._lines[key]
+
+    def blocks(self, address: str, picture: Image, cols: int, rows: int) -> list[Strip]:
+        key = (address, cols, rows)
+        if key not in self._blocks:
+            if len(self._blocks) > 64:
+                self._blocks.clear()
+            self._blocks[key] = half_blocks(picture, cols, rows)
+        return self._blocks[key]
+
+    def sixel(self, address: str, cols: int, rows: int) -> str | None:
+        """The picture's Sixel for ``cols`` × ``rows`` cells, once :meth:`encode` has made it."""
+        return self._sixels.get((address, cols, rows))
+
+    def encode(self, address: str, picture: Image, cols: int, rows: int) -> None:
+        """(Off the UI thread: ~0.1-0.3 s a picture.) The Sixel of the picture at the pixels of its cells."""
+        from PIL import Image as PILImage
+
+        size = (cols * self.cell[0], rows * self.cell[1])
+        sharp = load_picture(picture.info.get("file", ""), kept=size) or picture
+        data = graphics.sixel(sharp.resize(size, PILImage.Resampling.LANCZOS))
+        if len(self._sixels) > 16:
+            self._sixels.clear()
+        self._sixels[(address, cols, rows)] = data
+
+    def forget(self, address: str) -> None:
+        """The terminal may let go of a picture no longer kept."""
+        image_id = self._sent.pop(address, None)
+        if image_id is not None:
+            self._placed.pop(image_id, None)
+            self.write(graphics.delete(image_id))
+        for cache in (self._lines, self._blocks, self._sixels):
+            for key in [k for k in cache if k[0] == address]:
+                del cache[key]
+
+    def close(self) -> None:
+        for address in list(self._sent):
+            self.forget(address)

@@ -465,6 +465,12 @@ class ReaderScreen(Screen[None]):
     def _save_state(self) -> None:
         self.store.save(self.library_key, self.state)
 
+    def on_screen_suspend(self) -> None:
+        self.article.refresh()  # (a dialog over it: pictures the terminal draws in pixels give way)
+
+    def on_screen_resume(self) -> None:
+        self.article.refresh()
+
     def on_unmount(self) -> None:
         """Keep the current post and the place in it for the next start."""
         self._remember_place()

@@ -14,23 +14,26 @@ from __future__ import annotations
 import re
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
-from rich.segment import Segment
+from rich.segment import ControlType, Segment
 from rich.text import Text
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.color import Color
+from textual.filter import LineFilter
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from converters.chars import ATX_HEADING
 from converters.post import Meta, Problem
 
-from .. import wrap
-from ..pictures import half_blocks, image_rows, load_picture
+from .. import graphics, wrap
+from ..pictures import Painter, image_rows, load_picture
 from ..text import ZWSP, display_markdown, safe
 
 if TYPE_CHECKING:
@@ -160,7 +163,12 @@ class ArticleView(ScrollView, can_focus=True):
         self._pictures: OrderedDict[str, Image] = OrderedDict()  # address → picture, the last used last
         self._asked: set[str] = set()  # (being fetched)
         self._missing: dict[str, float] = {}  # address → when it could not be had
-        self._drawn: dict[tuple[str, int, int], list[Strip]] = {}
+        self._painter: Painter | None = None
+        self._placed: dict[int, tuple[str, int, int, int]] = {}  # line → (address, cols, rows, its row)
+        self._encoding: set[tuple[str, int, int]] = set()
+        self._wiped: dict[int, float] = {}  # a Sixel picture's last line → when a line above it was drawn
+        self._sixel_sent: dict[int, float] = {}  # its last line → when it was sent
+        self._kept_filters: tuple[tuple[LineFilter, ...], list[LineFilter]] = ((), [])
         self._store: ImageStore | None = None
 
     # --- content --------------------------------------------------------------------------------------
@@ -255,6 +263,8 @@ class ArticleView(ScrollView, can_focus=True):
     def _compose_lines(self) -> None:
         """The text's lines with the images that have arrived drawn below their alt text."""
         lines, plain, text_row = [], [], []
+        placed: dict[int, tuple[str, int, int, int]] = {}
+        painter = self.painter
         wanted: dict[int, list[str]] = {}
         if self.images_on:
             for row, address in self._image_rows:
@@ -265,21 +275,35 @@ class ArticleView(ScrollView, can_focus=True):
             lines.append(strip)
             plain.append(strip.text)
             text_row.append(row)
-            for url in wanted.get(row, ()):
-                for drawn in self._draw(url, self._width, tall):
+            for address in wanted.get(row, ()):
+                picture = self._pictures[address]
+                cols, rows = painter.size(picture, self._width, tall)
+                for r, drawn in enumerate(painter.lines(address, picture, cols, rows)):
+                    placed[len(lines)] = (address, cols, rows, r)
                     lines.append(drawn)
                     plain.append("")  # (nothing to find, no heading)
                     text_row.append(row)
-        self.lines, self._plain, self._text_row = lines, plain, text_row
+        self.lines, self._plain, self._text_row, self._placed = lines, plain, text_row, placed
 
-    def _draw(self, address: str, width: int, tall: int) -> list[Strip]:
-        key = (address, width, tall)
-        if key not in self._drawn:
-            picture = self._pictures[address]
-            if len(self._drawn) > 64:
-                self._drawn.clear()
-            self._drawn[key] = half_blocks(picture, width, tall)
-        return self._drawn[key]
+    @property
+    def painter(self) -> Painter:
+        """The pictures' lines in the terminal's way: the app's (``graphics``), Kitty's only where every
+        colour reaches the terminal as it is (a cell's colour is its image's id)."""
+        if self._painter is None:
+            mode = getattr(self.app, "graphics", graphics.BLOCKS)
+            if mode == graphics.KITTY and (self.app.console.color_system != "truecolor" or self.app.no_color):
+                mode = graphics.BLOCKS
+            self._painter = Painter(mode, self._write_to_terminal)
+        return self._painter
+
+    def _write_to_terminal(self, data: str) -> None:
+        driver = getattr(self.app, "_driver", None)  # (Textual's own way out, as its clipboard's: in order)
+        if driver is not None:
+            driver.write(data)
+
+    def on_unmount(self) -> None:
+        if self._painter is not None:
+            self._painter.close()
 
     def set_images(self, on: bool) -> None:
         """Draw the images (fetched as they come into view) or only their alt text."""
@@ -354,7 +378,8 @@ class ArticleView(ScrollView, can_focus=True):
             futures = {pool.submit(self._picture_of, address, background): address for address in addresses}
             for future in as_completed(futures):
                 picture = future.result() if future.exception() is None else None
-                self.app.call_from_thread(self._picture_arrived, futures[future], picture)
+                png = self.painter.prepare(picture) if picture is not None else None
+                self.app.call_from_thread(self._picture_arrived, futures[future], picture, png)
 
     def _picture_of(self, address: str, background: tuple[int, int, int]) -> Image | None:
         from converters.image_store import StoredImage, is_fetchable
@@ -375,15 +400,16 @@ class ArticleView(ScrollView, can_focus=True):
             return (triplet.red, triplet.green, triplet.blue)
         return (0, 0, 0)
 
-    def _picture_arrived(self, address: str, picture: Image | None) -> None:
+    def _picture_arrived(self, address: str, picture: Image | None, png: bytes | None = None) -> None:
         self._asked.discard(address)
         if picture is None:
             self._missing[address] = time.monotonic()
             return
+        self.painter.send(address, png)
         self._pictures[address] = picture
         self._pictures.move_to_end(address)
         while len(self._pictures) > KEPT_PICTURES:
-            self._pictures.popitem(last=False)
+            self.painter.forget(self._pictures.popitem(last=False)[0])
         # (whatever article asked for it: the one shown now may be the same post shown anew)
         if self.images_on and any(shown == address for _, shown in self._image_rows):
             self._redraw_pictures()
@@ -438,10 +464,82 @@ class ArticleView(ScrollView, can_focus=True):
         if row >= len(self.lines):
             return Strip.blank(width, self.rich_style)
         strip = self.lines[row]
-        if self.matches:
+        if row in self._placed and self.painter.pixels:
+            strip = self._pixels_line(row, strip)
+        elif self.matches:
             strip = self._highlight(row, strip)
         strip = strip.apply_style(self.rich_style)  # the pane's background under Rich's unstyled text
         return strip.crop_extend(self.scroll_offset.x, self.scroll_offset.x + width, self.rich_style)
+
+    def _pixels_line(self, row: int, strip: Strip) -> Strip:
+        """A line of a picture the terminal draws in pixels. Behind a dialog, half blocks (its tint would
+        change a Kitty cell's colour, which names the image). Sixel: the picture is sent with its last
+        line, into the blank lines above, once all of it is in view and encoded; half blocks until then."""
+        address, cols, rows, r = self._placed[row]
+        picture = self._pictures.get(address)
+        if picture is None:
+            return strip
+        painter = self.painter
+        if not self.screen.is_active:
+            return painter.blocks(address, picture, cols, rows)[r]
+        if painter.mode == graphics.KITTY:
+            return strip
+        top = row - r - self.scroll_offset.y  # (the picture's first line, in the view)
+        if top < 0 or top + rows > self.scrollable_content_region.height:
+            return painter.blocks(address, picture, cols, rows)[r]
+        data = painter.sixel(address, cols, rows)
+        if data is None:
+            self._encode(address, picture, cols, rows)
+            return painter.blocks(address, picture, cols, rows)[r]
+        last = row - r + rows - 1
+        if r < rows - 1:  # (its blank line wipes those pixels: sent again unless its last line follows)
+            if not self._wiped:
+                self.call_after_refresh(self._send_wiped_sixels)
+            self._wiped[last] = time.monotonic()
+            return strip
+        self._sixel_sent[last] = time.monotonic()
+        region = self.scrollable_content_region  # (on the screen)
+        move = f"\x1b[{region.y + top + 1};{region.x + 1}H"
+        back = f"\x1b[{region.y + top + rows};{region.x + cols + 1}H"
+        control = [(ControlType.CURSOR_MOVE_TO, region.x, region.y + top)]
+        return Strip([*strip, Segment(move + data + back, None, control)], strip.cell_length)
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """The app's filters, but over a Sixel's control segment they pass by: Textual's colour filter
+        rebuilds every segment as text, whose width the compositor would then crop the Sixel to."""
+        filters = super().get_line_filters()
+        if self._painter is None or self._painter.mode != graphics.SIXEL:
+            return filters
+        key = tuple(filters)
+        if self._kept_filters[0] != key:
+            self._kept_filters = (key, [_PassControls(f) for f in filters])
+        return self._kept_filters[1]
+
+    def _send_wiped_sixels(self) -> None:
+        """Pictures some of whose lines were drawn again without their last (a toast or a dialog gone from
+        over them): their last line again, which sends them again."""
+        wiped, self._wiped = self._wiped, {}
+        for last, when in wiped.items():
+            if self._sixel_sent.get(last, 0.0) < when:
+                self.refresh(Region(0, last - self.scroll_offset.y, self.size.width, 1))
+
+    def _encode(self, address: str, picture: Image, cols: int, rows: int) -> None:
+        key = (address, cols, rows)
+        if key in self._encoding:
+            return
+        self._encoding.add(key)
+
+        def encode() -> None:
+            try:
+                self.painter.encode(address, picture, cols, rows)
+            finally:
+                self.app.call_from_thread(self._encoded, key)
+
+        self.run_worker(encode, thread=True, group="sixel", exit_on_error=False)
+
+    def _encoded(self, key: tuple[str, int, int]) -> None:
+        self._encoding.discard(key)
+        self.refresh()
 
     def _highlight(self, row: int, strip: Strip) -> Strip:
         spans = [(i, s, e) for i, (r, s, e) in enumerate(self.matches) if r == row]
@@ -502,3 +600,25 @@ class ArticleView(ScrollView, can_focus=True):
 
     def go_to_line(self, line: int) -> None:
         self.scroll_to(y=line, animate=False)
+
+
+class _PassControls(LineFilter):
+    """A line filter applied to a line's text, its control segments (a Sixel) passed on as they are."""
+
+    def __init__(self, inner: LineFilter) -> None:
+        super().__init__(inner.enabled)
+        self.inner = inner
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        if not any(segment.control for segment in segments):
+            return self.inner.apply(segments, background)
+        out: list[Segment] = []
+        text: list[Segment] = []
+        for segment in segments:
+            if segment.control:
+                out += self.inner.apply(text, background) if text else []
+                out.append(segment)
+                text = []
+            else:
+                text.append(segment)
+        return out + (self.inner.apply(text, background) if text else [])

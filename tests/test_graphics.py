@@ -1,0 +1,520 @@
+"""Images drawn in pixels where the terminal can (issue 19): Kitty's graphics protocol (its Unicode
+placeholders) and Sixel, chosen by asking the terminal before the app starts; half blocks elsewhere.
+
+No terminal here draws pixels, so the tests read what postshelf sends as such a terminal would: Kitty's
+commands and base64 PNG, the placeholder cells' rows, columns and colour (the image's id), and Sixel
+decoded back to pixels. The last tests run the real console script in a pseudo-terminal that answers
+like kitty or like a Sixel terminal and read the bytes it writes.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+import os
+import re
+import select
+import shutil
+import struct
+import sys
+import termios
+import threading
+import time
+import unicodedata
+from collections.abc import Callable
+from datetime import timezone
+from pathlib import Path
+
+import pytest
+from helpers import settle, wait_for
+from image_server import image_bytes
+from PIL import Image
+from textual.strip import Strip
+
+from tui import graphics
+from tui.app import PostshelfApp
+from tui.pictures import Painter, load_picture
+from tui.widgets.article import ArticleView
+
+KITTY_ENV = {"TERM": "xterm-kitty", "KITTY_WINDOW_ID": "3"}
+KITTY_REPLY = "\x1b_Gi=31;OK\x1b\\\x1b[?62;22c"
+SIXEL_REPLY = "\x1b[?62;4;6;22c"
+PLAIN_REPLY = "\x1b[?62;22c"
+
+
+# --- which way ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("environ", "reply", "mode"),
+    [
+        (KITTY_ENV, KITTY_REPLY, "kitty"),
+        ({"TERM": "xterm-ghostty", "TERM_PROGRAM": "ghostty"}, KITTY_REPLY, "kitty"),
+        (KITTY_ENV, PLAIN_REPLY, "blocks"),  # (said no to the query)
+        ({"TERM": "xterm-256color", "TERM_PROGRAM": "WezTerm"}, "\x1b_Gi=31;OK\x1b\\" + SIXEL_REPLY, "sixel"),
+        ({"TERM": "foot"}, SIXEL_REPLY, "sixel"),
+        ({"TERM": "xterm-256color"}, PLAIN_REPLY, "blocks"),
+        ({"TERM": "xterm-256color"}, None, "blocks"),  # (no terminal, or no answer)
+        ({**KITTY_ENV, "TMUX": "/tmp/tmux-0/default,1,0"}, KITTY_REPLY, "blocks"),
+        ({"TERM": "tmux-256color"}, SIXEL_REPLY, "blocks"),
+        ({"TERM": "xterm", "POSTSHELF_IMAGES": "sixel"}, None, "sixel"),
+        ({**KITTY_ENV, "POSTSHELF_IMAGES": "Blocks"}, KITTY_REPLY, "blocks"),
+        ({"TERM": "foot", "POSTSHELF_IMAGES": "pictures"}, SIXEL_REPLY, "sixel"),  # (unknown: ignored)
+    ],
+)
+def test_the_way_to_draw_is_chosen_from_the_terminal_and_its_answer(
+    environ: dict[str, str], reply: str | None, mode: str
+) -> None:
+    assert graphics.choose(environ, reply) == mode
+
+
+def _fake_terminal(answer: Callable[[bytes], bytes | None]) -> tuple[int, int, threading.Thread]:
+    """A pseudo-terminal whose other end answers what the program writes with ``answer``."""
+    import pty
+
+    master, slave = pty.openpty()
+
+    def serve() -> None:
+        heard = b""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                if not select.select([master], [], [], 0.05)[0]:
+                    continue
+                heard += os.read(master, 4096)
+            except (OSError, ValueError):  # (the test is over)
+                return
+            said = answer(heard)
+            if said:
+                os.write(master, said)
+                return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return master, slave, thread
+
+
+def test_the_terminal_is_asked_once_and_left_as_it_was() -> None:
+    master, slave, thread = _fake_terminal(
+        lambda heard: KITTY_REPLY.encode() if heard.endswith(b"\x1b[c") else None
+    )
+    try:
+        before = termios.tcgetattr(slave)
+        reply = graphics.ask_terminal(slave, slave)
+        assert reply is not None and "OK" in reply and reply.endswith("c")
+        assert termios.tcgetattr(slave) == before
+        thread.join(1)
+        assert graphics.choose(KITTY_ENV, reply) == "kitty"
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+def test_a_terminal_that_says_nothing_costs_a_bounded_wait() -> None:
+    master, slave, _ = _fake_terminal(lambda heard: None)
+    try:
+        started = time.monotonic()
+        assert graphics.ask_terminal(slave, slave, timeout=0.3) is None
+        assert time.monotonic() - started < 2
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+def test_no_terminal_is_not_asked(tmp_path: Path) -> None:
+    with open(tmp_path / "out", "w") as out, open(os.devnull) as nothing:
+        assert graphics.ask_terminal(nothing.fileno(), out.fileno()) is None
+    assert (tmp_path / "out").read_text() == ""
+
+
+# --- Kitty ----------------------------------------------------------------------------------------
+
+
+def test_the_diacritics_are_kittys_table() -> None:
+    table = graphics.DIACRITICS
+    assert len(table) == 297 == graphics.MAX_CELLS
+    assert (table[0], table[1], table[-1]) == ("\u0305", "\u030d", "\U0001d244")
+    assert len(set(table)) == 297 and list(table) == sorted(table)
+    assert all(unicodedata.combining(ch) == 230 and not unicodedata.decomposition(ch) for ch in table)
+
+
+def _commands(stream: str) -> list[tuple[dict[str, str], str]]:
+    """Kitty's graphics commands in what was written: (their keys, their payload)."""
+    found = []
+    for control, payload in re.findall(r"\x1b_G([^;\x1b]*)(?:;([^\x1b]*))?\x1b\\", stream):
+        keys = dict(pair.split("=", 1) for pair in control.split(","))
+        found.append((keys, payload))
+    return found
+
+
+def _sent_png(stream: str) -> dict[int, bytes]:
+    """The images sent (a=t or a chunk after it), by id, their chunks joined and decoded."""
+    images: dict[int, str] = {}
+    current = None
+    for keys, payload in _commands(stream):
+        if keys.get("a") == "t":
+            current = int(keys["i"])
+            images[current] = ""
+        elif "a" in keys:
+            continue
+        assert current is not None
+        images[current] += payload
+        if keys["m"] == "0":
+            current = None
+    return {i: base64.standard_b64decode(data) for i, data in images.items()}
+
+
+def test_a_picture_is_sent_as_png_in_chunks_and_placed() -> None:
+    picture = Image.effect_noise((300, 200), 80).convert("RGB")  # (noise: a PNG of several chunks)
+    png = graphics.png_of(picture)
+    stream = graphics.transmit(png, 0x123456)
+    commands = _commands(stream)
+    assert len(commands) > 2
+    first, *rest = commands
+    assert first[0] == {"a": "t", "f": "100", "t": "d", "i": str(0x123456), "q": "2", "m": "1"}
+    assert [keys for keys, _ in rest] == [{"m": "1", "q": "2"}] * (len(rest) - 1) + [{"m": "0", "q": "2"}]
+    assert all(len(payload) <= 4096 for _, payload in commands)
+    assert _sent_png(stream) == {0x123456: png}
+    assert Image.open(io.BytesIO(png)).size == (300, 200)
+    assert [keys for keys, _ in _commands(graphics.place(77, 12, 5))] == [
+        {"a": "d", "d": "i", "i": "77", "q": "2"},
+        {"a": "p", "U": "1", "i": "77", "c": "12", "r": "5", "q": "2"},
+    ]
+    assert _commands(graphics.delete(77)) == [({"a": "d", "d": "I", "i": "77", "q": "2"}, "")]
+
+
+def _cells(strip: Strip) -> list[tuple[int, int, int]]:
+    """A line of placeholder cells as Kitty reads it: (image id, row, column) of each."""
+    found = []
+    for segment in strip:
+        if graphics.PLACEHOLDER not in segment.text:
+            continue
+        colour = segment.style.color.get_truecolor() if segment.style and segment.style.color else None
+        assert colour is not None, "a placeholder without its image's colour"
+        image_id = (colour.red << 16) | (colour.green << 8) | colour.blue
+        for cell in segment.text.split(graphics.PLACEHOLDER)[1:]:
+            row, col = (graphics.DIACRITICS.index(ch) for ch in cell)
+            found.append((image_id, row, col))
+    return found
+
+
+def test_the_placeholder_cells_name_the_image_its_rows_and_columns() -> None:
+    lines = graphics.placeholder_lines(0x0A0B0C, cols=7, rows=3)
+    assert len(lines) == 3 and all(line.cell_length == 7 for line in lines)
+    assert [_cells(line) for line in lines] == [[(0x0A0B0C, r, c) for c in range(7)] for r in range(3)]
+
+
+def test_image_ids_fit_a_colour_without_a_zero_byte() -> None:
+    ids = graphics.image_ids(seed=5)
+    taken = [next(ids) for _ in range(2000)]
+    assert len(set(taken)) == 2000
+    assert all(0 < i < 1 << 24 and i & 0xFF and i & 0xFF00 and i & 0xFF0000 for i in taken)
+    assert next(graphics.image_ids(seed=6)) != taken[0]  # (from a random start)
+
+
+# --- Sixel ----------------------------------------------------------------------------------------
+
+
+def decode_sixel(data: str) -> Image.Image:
+    """A Sixel sequence as :func:`graphics.sixel` writes it, back to an RGB image (a reader's decoder:
+    raster size, colour registers in percent, bands of six rows, ``!n`` repeats, ``$`` and ``-``)."""
+    assert data.startswith("\x1bP") and data.endswith("\x1b\\")
+    body = data[data.index("q") + 1 : -2]
+    size = re.match(r'"1;1;(\d+);(\d+)', body)
+    assert size is not None
+    width, height = int(size.group(1)), int(size.group(2))
+    image = Image.new("RGB", (width, height), (255, 0, 255))
+    pixels = image.load()
+    registers: dict[int, tuple[int, int, int]] = {}
+    colour, x, top = 0, 0, 0
+    tokens = re.finditer(r"#(\d+)(?:;2;(\d+);(\d+);(\d+))?|!(\d+)(.)|([?-~])|(\$)|(-)", body[size.end() :])
+    for token in tokens:
+        number, r, g, b, repeat, repeated, single, cr, nl = token.groups()
+        if number is not None:
+            colour = int(number)
+            if r is not None:
+                registers[colour] = tuple(round(int(v) * 255 / 100) for v in (r, g, b))  # type: ignore[assignment]
+        elif cr:
+            x = 0
+        elif nl:
+            x, top = 0, top + 6
+        else:
+            count, char = (int(repeat), repeated) if repeat else (1, single)
+            bits = ord(char) - 63
+            for bit in range(6):
+                if bits & (1 << bit) and top + bit < height:
+                    for column in range(x, x + count):
+                        pixels[column, top + bit] = registers[colour]
+            x += count
+    return image
+
+
+def test_sixel_decodes_back_to_the_picture() -> None:
+    picture = Image.new("RGB", (37, 20), (250, 250, 250))
+    picture.paste((200, 30, 30), (0, 0, 20, 7))
+    picture.paste((20, 40, 220), (10, 5, 37, 20))
+    data = graphics.sixel(picture)
+    assert "!" in data  # (runs of one colour are written once)
+    decoded = decode_sixel(data)
+    assert decoded.size == (37, 20)
+    for x, y in [(0, 0), (19, 6), (20, 0), (36, 19), (10, 5), (5, 15)]:
+        want = picture.getpixel((x, y))
+        got = decoded.getpixel((x, y))
+        assert all(abs(a - b) <= 3 for a, b in zip(want, got, strict=True)), (x, y, want, got)
+
+
+def test_a_photo_survives_sixel_within_its_colours() -> None:
+    photo = Image.open(io.BytesIO(image_bytes("JPEG", (64, 45)))).convert("RGB")
+    decoded = decode_sixel(graphics.sixel(photo))
+    quantized = photo.quantize(colors=255).convert("RGB")
+    assert decoded.size == photo.size
+    differences = [
+        max(abs(a - b) for a, b in zip(decoded.getpixel((x, y)), quantized.getpixel((x, y)), strict=True))
+        for x in range(64)
+        for y in range(45)
+    ]
+    assert max(differences) <= 3  # (only the registers' percent steps)
+
+
+# --- the reader -----------------------------------------------------------------------------------
+
+
+def _library(tmp_path: Path) -> Path:
+    root = tmp_path / "library"
+    root.mkdir()
+    (root / "lake.png").write_bytes(image_bytes("PNG", (200, 100)))
+    paragraphs = "\n\n".join(f"第{i}段，湖边的风景。" for i in range(40))
+    (root / "trip.md").write_text(
+        f"---\ntitle: 湖\ndate: 2024-02-01 10:00:00\n---\n开头。\n\n![湖面](lake.png)\n\n{paragraphs}\n",
+        encoding="utf-8",
+    )
+    return root
+
+
+@pytest.fixture
+def kitty_colours(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLORTERM", "truecolor")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setattr(graphics, "cell_pixels", lambda: (10, 20))
+
+
+def _placed_rows(view: ArticleView) -> list[int]:
+    return sorted(view._placed)
+
+
+async def test_kitty_sends_each_picture_once_and_shows_it_in_placeholder_cells(
+    tmp_path: Path, kitty_colours: None
+) -> None:
+    app = PostshelfApp([str(_library(tmp_path))], zone=timezone.utc, use_cache=False, graphics="kitty")
+    written: list[str] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        app._driver.write = written.append  # type: ignore[union-attr,method-assign]
+        await settle(pilot)
+        await pilot.press("enter")
+        view = app.query_one(ArticleView)
+        await wait_for(pilot, lambda: bool(view._placed), "the picture")
+        stream = "".join(written)
+        sent = _sent_png(stream)
+        assert len(sent) == 1
+        image_id, png = next(iter(sent.items()))
+        assert Image.open(io.BytesIO(png)).size == (200, 100)  # (its own pixels: the terminal scales)
+        placements = [keys for keys, _ in _commands(stream) if keys.get("a") == "p"]
+        cols, rows = int(placements[-1]["c"]), int(placements[-1]["r"])
+        assert (cols, rows) == (20, 5)  # (200 x 100 pixels in cells of 10 x 20)
+        lines = [view.lines[row] for row in _placed_rows(view)]
+        assert [_cells(line) for line in lines] == [
+            [(image_id, r, c) for c in range(cols)] for r in range(rows)
+        ]
+        first = _placed_rows(view)[0]
+        assert "湖面" in view.lines[first - 1].text  # (below its alt text)
+        shown = view.render_line(first - view.scroll_offset.y)
+        assert _cells(shown)[:1] == [(image_id, 0, 0)]  # (the pane's style keeps the id's colour)
+
+        await pilot.press("question_mark")  # (a dialog over it: its tint would change the colour)
+        await pilot.pause()
+        assert not view.screen.is_active
+        assert "▀" in view.render_line(first - view.scroll_offset.y).text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert _cells(view.render_line(first - view.scroll_offset.y))[:1] == [(image_id, 0, 0)]
+
+        written.clear()
+        view.set_images(False)
+        view.set_images(True)
+        await settle(pilot)
+        assert _sent_png("".join(written)) == {}  # (the terminal has it: sent once)
+        width = view._width
+        await pilot.resize_terminal(80, 30)
+        await wait_for(pilot, lambda: view._width != width, "the new layout")
+        await settle(pilot)
+        assert _sent_png("".join(written)) == {}
+        view.painter.close()
+        assert ({"a": "d", "d": "I", "i": str(image_id), "q": "2"}, "") in _commands("".join(written))
+
+
+async def test_kitty_needs_every_colour_as_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where colours are brought down to 256 a cell's colour no longer names its image: half blocks."""
+    monkeypatch.delenv("COLORTERM", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    app = PostshelfApp([str(_library(tmp_path))], zone=timezone.utc, use_cache=False, graphics="kitty")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        view = app.query_one(ArticleView)
+        await wait_for(pilot, lambda: bool(view._placed), "the picture")
+        assert view.painter.mode == "blocks"
+        assert all("▀" in view.lines[row].text for row in _placed_rows(view))
+
+
+async def test_sixel_leaves_the_rows_blank_and_sends_the_picture_with_its_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(graphics, "cell_pixels", lambda: (10, 20))
+    app = PostshelfApp([str(_library(tmp_path))], zone=timezone.utc, use_cache=False, graphics="sixel")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        view = app.query_one(ArticleView)
+        await wait_for(pilot, lambda: bool(view._placed), "the picture")
+        rows = _placed_rows(view)
+        top = view.scroll_offset.y
+
+        def last_line() -> Strip:
+            return view.render_line(rows[-1] - top)
+
+        await wait_for(pilot, lambda: "\x1bP" in "".join(s.text for s in last_line()), "its Sixel")
+        assert all(view.render_line(row - top).text.strip() == "" for row in rows[:-1])
+        segments = list(last_line())
+        assert (
+            sum(s.cell_length for s in segments) == view.render_line(rows[0] - top).cell_length
+        )  # (no width)
+        control = next(s.text for s in segments if "\x1bP" in s.text)
+        region = view.scrollable_content_region
+        move = f"\x1b[{region.y + rows[0] - top + 1};{region.x + 1}H"
+        assert control.startswith(move + "\x1bP")
+        data = control[len(move) : control.index("\x1b\\") + 2]
+        picture = decode_sixel(data)
+        assert picture.size == (200, 100)  # (20 columns x 5 rows of 10 x 20 pixels)
+        lake = Image.open(io.BytesIO(image_bytes("PNG", (200, 100)))).convert("RGB")
+        assert (
+            max(
+                abs(a - b) for a, b in zip(picture.getpixel((100, 50)), lake.getpixel((100, 50)), strict=True)
+            )
+            < 24
+        )
+
+        await pilot.press("j")  # (its first line out of view: half blocks until it is whole again)
+        await pilot.pause()
+        top = view.scroll_offset.y
+        if rows[0] < top:
+            assert "▀" in view.render_line(rows[-1] - top).text
+
+
+def test_the_painter_draws_half_blocks_where_the_terminal_has_no_pixels(tmp_path: Path) -> None:
+    file = tmp_path / "p.png"
+    file.write_bytes(image_bytes("PNG", (200, 100)))
+    picture = load_picture(str(file))
+    assert picture is not None
+    written: list[str] = []
+    painter = Painter("blocks", written.append)
+    cols, rows = painter.size(picture, 80, 24)
+    assert (cols, rows) == (20, 5)  # (two pixels a cell, one above the other)
+    assert painter.prepare(picture) is None
+    assert all(set(line.text) == {"▀"} for line in painter.lines("p", picture, cols, rows))
+    painter.close()
+    assert written == []
+
+
+# --- the real program in a pseudo-terminal --------------------------------------------------------
+
+
+def _run_in_terminal(tmp_path: Path, environ: dict[str, str], reply: str | None, until: bytes) -> bytes:
+    """``postshelf LIBRARY`` in a pseudo-terminal of 100 x 30 cells of 10 x 20 pixels, answering its
+    question with ``reply`` (None: it must ask none); enter opens the post; what it wrote, once ``until``
+    was in it and it quit."""
+    import fcntl
+    import pty
+
+    script = Path(sys.executable).parent / "postshelf"
+    exe = str(script) if script.exists() else shutil.which("postshelf")
+    assert exe
+    env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "POSTSHELF_IMAGES", "NO_COLOR")}
+    env.update(environ, COLORTERM="truecolor", TEXTUAL_ANIMATIONS="none")
+    pid, fd = pty.fork()
+    if pid == 0:  # (the child: nothing of pytest's may run here)
+        try:
+            os.execve(exe, [exe, str(_library(tmp_path))], env)
+        finally:
+            os._exit(127)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 1000, 600))
+    out = b""
+    answered = opened = False
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and until not in out:
+            if select.select([fd], [], [], 0.1)[0]:
+                out += os.read(fd, 65536)
+            if reply is not None and not answered and b"\x1b[c" in out:
+                os.write(fd, reply.encode())
+                answered = True
+            if (answered or reply is None) and not opened and "湖".encode() in out:
+                time.sleep(0.5)
+                os.write(fd, b"\r")
+                opened = True
+        os.write(fd, b"q")
+        quit_by = time.monotonic() + 20
+        while time.monotonic() < quit_by:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        os.close(fd)
+    assert answered or reply is None, "postshelf did not ask the terminal"
+    assert until in out, f"{until!r} never written"
+    return out
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal")
+def test_the_real_program_draws_with_kitty_where_the_terminal_says_it_can(tmp_path: Path) -> None:
+    out = _run_in_terminal(tmp_path, KITTY_ENV, KITTY_REPLY, until=graphics.PLACEHOLDER.encode())
+    stream = out.decode("utf-8", "replace")
+    sent = _sent_png(stream)
+    assert len(sent) == 1, "one picture sent"
+    image_id = next(iter(sent))
+    colour = f"38;2;{image_id >> 16 & 255};{image_id >> 8 & 255};{image_id & 255}"
+    assert re.search(re.escape(colour) + r"[;0-9]*m" + graphics.PLACEHOLDER, stream), (
+        "cells in the id's colour"
+    )
+    placements = [keys for keys, _ in _commands(stream) if keys.get("a") == "p"]
+    assert placements and placements[-1]["i"] == str(image_id) and placements[-1]["U"] == "1"
+    assert ({"a": "d", "d": "I", "i": str(image_id), "q": "2"}, "") in _commands(
+        stream
+    )  # (let go at the end)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal")
+def test_the_real_program_draws_with_sixel_where_the_terminal_says_it_can(tmp_path: Path) -> None:
+    out = _run_in_terminal(tmp_path, {"TERM": "foot"}, SIXEL_REPLY, until=b"\x1bP0;1;0q")
+    stream = out.decode("utf-8", "replace")
+    assert graphics.PLACEHOLDER not in stream and "\x1b_Ga=" not in stream
+    found = re.search(r"\x1b\[(\d+);(\d+)H(\x1bP0;1;0q.*?\x1b\\)", stream, re.S)
+    assert found, "a Sixel after a move to the picture's corner"
+    assert decode_sixel(found.group(3)).size == (200, 100)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal")
+def test_the_real_program_in_tmux_draws_half_blocks_without_asking(tmp_path: Path) -> None:
+    """tmux passes neither protocol on: postshelf does not ask, and draws half blocks."""
+    out = _run_in_terminal(
+        tmp_path, {**KITTY_ENV, "TMUX": "/tmp/tmux-1/default,1,0"}, None, until="▀".encode()
+    )
+    assert b"\x1b[c" not in out and b"\x1b_G" not in out
