@@ -367,7 +367,17 @@ async def test_kitty_needs_every_colour_as_it_is(tmp_path: Path, monkeypatch: py
         assert all("▀" in view.lines[row].text for row in _placed_rows(view))
 
 
-async def test_sixel_leaves_the_rows_blank_and_sends_the_picture_with_its_last(
+def _sixel_of(strip: Strip) -> tuple[int, int, Image.Image] | None:
+    """The Sixel a line of the view sends: (its line, its column on the screen, its pixels)."""
+    for segment in strip:
+        found = re.match(r"\x1b\[(\d+);(\d+)H(\x1bP.*?\x1b\\)", segment.text, re.S)
+        if found:
+            assert segment.cell_length == 0
+            return int(found.group(1)) - 1, int(found.group(2)) - 1, decode_sixel(found.group(3))
+    return None
+
+
+async def test_sixel_draws_each_line_of_the_picture_over_its_blank_cells(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(graphics, "cell_pixels", lambda: (10, 20))
@@ -378,37 +388,30 @@ async def test_sixel_leaves_the_rows_blank_and_sends_the_picture_with_its_last(
         view = app.query_one(ArticleView)
         await wait_for(pilot, lambda: bool(view._placed), "the picture")
         rows = _placed_rows(view)
-        top = view.scroll_offset.y
-
-        def last_line() -> Strip:
-            return view.render_line(rows[-1] - top)
-
-        await wait_for(pilot, lambda: "\x1bP" in "".join(s.text for s in last_line()), "its Sixel")
-        assert all(view.render_line(row - top).text.strip() == "" for row in rows[:-1])
-        segments = list(last_line())
-        assert (
-            sum(s.cell_length for s in segments) == view.render_line(rows[0] - top).cell_length
-        )  # (no width)
-        control = next(s.text for s in segments if "\x1bP" in s.text)
-        region = view.scrollable_content_region
-        move = f"\x1b[{region.y + rows[0] - top + 1};{region.x + 1}H"
-        assert control.startswith(move + "\x1bP")
-        data = control[len(move) : control.index("\x1b\\") + 2]
-        picture = decode_sixel(data)
-        assert picture.size == (200, 100)  # (20 columns x 5 rows of 10 x 20 pixels)
+        assert len(rows) == 5  # (200 x 100 pixels in cells of 10 x 20)
+        await wait_for(pilot, lambda: _sixel_of(view.render_line(rows[0] - view.scroll_offset.y)) is not None)
         lake = Image.open(io.BytesIO(image_bytes("PNG", (200, 100)))).convert("RGB")
-        assert (
-            max(
-                abs(a - b) for a, b in zip(picture.getpixel((100, 50)), lake.getpixel((100, 50)), strict=True)
-            )
-            < 24
-        )
-
-        await pilot.press("j")  # (its first line out of view: half blocks until it is whole again)
-        await pilot.pause()
-        top = view.scroll_offset.y
-        if rows[0] < top:
-            assert "▀" in view.render_line(rows[-1] - top).text
+        region = view.scrollable_content_region
+        for _ in range(3):  # (and as it scrolls: each line brings its own pixels, wherever it is)
+            top = view.scroll_offset.y
+            for r, row in enumerate(rows):
+                if not 0 <= row - top < region.height:
+                    continue
+                line = view.render_line(row - top)
+                assert (
+                    "".join(s.text for s in line if not s.control).strip() == ""
+                )  # (blank under the pixels)
+                sent = _sixel_of(line)
+                assert sent is not None
+                y, x, pixels = sent
+                assert (y, x) == (region.y + row - top, region.x)
+                assert pixels.size == (200, 20)
+                for px in (5, 150):
+                    want, got = lake.getpixel((px, 20 * r + 10)), pixels.getpixel((px, 10))
+                    assert max(abs(a - b) for a, b in zip(want, got, strict=True)) < 24, (r, px)
+            await pilot.press("j", "j")
+            await pilot.pause()
+        assert view.scroll_offset.y > rows[0]  # (partly out of view by now)
 
 
 def test_the_painter_draws_half_blocks_where_the_terminal_has_no_pixels(tmp_path: Path) -> None:
@@ -506,9 +509,12 @@ def test_the_real_program_draws_with_sixel_where_the_terminal_says_it_can(tmp_pa
     out = _run_in_terminal(tmp_path, {"TERM": "foot"}, SIXEL_REPLY, until=b"\x1bP0;1;0q")
     stream = out.decode("utf-8", "replace")
     assert graphics.PLACEHOLDER not in stream and "\x1b_Ga=" not in stream
-    found = re.search(r"\x1b\[(\d+);(\d+)H(\x1bP0;1;0q.*?\x1b\\)", stream, re.S)
-    assert found, "a Sixel after a move to the picture's corner"
-    assert decode_sixel(found.group(3)).size == (200, 100)
+    found = re.findall(r"\x1b\[(\d+);(\d+)H(\x1bP0;1;0q.*?\x1b\\)", stream, re.S)
+    lines = {(int(y), int(x)): decode_sixel(data) for y, x, data in found}
+    assert len({x for _, x in lines}) == 1, "the picture's lines one below the other"
+    first = min(y for y, _ in lines)
+    assert {y for y, _ in lines} == set(range(first, first + 5))  # (5 lines of 20 pixels)
+    assert all(pixels.size == (200, 20) for pixels in lines.values())
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal")

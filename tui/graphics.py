@@ -4,9 +4,10 @@
   and rows; the cells that show it are ordinary text, ``U+10EEEE`` with two diacritics (its row and its
   column) in a colour that is the image's id. So the image scrolls, is cropped and is covered like text,
   and the terminal scales it into the cells itself.
-* **Sixel** (foot, WezTerm, xterm -ti vt340, mlterm, Konsole, iTerm2): a picture of exactly so many pixels,
-  drawn by the terminal at the cursor; the view leaves its rows blank and sends it into them once the
-  whole image is in view (see tui/widgets/article.py).
+* **Sixel** (foot, WezTerm, xterm -ti vt340, mlterm, Konsole, iTerm2): pixels drawn by the terminal at the
+  cursor. The picture is cut into rows of a cell's height, each its own Sixel; each line of the view
+  that shows one is blank text followed by its row of pixels, so whatever is drawn again (a scroll, a
+  toast gone) brings its own pixels back (see tui/widgets/article.py).
 * **Half blocks** everywhere else, tmux included (tui/pictures.py).
 
 The terminal is asked once, before the app starts (:func:`detect`): Kitty's query, then the primary
@@ -220,12 +221,27 @@ _RUN = re.compile(rb"(.)\1{3,}")
 
 
 def sixel(picture: Image, colours: int = 255) -> str:
-    """The picture, at its size in pixels, as one Sixel sequence (its colours reduced to ``colours``).
-    Each band of six rows is written colour by colour; a colour's bits for the band are made for the whole
-    width at once, as one big integer (its rows' bits never overlap, so they add without carries)."""
+    """The picture, at its size in pixels, as one Sixel sequence (its colours reduced to ``colours``)."""
+    return sixel_rows(picture, picture.height, colours)[0]
+
+
+def sixel_rows(picture: Image, row_height: int, colours: int = 255) -> list[str]:
+    """The picture cut into rows of ``row_height`` pixels (a cell's), each its own Sixel sequence, all of
+    one palette: a line of the view then draws its own row of the picture, whatever is drawn around it."""
     indexed = picture.convert("RGB").quantize(colors=colours)
-    width, height = indexed.size
     palette = indexed.getpalette() or []
+    width, height = indexed.size
+    return [
+        _sixel(indexed.crop((0, top, width, min(height, top + row_height))), palette)
+        for top in range(0, height, row_height)
+    ]
+
+
+def _sixel(indexed: Image, palette: list[int]) -> str:
+    """A picture of palette indices as Sixel. Each band of six rows is written colour by colour; a colour's
+    bits for the band are made for the whole width at once, as one big integer (its rows' bits never
+    overlap, so they add without carries). Pixels of no colour stay as they are (``P2=1``)."""
+    width, height = indexed.size
     data = indexed.tobytes()
     out = [b'\x1bP0;1;0q"1;1;%d;%d' % (width, height)]
     out += [

@@ -127,9 +127,9 @@ class Painter:
 
     Kitty: each picture is sent once (its id kept by address), placed anew when its size changes, and
     shown by placeholder cells; ``write`` sends the commands to the terminal, in order with the frames.
-    Sixel: the picture's rows are blank and :meth:`sixel` has its pixels for them, made by :meth:`encode`
+    Sixel: the picture's lines are blank and :meth:`sixel` has the pixels of each, made by :meth:`encode`
     off the UI thread. Both keep half blocks at hand (:meth:`blocks`) for where pixels cannot go: behind a
-    dialog (whose tint would change a Kitty cell's colour, its image's id) or an image only partly in view.
+    dialog (whose tint would change a Kitty cell's colour, its image's id), and until the Sixel is made.
     """
 
     def __init__(self, mode: str, write: Callable[[str], None], cell: tuple[int, int] | None = None) -> None:
@@ -141,7 +141,7 @@ class Painter:
         self._placed: dict[int, tuple[int, int]] = {}  # Kitty image id → its placement's (cols, rows)
         self._lines: dict[tuple[str, int, int], list[Strip]] = {}
         self._blocks: dict[tuple[str, int, int], list[Strip]] = {}
-        self._sixels: dict[tuple[str, int, int], str] = {}
+        self._sixels: dict[tuple[str, int, int], list[str]] = {}
 
     @property
     def pixels(self) -> bool:
@@ -198,17 +198,18 @@ class Painter:
             self._blocks[key] = half_blocks(picture, cols, rows)
         return self._blocks[key]
 
-    def sixel(self, address: str, cols: int, rows: int) -> str | None:
-        """The picture's Sixel for ``cols`` × ``rows`` cells, once :meth:`encode` has made it."""
+    def sixel(self, address: str, cols: int, rows: int) -> list[str] | None:
+        """The picture's Sixel rows for ``cols`` × ``rows`` cells, once :meth:`encode` has made them."""
         return self._sixels.get((address, cols, rows))
 
     def encode(self, address: str, picture: Image, cols: int, rows: int) -> None:
-        """(Off the UI thread: ~0.1-0.3 s a picture.) The Sixel of the picture at the pixels of its cells."""
+        """(Off the UI thread: ~0.1-0.3 s a picture.) The Sixel rows of the picture at the pixels of its
+        cells, one a line."""
         from PIL import Image as PILImage
 
         size = (cols * self.cell[0], rows * self.cell[1])
         sharp = load_picture(picture.info.get("file", ""), kept=size) or picture
-        data = graphics.sixel(sharp.resize(size, PILImage.Resampling.LANCZOS))
+        data = graphics.sixel_rows(sharp.resize(size, PILImage.Resampling.LANCZOS), self.cell[1])
         if len(self._sixels) > 16:
             self._sixels.clear()
         self._sixels[(address, cols, rows)] = data

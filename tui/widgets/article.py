@@ -25,7 +25,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.color import Color
 from textual.filter import LineFilter
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -166,8 +166,6 @@ class ArticleView(ScrollView, can_focus=True):
         self._painter: Painter | None = None
         self._placed: dict[int, tuple[str, int, int, int]] = {}  # line → (address, cols, rows, its row)
         self._encoding: set[tuple[str, int, int]] = set()
-        self._wiped: dict[int, float] = {}  # a Sixel picture's last line → when a line above it was drawn
-        self._sixel_sent: dict[int, float] = {}  # its last line → when it was sent
         self._kept_filters: tuple[tuple[LineFilter, ...], list[LineFilter]] = ((), [])
         self._store: ImageStore | None = None
 
@@ -473,8 +471,8 @@ class ArticleView(ScrollView, can_focus=True):
 
     def _pixels_line(self, row: int, strip: Strip) -> Strip:
         """A line of a picture the terminal draws in pixels. Behind a dialog, half blocks (its tint would
-        change a Kitty cell's colour, which names the image). Sixel: the picture is sent with its last
-        line, into the blank lines above, once all of it is in view and encoded; half blocks until then."""
+        change a Kitty cell's colour, which names the image). Sixel: the blank line, then its row of the
+        picture's pixels drawn over it (half blocks until they are made)."""
         address, cols, rows, r = self._placed[row]
         picture = self._pictures.get(address)
         if picture is None:
@@ -484,25 +482,15 @@ class ArticleView(ScrollView, can_focus=True):
             return painter.blocks(address, picture, cols, rows)[r]
         if painter.mode == graphics.KITTY:
             return strip
-        top = row - r - self.scroll_offset.y  # (the picture's first line, in the view)
-        if top < 0 or top + rows > self.scrollable_content_region.height:
-            return painter.blocks(address, picture, cols, rows)[r]
-        data = painter.sixel(address, cols, rows)
-        if data is None:
+        sixels = painter.sixel(address, cols, rows)
+        if sixels is None:
             self._encode(address, picture, cols, rows)
             return painter.blocks(address, picture, cols, rows)[r]
-        last = row - r + rows - 1
-        if r < rows - 1:  # (its blank line wipes those pixels: sent again unless its last line follows)
-            if not self._wiped:
-                self.call_after_refresh(self._send_wiped_sixels)
-            self._wiped[last] = time.monotonic()
-            return strip
-        self._sixel_sent[last] = time.monotonic()
         region = self.scrollable_content_region  # (on the screen)
-        move = f"\x1b[{region.y + top + 1};{region.x + 1}H"
-        back = f"\x1b[{region.y + top + rows};{region.x + cols + 1}H"
-        control = [(ControlType.CURSOR_MOVE_TO, region.x, region.y + top)]
-        return Strip([*strip, Segment(move + data + back, None, control)], strip.cell_length)
+        y = region.y + row - self.scroll_offset.y
+        move, back = f"\x1b[{y + 1};{region.x + 1}H", f"\x1b[{y + 1};{region.x + cols + 1}H"
+        control = [(ControlType.CURSOR_MOVE_TO, region.x, y)]
+        return Strip([*strip, Segment(move + sixels[r] + back, None, control)], strip.cell_length)
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """The app's filters, but over a Sixel's control segment they pass by: Textual's colour filter
@@ -514,14 +502,6 @@ class ArticleView(ScrollView, can_focus=True):
         if self._kept_filters[0] != key:
             self._kept_filters = (key, [_PassControls(f) for f in filters])
         return self._kept_filters[1]
-
-    def _send_wiped_sixels(self) -> None:
-        """Pictures some of whose lines were drawn again without their last (a toast or a dialog gone from
-        over them): their last line again, which sends them again."""
-        wiped, self._wiped = self._wiped, {}
-        for last, when in wiped.items():
-            if self._sixel_sent.get(last, 0.0) < when:
-                self.refresh(Region(0, last - self.scroll_offset.y, self.size.width, 1))
 
     def _encode(self, address: str, picture: Image, cols: int, rows: int) -> None:
         key = (address, cols, rows)
