@@ -101,7 +101,7 @@ def test_the_terminal_is_asked_once_and_left_as_it_was() -> None:
     )
     try:
         before = termios.tcgetattr(slave)
-        reply = graphics.ask_terminal(slave, slave)
+        reply = graphics.ask_terminal(slave, slave, timeout=5)  # (a loaded machine: the answer waited for)
         assert reply is not None and "OK" in reply and reply.endswith("c")
         assert termios.tcgetattr(slave) == before
         thread.join(1)
