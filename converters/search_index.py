@@ -32,7 +32,7 @@ from .search_query import Query, Term, parse_query
 from .search_tokens import SEPARATOR, fold, query_tokens, tokens, words_of
 from .walk import SourceFile, walk
 
-SCHEMA = 5
+SCHEMA = 6
 """The index's layout and its tokens' rules: an index made by another version is built anew."""
 TOKENIZER = "ascii"
 """FTS5's tokenizer of the tokens :mod:`.search_tokens` makes, already folded and separated by spaces: it
@@ -542,8 +542,12 @@ def _table(term: Term) -> str:
 
 def _fts_term(term: Term) -> str:
     """A term as an FTS5 expression: every token quoted, the phrase's tokens in order."""
-    if term.phrase:
-        sequence = [t for t in tokens(term.text)[0].split() if t != "zz"]
+    if term.phrase:  # (a separator within it stands for a gap in the text, one at its ends for nothing)
+        sequence = tokens(term.text)[0].split()
+        while sequence and sequence[0] == SEPARATOR:
+            sequence.pop(0)
+        while sequence and sequence[-1] == SEPARATOR:
+            sequence.pop()
         expression = '"' + " ".join(sequence) + '"' if sequence else '""'
     else:
         phrases = query_tokens(term.text)

@@ -6,8 +6,11 @@ is given tokens ready made (lower-case words and prefixed CJK tokens, separated 
 
 * a word of other scripts (letters and digits) is one token, case-folded, its accents taken off;
 * a run of CJK characters gives its bigrams (``b中国 b国人``), consecutive, so that a query of n ≥ 2
-  characters is the phrase of its n-1 bigrams: found exactly where the run holds it. Runs are kept apart
-  by a separator token, so no phrase spans two runs;
+  characters is the phrase of its n-1 bigrams: found exactly where the run holds it. Two runs are kept
+  apart by a separator token, so that no such phrase spans them (``中国 国人`` holds no ``中国人``), and a
+  run of one character, which has no bigram, leaves the separator in its place (``alpha 中 beta`` holds
+  no phrase ``alpha beta``). A word and a run stand side by side, so a phrase may mix the two
+  (``"打开Python文件"``, found with or without spaces around the word);
 * and its characters one by one (``u中``), for one-character queries, in a table of their own without
   positions (they need none, and positions would double the index).
 """
@@ -41,18 +44,17 @@ def fold(text: str) -> str:
 
 def tokens(text: str) -> tuple[str, str]:
     """``text`` → (its words and CJK bigrams, in order; its CJK characters), both space-separated. A run
-    ``abcd`` gives ``zz bab bbc bcd zz``, a word ``Café`` gives ``wcafe``."""
+    ``abcd`` gives ``bab bbc bcd``, a word ``Café`` gives ``wcafe``, ``ab 中 cd`` gives ``bab zz bcd``."""
     ordered: list[str] = []
     runs: list[str] = []
     after_run = False
     for found in _PIECE.finditer(fold(text)):
         piece = found.group()
         if found.lastindex:  # (a CJK run)
-            if ordered and not after_run:
+            if len(piece) == 1 or after_run:
                 ordered.append(SEPARATOR)
             if len(piece) > 1:  # (its bigrams, made by C code: this runs over every character indexed)
                 ordered.append("b" + " b".join(map(str.__add__, piece, piece[1:])))
-            ordered.append(SEPARATOR)
             runs.append(piece)
             after_run = True
         else:

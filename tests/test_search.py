@@ -464,3 +464,33 @@ def test_chinese_with_digits_and_a_quoted_character_are_found(tmp_path: Path) ->
         assert _found(ix, "2021年") == {c} and _found(ix, '"段"') == {a, b} and _found(ix, "第 -60") == {b}
         assert _found(ix, "-60") == {b, c}  # (only an exclusion: every other post, newest first)
         assert "«第»«60»«段»" in ix.search('"第60段"')[0].marked_snippet()
+
+
+def test_a_phrase_may_mix_words_and_chinese(tmp_path: Path) -> None:
+    """Chinese tech writing sets words of Latin script inside its sentences, with or without spaces: a
+    quoted phrase finds them either way; between two runs of Chinese, or beside a character alone, the
+    text's gap stays a gap."""
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    texts = {
+        "joined": "先打开Python文件，再说hello世界。",
+        "spaced": "先打开 Python 文件，再说 hello 世界。",
+        "apart": "打开一个 Python 程序的文件。中国 国人。alpha 中 beta。",
+        "comma": "中国，人民。hello, big 世界",
+    }
+    for name, text in texts.items():
+        (posts / f"{name}.md").write_text(f"---\ntitle: {name}\n---\n{text}\n", encoding="utf-8")
+
+    def found(ix: SearchIndex, query: str) -> set[str]:
+        return {Path(p).stem for p in _found(ix, query)}
+
+    with SearchIndex(tmp_path / "i.sqlite") as ix:
+        ix.sync([str(posts)])
+        assert found(ix, '"打开Python文件"') == {"joined", "spaced"}
+        assert found(ix, '"打开 Python 文件"') == {"joined", "spaced"}
+        assert found(ix, '"hello 世界"') == {"joined", "spaced"}
+        assert found(ix, '"big 世界"') == {"comma"}
+        assert found(ix, "中国人") == set()  # (two runs: no phrase across them)
+        assert found(ix, '"alpha beta"') == set()  # (a character alone between them)
+        assert found(ix, '"中国 人民"') == {"comma"}  # (a gap in the text for the gap in the phrase)
+        assert any("«打开»«Python»«文件»" in hit.marked_snippet() for hit in ix.search('"打开Python文件"'))

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 KEPT_PIXELS = (480, 960)
 """An image is kept at most this size (enough for a 240-column pane of half blocks): a page of photos
 stays small."""
-SHARP_PIXELS = (1600, 1600)
+SHARP_PIXELS = (1280, 1280)
 """The most of an image sent to a terminal that draws pixels (Kitty, Sixel): a wide pane's worth."""
 CELL_PIXELS = 10
 """Pixels of an image one column stands for at its natural size (about a terminal cell's width)."""
