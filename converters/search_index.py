@@ -625,7 +625,7 @@ def _entry(job: tuple[str, str, bool, tzinfo | None]) -> tuple[Any, ...] | str:
     date = meta.date.timestamp() if meta.date else None
     return (
         path, relative, st.st_mtime_ns, st.st_size, meta.title, date, rfc3339(meta.date), columns[2],
-        columns[0], columns[1], int(meta.draft), zlib.compress(text.encode("utf-8"), 6), words, chars,
+        columns[0], columns[1], int(meta.draft), zlib.compress(text.encode("utf-8"), 1), words, chars,
     )  # fmt: skip
 
 
@@ -646,8 +646,12 @@ def _token_columns(
     """The five columns' tokens for ``words`` and for ``chars``. Each tag, author and category name is
     tokenised alone, a separator between two: no phrase runs from one name into the next."""
     words, chars = [], []
-    for value, names in ((title, False), (text, False), (tags, True), (categories, True), (authors, True)):
-        pieces = [tokens(n) for n in re.split("[\x1d\x1e\x1f]", value) if n] if names else [tokens(value)]
+    for value in (title, text):
+        ordered, singles = tokens(value)
+        words.append(ordered)
+        chars.append(singles)
+    for value in (tags, categories, authors):
+        pieces = [tokens(n) for n in re.split("[\x1d\x1e\x1f]", value) if n]
         words.append(f" {SEPARATOR} ".join(ordered for ordered, _ in pieces if ordered))
         chars.append(" ".join(sorted({ch for _, singles in pieces for ch in singles.split()})))
     return words, chars
