@@ -355,11 +355,25 @@ class SearchIndex:
         if query.empty:
             return []
         plan = _Plan.of(query, limit)
-        window = plan.window_floor(self.db) if plan.ranked and limit > 0 else None
-        hits = self._run(plan, query, drafts, window)
-        if window is not None and len(hits) < limit:  # (filters left too few of the window: rank them all)
-            hits = self._run(plan, query, drafts, None)
+        with self._snapshot():
+            window = plan.window_floor(self.db) if plan.ranked and limit > 0 else None
+            hits = self._run(plan, query, drafts, window)
+            if window is not None and len(hits) < limit:  # (filters left too few of the window: rank all)
+                hits = self._run(plan, query, drafts, None)
         return hits
+
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction: a search's statements see the index as one commit left it, whatever
+        another process writes meanwhile (the posts found, then their texts)."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT")
 
     def count(self, text: str | Query, drafts: bool = False) -> int:
         """How many posts a query finds (what a limited :meth:`search` leaves out included)."""

@@ -494,3 +494,33 @@ def test_a_phrase_may_mix_words_and_chinese(tmp_path: Path) -> None:
         assert found(ix, '"alpha beta"') == set()  # (a character alone between them)
         assert found(ix, '"中国 人民"') == {"comma"}  # (a gap in the text for the gap in the phrase)
         assert any("«打开»«Python»«文件»" in hit.marked_snippet() for hit in ix.search('"打开Python文件"'))
+
+
+def test_a_search_reads_one_commit_while_another_process_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process's commit between a search's statements (the posts found, then their texts) is
+    not seen halfway: the search reads the index as it was when it began."""
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for i in range(5):
+        (posts / f"p{i}.md").write_text(f"---\ntitle: p{i}\n---\n共同的正文 {i}\n", encoding="utf-8")
+    file = tmp_path / "i.sqlite"
+    with SearchIndex(file) as reader, SearchIndex(file) as writer:
+        reader.sync([str(posts)])
+        original = SearchIndex._texts
+
+        def texts_after_a_commit(self: SearchIndex, ids: list[int]) -> dict[int, bytes]:
+            for i in range(5):  # (every post changed and indexed anew, under new ids, by the other)
+                (posts / f"p{i}.md").write_text(
+                    f"---\ntitle: p{i}\n---\n共同的正文，改了 {i}\n", encoding="utf-8"
+                )
+            writer.sync([str(posts)])
+            return original(self, ids)
+
+        monkeypatch.setattr(SearchIndex, "_texts", texts_after_a_commit)
+        hits = reader.search("共同")
+        assert sorted(h.title for h in hits) == [f"p{i}" for i in range(5)]
+        assert all("改了" not in h.marked_snippet() for h in hits)
+        monkeypatch.setattr(SearchIndex, "_texts", original)
+        assert all("改了" in h.marked_snippet() for h in reader.search("共同"))
