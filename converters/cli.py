@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import sys
 from typing import Any
 
@@ -260,9 +261,34 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="print errors only, no warnings or progress")
 
 
+_NUMBER_OPTIONS = ("--image-timeout", "--jobs", "--limit")
+_NEGATIVE = re.compile(r"-\d+(\.\d*)?")
+
+
+def _negative_numbers_joined(argv: list[str]) -> list[str]:
+    """``--limit -1`` → ``--limit=-1``. argparse takes ``-1`` for an option in a parser that has ``-0``,
+    and would only say that the value is missing; joined, the option's own check says what is wrong."""
+    out: list[str] = []
+    rest = iter(argv)
+    for arg in rest:
+        if arg == "--":
+            return [*out, arg, *rest]
+        if arg in _NUMBER_OPTIONS:
+            value = next(rest, None)
+            if value is not None and _NEGATIVE.fullmatch(value):
+                out.append(f"{arg}={value}")
+                continue
+            out.append(arg)
+            if value is not None:
+                out.append(value)
+            continue
+        out.append(arg)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_negative_numbers_joined(sys.argv[1:] if argv is None else argv))
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2

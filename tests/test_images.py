@@ -255,6 +255,8 @@ def test_data_images_stand_in_xhtml_and_json(tmp_path: Path) -> None:
         (("--to", "markdown", "--images", "local", "-o", "out"), "--images local is for --to html"),
         (("--to", "html", "--images", "local"), "--images local needs -o FOLDER"),
         (("--to", "epub", "--images", "embed", "-o", "b.epub", "--image-timeout", "0"), "--image-timeout"),
+        (("--to", "epub", "-o", "b.epub", "--image-timeout", "-1"), "--image-timeout must be more than 0"),
+        (("--to", "json", "--jobs", "-2"), "--jobs must be at least 1"),
     ],
 )
 def test_image_options_used_wrongly_are_usage_errors(
