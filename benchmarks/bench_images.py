@@ -99,14 +99,28 @@ def _convert(folder: Path, book: Path, cache: Path, images: str) -> float:
     return time.perf_counter() - started
 
 
-def _reader_open(folder: Path, cache: Path, images: bool) -> tuple[float, float | None]:
-    """Seconds from enter to the article's text, and to its first picture (None with images off)."""
+def _reader_open(
+    folder: Path, cache: Path, images: bool, graphics: str = "blocks"
+) -> tuple[float, float | None]:
+    """Seconds from enter to the article's text, and to its first picture drawn in the terminal's way
+    (``graphics``: half blocks, Kitty's placeholders, or Sixel, whose pixels are made after the picture
+    is in; None with images off)."""
     os.environ["XDG_CACHE_HOME"] = str(cache)
+    os.environ["COLORTERM"] = "truecolor"  # (Kitty's placeholders need every colour as it is)
     from tui.app import PostshelfApp
     from tui.widgets.article import ArticleView
 
+    def drawn(view: ArticleView) -> bool:
+        if not view._placed:
+            return False
+        if graphics != "sixel":
+            return True
+        address, cols, rows, _ = next(iter(view._placed.values()))
+        view.refresh()  # (Sixel is made for what is drawn)
+        return view.painter.sixel(address, cols, rows) is not None
+
     async def run() -> tuple[float, float | None]:
-        app = PostshelfApp([str(folder)], use_cache=False)
+        app = PostshelfApp([str(folder)], use_cache=False, graphics=graphics)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause(1.0)
             await app.workers.wait_for_complete()
@@ -119,7 +133,7 @@ def _reader_open(folder: Path, cache: Path, images: bool) -> tuple[float, float 
                 await pilot.pause(0.005)
                 if text is None and any("正文" in s.text for s in view.lines):
                     text = time.perf_counter() - started
-                if text is not None and (not images or any("▀" in s.text for s in view.lines)):
+                if text is not None and (not images or drawn(view)):
                     picture = time.perf_counter() - started if images else None
                     break
             assert text is not None
@@ -164,11 +178,12 @@ def main() -> None:
     print(f"book: {(work / 'book.epub').stat().st_size / 1e6:.1f} MB")
     one = work / "one"
     _library(one, 1, base)
-    for on in (False, True):
-        text, picture = _reader_open(one, work / f"reader-cache-{on}", on)
+    for on, graphics in ((False, "blocks"), (True, "blocks"), (True, "kitty"), (True, "sixel")):
+        text, picture = _reader_open(one, work / f"reader-cache-{on}-{graphics}", on, graphics)
         shown = f", first picture at {picture * 1000:.0f} ms" if picture is not None else ""
         print(
-            f"reader, article with {IMAGES_A_POST} images, images {'on' if on else 'off'}: text at {text * 1000:.0f} ms{shown}"
+            f"reader, article with {IMAGES_A_POST} images, images {'on (' + graphics + ')' if on else 'off'}:"
+            f" text at {text * 1000:.0f} ms{shown}"
         )
     server.shutdown()
 
