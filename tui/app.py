@@ -71,6 +71,14 @@ class PostshelfApp(App[None]):
         self.reader = ReaderScreen(self.paths, self.store, **self._reader_options)  # type: ignore[arg-type]
         """The reading screen (under any dialog that is open)."""
 
+    def exit(self, result: None = None, return_code: int = 0, message: Any = None) -> None:
+        """Leave, the pictures sent to the terminal (Kitty's) let go of first: it keeps them per screen,
+        and once the app has left its screen, taking them away there does nothing."""
+        for screen in self.screen_stack:
+            for view in screen.query(ArticleView):
+                view.let_go_of_pictures()
+        super().exit(result, return_code, message)
+
     def get_default_screen(self) -> Screen[None]:
         return self.reader
 

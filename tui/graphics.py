@@ -6,13 +6,14 @@
   and the terminal scales it into the cells itself.
 * **Sixel** (foot, WezTerm, xterm -ti vt340, mlterm, Konsole, iTerm2): pixels drawn by the terminal at the
   cursor. The picture is cut into rows of a cell's height, each its own Sixel; each line of the view
-  that shows one is blank text followed by its row of pixels, so whatever is drawn again (a scroll, a
-  toast gone) brings its own pixels back (see tui/widgets/article.py).
-* **Half blocks** everywhere else, tmux included (tui/pictures.py).
+  that shows one is blank text followed by its row of pixels (:func:`sixel_segment`), so whatever is
+  drawn again (a scroll, a toast gone) brings its own pixels back.
+* **Half blocks** everywhere else, tmux and GNU screen included (tui/pictures.py).
 
-The terminal is asked once, before the app starts (:func:`detect`): Kitty's query, then the primary
-device attributes (DA1), which every terminal answers, so that a terminal without Kitty's protocol
-costs one round trip and no timeout. ``POSTSHELF_IMAGES=kitty|sixel|blocks`` overrides the guess.
+The terminal is asked once, before the app starts (:func:`detect`): Kitty's query where the terminal
+names itself kitty or Ghostty, then the primary device attributes (DA1), which every terminal answers
+after any other reply, so the usual cost is one round trip. ``POSTSHELF_IMAGES=kitty|sixel|blocks``
+overrides the guess.
 
 textual-image was read first (see tui/pictures.py): its image is a widget of its own, where ours are
 lines of one scroll view; this module is the part of it the view needs, written for that view.
@@ -21,6 +22,7 @@ lines of one scroll view; this module is the part of it the view needs, written 
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import os
 import random
@@ -32,8 +34,10 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from rich.color import Color
-from rich.segment import Segment
+from rich.segment import ControlType, Segment
 from rich.style import Style
+from textual.color import Color as TextualColor
+from textual.filter import LineFilter
 from textual.strip import Strip
 
 if TYPE_CHECKING:
@@ -52,63 +56,81 @@ _DA1_REPLY = re.compile(r"\x1b\[\?([0-9;]*)c")
 _KITTY_OK = re.compile(r"\x1b_Gi=31;OK\x1b\\")
 
 
-def choose(environ: Mapping[str, str], reply: str | None) -> str:
-    """The way to draw images, from the environment and the terminal's reply to :func:`ask_terminal`
-    (None: not asked, no terminal). Kitty's placeholders only where they are known to work (kitty and
-    Ghostty; WezTerm and Konsole answer the query but draw no placeholders), never inside tmux, which
-    passes neither protocol on."""
-    forced = environ.get("POSTSHELF_IMAGES", "").strip().lower()
-    if forced in MODES:
-        return forced
-    if reply is None or environ.get("TMUX") or environ.get("TERM", "").startswith(("screen", "tmux")):
-        return BLOCKS
-    kitty_like = (
-        environ.get("TERM") == "xterm-kitty"
+def _kitty_like(environ: Mapping[str, str]) -> bool:
+    """kitty or Ghostty (whose placeholders work; WezTerm and Konsole answer Kitty's query but draw none),
+    by the names they set, which ssh passes on as TERM."""
+    return (
+        environ.get("TERM") in ("xterm-kitty", "xterm-ghostty")
         or "KITTY_WINDOW_ID" in environ
         or environ.get("TERM_PROGRAM", "").lower() == "ghostty"
     )
-    if kitty_like and _KITTY_OK.search(reply):
+
+
+def _multiplexed(environ: Mapping[str, str]) -> bool:
+    """Inside tmux or GNU screen, which pass neither protocol on (and screen takes Kitty's query for its
+    status line)."""
+    return bool(environ.get("TMUX") or environ.get("STY")) or environ.get("TERM", "").startswith(
+        ("screen", "tmux")
+    )
+
+
+def choose(environ: Mapping[str, str], reply: str | None) -> str:
+    """The way to draw images, from the environment and the terminal's reply to :func:`ask_terminal`
+    (None: not asked, no terminal). ``POSTSHELF_IMAGES`` decides first."""
+    forced = environ.get("POSTSHELF_IMAGES", "").strip().lower()
+    if forced in MODES:
+        return forced
+    if reply is None or _multiplexed(environ):
+        return BLOCKS
+    if _kitty_like(environ) and _KITTY_OK.search(reply):
         return KITTY
-    attributes = _DA1_REPLY.search(reply)
-    if attributes and "4" in attributes.group(1).split(";"):
+    attributes = _DA1_REPLY.search(reply)  # (its first number is the terminal's class, then its features)
+    if attributes and "4" in attributes.group(1).split(";")[1:]:
         return SIXEL
     return BLOCKS
 
 
-def ask_terminal(fd_in: int, fd_out: int, timeout: float = 0.5) -> str | None:
-    """The terminal's replies to Kitty's query and to DA1, read up to DA1's answer (which ends the wait:
-    a terminal that ignores Kitty's query says nothing to it). None when it is no terminal or says
-    nothing in ``timeout`` seconds. The terminal's modes are restored whatever happens."""
+def ask_terminal(fd_in: int, fd_out: int, kitty: bool = True, timeout: float = 1.0) -> str | None:
+    """The terminal's replies to Kitty's query (if ``kitty``) and to DA1, read up to DA1's answer, which
+    every terminal gives, after any other (so the usual wait is one round trip, and the timeout is for a
+    terminal that is no terminal). None when it is no terminal or says nothing in ``timeout`` seconds.
+    The terminal's modes are restored, and what else came in is dropped: a reply come late would
+    otherwise reach the app as keys."""
     if not (os.isatty(fd_in) and os.isatty(fd_out)):
         return None
     import termios
     import tty
 
-    saved = termios.tcgetattr(fd_in)
     reply = b""
     try:
+        saved = termios.tcgetattr(fd_in)
+    except termios.error:
+        return None
+    try:
         tty.setcbreak(fd_in, termios.TCSANOW)
-        os.write(fd_out, (_KITTY_QUERY + _DA1).encode())
+        os.write(fd_out, ((_KITTY_QUERY if kitty else "") + _DA1).encode())
         deadline = time.monotonic() + timeout
         while not _DA1_REPLY.search(reply.decode("latin-1")):
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd_in], [], [], left)[0]:
-                return reply.decode("latin-1") or None
+                break
             reply += os.read(fd_in, 1024)
-    except OSError:
+    except (OSError, termios.error):
         return None
     finally:
-        termios.tcsetattr(fd_in, termios.TCSANOW, saved)
-    return reply.decode("latin-1")
+        with contextlib.suppress(termios.error):
+            termios.tcflush(fd_in, termios.TCIFLUSH)
+            termios.tcsetattr(fd_in, termios.TCSANOW, saved)
+    return reply.decode("latin-1") or None
 
 
 def detect() -> str:
     """The way this process's terminal draws images (asked once, before the app takes the terminal)."""
     forced = os.environ.get("POSTSHELF_IMAGES", "").strip().lower()
-    if forced in MODES or os.environ.get("TMUX"):
+    if forced in MODES or _multiplexed(os.environ):
         return choose(os.environ, "")
     try:
-        reply = ask_terminal(sys.stdin.fileno(), sys.stdout.fileno())
+        reply = ask_terminal(sys.stdin.fileno(), sys.stdout.fileno(), kitty=_kitty_like(os.environ))
     except (OSError, ValueError):  # (no file descriptors: a test's captured streams)
         reply = None
     return choose(os.environ, reply)
@@ -220,11 +242,6 @@ def placeholder_lines(image_id: int, cols: int, rows: int) -> list[Strip]:
 _RUN = re.compile(rb"(.)\1{3,}")
 
 
-def sixel(picture: Image, colours: int = 255) -> str:
-    """The picture, at its size in pixels, as one Sixel sequence (its colours reduced to ``colours``)."""
-    return sixel_rows(picture, picture.height, colours)[0]
-
-
 def sixel_rows(picture: Image, row_height: int, colours: int = 255) -> list[str]:
     """The picture cut into rows of ``row_height`` pixels (a cell's), each its own Sixel sequence, all of
     one palette: a line of the view then draws its own row of the picture, whatever is drawn around it."""
@@ -240,16 +257,17 @@ def sixel_rows(picture: Image, row_height: int, colours: int = 255) -> list[str]
 def _sixel(indexed: Image, palette: list[int]) -> str:
     """A picture of palette indices as Sixel. Each band of six rows is written colour by colour; a colour's
     bits for the band are made for the whole width at once, as one big integer (its rows' bits never
-    overlap, so they add without carries). Pixels of no colour stay as they are (``P2=1``)."""
+    overlap, so they add without carries). Pixels of no colour stay as they are (``P2=1``); the bands are
+    apart by ``-`` with none after the last, which would take the cursor below (or scroll, at the bottom)."""
     width, height = indexed.size
     data = indexed.tobytes()
-    out = [b'\x1bP0;1;0q"1;1;%d;%d' % (width, height)]
-    out += [
-        b"#%d;2;%d;%d;%d" % (c, *(palette[3 * c + k] * 100 // 255 for k in range(3)))
+    head = b'\x1bP0;1;0q"1;1;%d;%d' % (width, height) + b"".join(
+        b"#%d;2;%d;%d;%d" % (c, *(round(palette[3 * c + k] * 100 / 255) for k in range(3)))
         for c in sorted(set(data))
-    ]
+    )
     blank = int.from_bytes(b"?" * width, "big")  # ("?" is a sixel of no pixel set)
     tables: dict[tuple[int, int], bytes] = {}
+    bands = []
     for top in range(0, height, 6):
         rows = [data[(top + r) * width : (top + r + 1) * width] for r in range(min(6, height - top))]
         band = []
@@ -262,10 +280,40 @@ def _sixel(indexed: Image, palette: list[int]) -> str:
                 bits += int.from_bytes(row.translate(table), "big")
             chars = (bits + blank).to_bytes(width, "big").rstrip(b"?")
             band.append(b"#%d%s" % (colour, _RUN.sub(_repeat, chars)))
-        out.append(b"$".join(band) + b"-")
-    out.append(b"\x1b\\")
-    return b"".join(out).decode("ascii")
+        bands.append(b"$".join(band))
+    return (head + b"-".join(bands) + b"\x1b\\").decode("ascii")
 
 
 def _repeat(found: re.Match[bytes]) -> bytes:
     return b"!%d%s" % (len(found.group()), found.group(1))
+
+
+def sixel_segment(x: int, y: int, cols: int, data: str) -> Segment:
+    """A segment of no width that draws ``data`` (a Sixel ``cols`` cells wide) with its top left at cell
+    (x, y) of the screen, then leaves the cursor after it, where the line goes on."""
+    move, back = f"\x1b[{y + 1};{x + 1}H", f"\x1b[{y + 1};{x + cols + 1}H"
+    return Segment(move + data + back, None, ((ControlType.CURSOR_MOVE_TO, x + cols, y),))
+
+
+class PassControls(LineFilter):
+    """A line filter applied to a line's text, its control segments (a Sixel) passed on as they are.
+    Textual's colour filter rebuilds every segment as text, whose width the compositor would then crop
+    the Sixel to."""
+
+    def __init__(self, inner: LineFilter) -> None:
+        super().__init__(inner.enabled)
+        self.inner = inner
+
+    def apply(self, segments: list[Segment], background: TextualColor) -> list[Segment]:
+        if not any(segment.control for segment in segments):
+            return self.inner.apply(segments, background)
+        out: list[Segment] = []
+        text: list[Segment] = []
+        for segment in segments:
+            if segment.control:
+                out += self.inner.apply(text, background) if text else []
+                out.append(segment)
+                text = []
+            else:
+                text.append(segment)
+        return out + (self.inner.apply(text, background) if text else [])

@@ -11,6 +11,7 @@ starts); the article is one scroll view of lines, where an image is just more li
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -39,7 +40,8 @@ def load_picture(
     file: str, background: tuple[int, int, int] = (0, 0, 0), kept: tuple[int, int] = KEPT_PIXELS
 ) -> Image | None:
     """An image file as an RGB picture to draw, reduced to fit ``kept`` and its transparency laid over
-    ``background``; None for what Pillow cannot draw (SVG, a damaged file)."""
+    ``background``; None for what Pillow cannot draw (SVG, a damaged file). The picture's ``info`` keeps
+    its natural size, its file and its background, for :func:`reload_picture`."""
     from PIL import Image as PILImage
 
     try:
@@ -54,10 +56,19 @@ def load_picture(
             else:
                 picture = image.convert("RGB")
             picture.info["natural"] = natural  # (its size before it was reduced: how wide it is drawn)
-            picture.info["file"] = file  # (where to read it again sharper: see Painter)
+            picture.info["file"] = file
+            picture.info["background"] = background
             return picture
     except Exception:  # (an image the store kept but Pillow cannot draw: its alt text stays)
         return None
+
+
+def reload_picture(picture: Image, kept: tuple[int, int]) -> Image:
+    """The picture read again from its file to fit ``kept`` (sharper than the one kept to draw half
+    blocks), on the same background; itself where its file cannot be read again."""
+    file = picture.info.get("file")
+    again = load_picture(file, picture.info.get("background", (0, 0, 0)), kept) if file else None
+    return again or picture
 
 
 def picture_size(
@@ -127,41 +138,57 @@ class Painter:
 
     Kitty: each picture is sent once (its id kept by address), placed anew when its size changes, and
     shown by placeholder cells; ``write`` sends the commands to the terminal, in order with the frames.
-    Sixel: the picture's lines are blank and :meth:`sixel` has the pixels of each, made by :meth:`encode`
-    off the UI thread. Both keep half blocks at hand (:meth:`blocks`) for where pixels cannot go: behind a
-    dialog (whose tint would change a Kitty cell's colour, its image's id), and until the Sixel is made.
+    Sixel: the picture's lines are blank, and :meth:`sixel_line` draws each line's pixels over them once
+    :meth:`encode` (off the UI thread) has made them. Both keep half blocks at hand (:meth:`blocks`) for
+    where pixels cannot go: behind a dialog (whose tint would change a Kitty cell's colour, its image's
+    id), and until the Sixel is made. Only the UI thread changes what a Painter holds.
     """
 
-    def __init__(self, mode: str, write: Callable[[str], None], cell: tuple[int, int] | None = None) -> None:
+    SIXELS_KEPT = 32
+    """Pictures whose Sixel lines are kept (a page of many small images included)."""
+
+    def __init__(self, mode: str, write: Callable[[str], None]) -> None:
         self.mode = mode
         self.write = write
-        self.cell = cell or (graphics.cell_pixels() if mode != graphics.BLOCKS else graphics.DEFAULT_CELL)
+        self.cell = graphics.cell_pixels() if self.pixels else graphics.DEFAULT_CELL
         self._ids = graphics.image_ids()
         self._sent: dict[str, int] = {}  # address → Kitty image id
-        self._placed: dict[int, tuple[int, int]] = {}  # Kitty image id → its placement's (cols, rows)
+        self._placement: dict[int, tuple[int, int]] = {}  # Kitty image id → its placement's (cols, rows)
         self._lines: dict[tuple[str, int, int], list[Strip]] = {}
         self._blocks: dict[tuple[str, int, int], list[Strip]] = {}
-        self._sixels: dict[tuple[str, int, int], list[str]] = {}
+        self._sixels: OrderedDict[tuple[str, int, int], list[str]] = OrderedDict()  # ([]: could not)
 
     @property
     def pixels(self) -> bool:
         """Whether the terminal draws the pixels (Kitty, Sixel), not half blocks."""
         return self.mode != graphics.BLOCKS
 
+    def cell_changed(self) -> bool:
+        """Whether a cell's size in pixels changed (the font zoomed): the Sixel lines are then made anew,
+        and pictures sized anew."""
+        cell = graphics.cell_pixels() if self.pixels else graphics.DEFAULT_CELL
+        if cell == self.cell:
+            return False
+        self.cell = cell
+        self._sixels.clear()
+        return True
+
     def size(self, picture: Image, width: int, tall: int) -> tuple[int, int]:
+        """(columns, rows) for the picture in a pane ``width`` wide and ``tall`` high. A Sixel picture
+        leaves the pane's last column free: the line's Sixel goes after the picture's cells, and at the
+        pane's edge the compositor would cut it off with the scrollbar."""
         if not self.pixels:
             return picture_size(picture, width, tall)
-        cols, rows = picture_size(
-            picture, min(width, graphics.MAX_CELLS), min(tall, graphics.MAX_CELLS), self.cell
-        )
-        return cols, rows
+        if self.mode == graphics.SIXEL:
+            width -= 1
+        limit = graphics.MAX_CELLS
+        return picture_size(picture, max(1, min(width, limit)), min(tall, limit), self.cell)
 
     def prepare(self, picture: Image) -> bytes | None:
         """(Off the UI thread.) What :meth:`send` sends of the picture: for Kitty, a sharp PNG of it."""
         if self.mode != graphics.KITTY:
             return None
-        sharp = load_picture(picture.info.get("file", ""), kept=SHARP_PIXELS)
-        return graphics.png_of(sharp or picture)
+        return graphics.png_of(reload_picture(picture, SHARP_PIXELS))
 
     def send(self, address: str, png: bytes | None) -> None:
         """Hand a picture's PNG (:meth:`prepare`) to the terminal, once per address."""
@@ -175,8 +202,8 @@ class Painter:
     def lines(self, address: str, picture: Image, cols: int, rows: int) -> list[Strip]:
         """The picture's lines at ``cols`` × ``rows`` cells (for Kitty, placed at that size first)."""
         image_id = self._sent.get(address)
-        if image_id is not None and self._placed.get(image_id) != (cols, rows):
-            self._placed[image_id] = (cols, rows)
+        if image_id is not None and self._placement.get(image_id) != (cols, rows):
+            self._placement[image_id] = (cols, rows)
             self.write(graphics.place(image_id, cols, rows))
         key = (address, cols, rows)
         if key not in self._lines:
@@ -191,6 +218,7 @@ class Painter:
         return self._lines[key]
 
     def blocks(self, address: str, picture: Image, cols: int, rows: int) -> list[Strip]:
+        """The picture in half blocks at ``cols`` × ``rows`` cells."""
         key = (address, cols, rows)
         if key not in self._blocks:
             if len(self._blocks) > 64:
@@ -198,32 +226,48 @@ class Painter:
             self._blocks[key] = half_blocks(picture, cols, rows)
         return self._blocks[key]
 
-    def sixel(self, address: str, cols: int, rows: int) -> list[str] | None:
-        """The picture's Sixel rows for ``cols`` × ``rows`` cells, once :meth:`encode` has made them."""
-        return self._sixels.get((address, cols, rows))
+    def sixel_ready(self, address: str, cols: int, rows: int) -> bool | None:
+        """Whether the picture's Sixel lines are made (None: not yet asked for; False: they could not be)."""
+        found = self._sixels.get((address, cols, rows))
+        return None if found is None else bool(found)
 
-    def encode(self, address: str, picture: Image, cols: int, rows: int) -> None:
-        """(Off the UI thread: ~0.1-0.3 s a picture.) The Sixel rows of the picture at the pixels of its
-        cells, one a line."""
+    @staticmethod
+    def encode(picture: Image, cols: int, rows: int, cell: tuple[int, int]) -> list[str]:
+        """(Off the UI thread: ~0.1 s for a small picture, ~0.8 s for a pane-wide photo.) The picture's
+        Sixel lines at the pixels of its cells, for :meth:`keep_sixel`."""
         from PIL import Image as PILImage
 
-        size = (cols * self.cell[0], rows * self.cell[1])
-        sharp = load_picture(picture.info.get("file", ""), kept=size) or picture
-        data = graphics.sixel_rows(sharp.resize(size, PILImage.Resampling.LANCZOS), self.cell[1])
-        if len(self._sixels) > 16:
-            self._sixels.clear()
-        self._sixels[(address, cols, rows)] = data
+        size = (cols * cell[0], rows * cell[1])
+        sharp = reload_picture(picture, size).resize(size, PILImage.Resampling.LANCZOS)
+        return graphics.sixel_rows(sharp, cell[1])
+
+    def keep_sixel(self, address: str, cols: int, rows: int, cell: tuple[int, int], lines: list[str]) -> None:
+        """Keep what :meth:`encode` made for cells of ``cell`` pixels, if they are still that size
+        (``[]``: it could not be made: half blocks then)."""
+        if cell != self.cell:
+            return
+        self._sixels[(address, cols, rows)] = lines
+        self._sixels.move_to_end((address, cols, rows))
+        while len(self._sixels) > self.SIXELS_KEPT:
+            self._sixels.popitem(last=False)
+
+    def sixel_line(self, address: str, cols: int, rows: int, row: int, x: int, y: int) -> Segment:
+        """Line ``row`` of the picture's Sixel, to draw at cell (x, y) of the screen."""
+        key = (address, cols, rows)
+        self._sixels.move_to_end(key)
+        return graphics.sixel_segment(x, y, cols, self._sixels[key][row])
 
     def forget(self, address: str) -> None:
         """The terminal may let go of a picture no longer kept."""
         image_id = self._sent.pop(address, None)
         if image_id is not None:
-            self._placed.pop(image_id, None)
+            self._placement.pop(image_id, None)
             self.write(graphics.delete(image_id))
         for cache in (self._lines, self._blocks, self._sixels):
             for key in [k for k in cache if k[0] == address]:
                 del cache[key]
 
     def close(self) -> None:
+        """Let go of every picture sent (before the app leaves the screen they were sent to)."""
         for address in list(self._sent):
             self.forget(address)

@@ -20,10 +20,9 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
-from rich.segment import ControlType, Segment
+from rich.segment import Segment
 from rich.text import Text
 from textual.binding import Binding
-from textual.color import Color
 from textual.filter import LineFilter
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -245,6 +244,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._image_rows = (
             [(row, self._address(url)) for row, url in image_rows(self._text_lines)] if showing_text else []
         )
+        self._let_go_of_other_pictures()
         self._width = width
         self._compose_lines()
         lines = self.lines
@@ -275,6 +275,7 @@ class ArticleView(ScrollView, can_focus=True):
             text_row.append(row)
             for address in wanted.get(row, ()):
                 picture = self._pictures[address]
+                self._pictures.move_to_end(address)  # (the last shown are the last let go of)
                 cols, rows = painter.size(picture, self._width, tall)
                 for r, drawn in enumerate(painter.lines(address, picture, cols, rows)):
                     placed[len(lines)] = (address, cols, rows, r)
@@ -299,9 +300,13 @@ class ArticleView(ScrollView, can_focus=True):
         if driver is not None:
             driver.write(data)
 
-    def on_unmount(self) -> None:
+    def let_go_of_pictures(self) -> None:
+        """The terminal may let go of every picture sent to it."""
         if self._painter is not None:
             self._painter.close()
+
+    def on_unmount(self) -> None:
+        self.let_go_of_pictures()
 
     def set_images(self, on: bool) -> None:
         """Draw the images (fetched as they come into view) or only their alt text."""
@@ -376,7 +381,10 @@ class ArticleView(ScrollView, can_focus=True):
             futures = {pool.submit(self._picture_of, address, background): address for address in addresses}
             for future in as_completed(futures):
                 picture = future.result() if future.exception() is None else None
-                png = self.painter.prepare(picture) if picture is not None else None
+                try:
+                    png = self.painter.prepare(picture) if picture is not None else None
+                except Exception:  # (no PNG for the terminal: half blocks for it)
+                    png = None
                 self.app.call_from_thread(self._picture_arrived, futures[future], picture, png)
 
     def _picture_of(self, address: str, background: tuple[int, int, int]) -> Image | None:
@@ -412,6 +420,17 @@ class ArticleView(ScrollView, can_focus=True):
         if self.images_on and any(shown == address for _, shown in self._image_rows):
             self._redraw_pictures()
 
+    def _let_go_of_other_pictures(self) -> None:
+        """With Kitty, the pictures of other articles: the terminal keeps what it was sent (kitty up to
+        320 MB, the oldest going first, placeholders then showing nothing), so it holds only this one's;
+        they are read again from the image store when shown again."""
+        if self._painter is None or self._painter.mode != graphics.KITTY:
+            return
+        here = {address for _, address in self._image_rows}
+        for address in [a for a in self._pictures if a not in here]:
+            del self._pictures[address]
+            self._painter.forget(address)
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         if round(old_value) != round(new_value):
@@ -431,6 +450,9 @@ class ArticleView(ScrollView, can_focus=True):
                     break
 
     def on_resize(self) -> None:
+        if self._painter is not None and self._painter.cell_changed():  # (the font zoomed: sized anew)
+            self._render_lines()
+            return
         self._relayout_if_needed()
 
     def _relayout_if_needed(self) -> None:
@@ -472,7 +494,7 @@ class ArticleView(ScrollView, can_focus=True):
     def _pixels_line(self, row: int, strip: Strip) -> Strip:
         """A line of a picture the terminal draws in pixels. Behind a dialog, half blocks (its tint would
         change a Kitty cell's colour, which names the image). Sixel: the blank line, then its row of the
-        picture's pixels drawn over it (half blocks until they are made)."""
+        picture's pixels drawn over it (half blocks until they are made, or if they cannot be)."""
         address, cols, rows, r = self._placed[row]
         picture = self._pictures.get(address)
         if picture is None:
@@ -482,15 +504,14 @@ class ArticleView(ScrollView, can_focus=True):
             return painter.blocks(address, picture, cols, rows)[r]
         if painter.mode == graphics.KITTY:
             return strip
-        sixels = painter.sixel(address, cols, rows)
-        if sixels is None:
-            self._encode(address, picture, cols, rows)
+        ready = painter.sixel_ready(address, cols, rows)
+        if not ready:
+            if ready is None:
+                self._encode(address, picture, cols, rows)
             return painter.blocks(address, picture, cols, rows)[r]
         region = self.scrollable_content_region  # (on the screen)
-        y = region.y + row - self.scroll_offset.y
-        move, back = f"\x1b[{y + 1};{region.x + 1}H", f"\x1b[{y + 1};{region.x + cols + 1}H"
-        control = [(ControlType.CURSOR_MOVE_TO, region.x, y)]
-        return Strip([*strip, Segment(move + sixels[r] + back, None, control)], strip.cell_length)
+        line = painter.sixel_line(address, cols, rows, r, region.x, region.y + row - self.scroll_offset.y)
+        return Strip([*strip, line], strip.cell_length)
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """The app's filters, but over a Sixel's control segment they pass by: Textual's colour filter
@@ -500,25 +521,29 @@ class ArticleView(ScrollView, can_focus=True):
             return filters
         key = tuple(filters)
         if self._kept_filters[0] != key:
-            self._kept_filters = (key, [_PassControls(f) for f in filters])
+            self._kept_filters = (key, [graphics.PassControls(f) for f in filters])
         return self._kept_filters[1]
 
     def _encode(self, address: str, picture: Image, cols: int, rows: int) -> None:
+        """The picture's Sixel lines made in a thread, kept by the UI's (a Painter changes in one thread)."""
         key = (address, cols, rows)
         if key in self._encoding:
             return
         self._encoding.add(key)
+        cell = self.painter.cell
 
         def encode() -> None:
             try:
-                self.painter.encode(address, picture, cols, rows)
-            finally:
-                self.app.call_from_thread(self._encoded, key)
+                lines = Painter.encode(picture, cols, rows, cell)
+            except Exception:  # (a picture Pillow cannot read again: half blocks for it)
+                lines = []
+            self.app.call_from_thread(self._encoded, key, cell, lines)
 
         self.run_worker(encode, thread=True, group="sixel", exit_on_error=False)
 
-    def _encoded(self, key: tuple[str, int, int]) -> None:
+    def _encoded(self, key: tuple[str, int, int], cell: tuple[int, int], lines: list[str]) -> None:
         self._encoding.discard(key)
+        self.painter.keep_sixel(*key, cell, lines)
         self.refresh()
 
     def _highlight(self, row: int, strip: Strip) -> Strip:
@@ -580,25 +605,3 @@ class ArticleView(ScrollView, can_focus=True):
 
     def go_to_line(self, line: int) -> None:
         self.scroll_to(y=line, animate=False)
-
-
-class _PassControls(LineFilter):
-    """A line filter applied to a line's text, its control segments (a Sixel) passed on as they are."""
-
-    def __init__(self, inner: LineFilter) -> None:
-        super().__init__(inner.enabled)
-        self.inner = inner
-
-    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
-        if not any(segment.control for segment in segments):
-            return self.inner.apply(segments, background)
-        out: list[Segment] = []
-        text: list[Segment] = []
-        for segment in segments:
-            if segment.control:
-                out += self.inner.apply(text, background) if text else []
-                out.append(segment)
-                text = []
-            else:
-                text.append(segment)
-        return out + (self.inner.apply(text, background) if text else [])
