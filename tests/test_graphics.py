@@ -22,7 +22,7 @@ import termios
 import threading
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import timezone
 from pathlib import Path
 
@@ -30,6 +30,7 @@ import pytest
 from helpers import settle, wait_for
 from image_server import image_bytes
 from PIL import Image
+from textual.pilot import Pilot
 from textual.strip import Strip
 
 from tui import graphics
@@ -98,42 +99,37 @@ def _fake_terminal(answer: Callable[[bytes], bytes | None]) -> tuple[int, int, t
     return master, slave, thread
 
 
-def test_the_terminal_is_asked_once_and_left_as_it_was() -> None:
-    heard: list[bytes] = []
+def _ask(answer: str, kitty: bool) -> tuple[bytes, str | None, bool]:
+    """What postshelf asks a terminal that answers ``answer`` to DA1, the reply it reads, and whether the
+    terminal's modes were as before afterwards."""
+    heard: list[bytes] = [b""]
 
-    def answer(said: bytes) -> bytes | None:
-        heard[:] = [said]
-        return KITTY_REPLY.encode() if said.endswith(b"\x1b[c") else None
+    def reply(said: bytes) -> bytes | None:
+        heard[0] = said
+        return answer.encode() if said.endswith(b"\x1b[c") else None
 
-    master, slave, thread = _fake_terminal(answer)
+    master, slave, thread = _fake_terminal(reply)
     try:
         before = termios.tcgetattr(slave)
-        reply = graphics.ask_terminal(slave, slave, timeout=5)  # (a loaded machine: the answer waited for)
-        assert reply is not None and "OK" in reply and reply.endswith("c")
-        assert termios.tcgetattr(slave) == before
+        got = graphics.ask_terminal(slave, slave, kitty=kitty, timeout=5)  # (a loaded machine waited for)
+        restored = termios.tcgetattr(slave) == before
         thread.join(1)
-        assert heard == [b"\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\\x1b[c"]
-        assert graphics.choose(KITTY_ENV, reply) == "kitty"
+        return heard[0], got, restored
     finally:
         os.close(master)
         os.close(slave)
+
+
+def test_the_terminal_is_asked_once_and_left_as_it_was() -> None:
+    heard, reply, restored = _ask(KITTY_REPLY, kitty=True)
+    assert heard == b"\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\\x1b[c" and restored
+    assert reply == KITTY_REPLY and graphics.choose(KITTY_ENV, reply) == "kitty"
 
 
 def test_a_terminal_not_like_kitty_is_asked_only_for_its_attributes() -> None:
-    heard: list[bytes] = []
-
-    def answer(said: bytes) -> bytes | None:
-        heard[:] = [said]
-        return SIXEL_REPLY.encode() if said.endswith(b"\x1b[c") else None
-
-    master, slave, thread = _fake_terminal(answer)
-    try:
-        reply = graphics.ask_terminal(slave, slave, kitty=False, timeout=5)
-        thread.join(1)
-        assert heard == [b"\x1b[c"] and graphics.choose({"TERM": "foot"}, reply) == "sixel"
-    finally:
-        os.close(master)
-        os.close(slave)
+    heard, reply, restored = _ask(SIXEL_REPLY, kitty=False)
+    assert heard == b"\x1b[c" and restored
+    assert graphics.choose({"TERM": "foot"}, reply) == "sixel"
 
 
 def test_a_terminal_that_says_nothing_costs_a_bounded_wait() -> None:
@@ -329,14 +325,11 @@ def kitty_colours(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(graphics, "cell_pixels", lambda: (10, 20))
 
 
-def _placed_rows(view: ArticleView) -> list[int]:
-    return sorted(view._placed)
-
-
-async def test_kitty_sends_each_picture_once_and_shows_it_in_placeholder_cells(
-    tmp_path: Path, kitty_colours: None
-) -> None:
-    app = PostshelfApp([str(_library(tmp_path))], zone=timezone.utc, use_cache=False, graphics="kitty")
+@contextlib.asynccontextmanager
+async def _reading(root: Path, way: str) -> AsyncIterator[tuple[Pilot[None], ArticleView, list[str]]]:
+    """The reader on ``root`` drawing images ``way``, its first post opened and its first picture in;
+    what it writes to the terminal (Kitty's commands) gathered."""
+    app = PostshelfApp([str(root)], zone=timezone.utc, use_cache=False, graphics=way)
     written: list[str] = []
     async with app.run_test(size=(100, 30)) as pilot:
         app._driver.write = written.append  # type: ignore[union-attr,method-assign]
@@ -344,6 +337,17 @@ async def test_kitty_sends_each_picture_once_and_shows_it_in_placeholder_cells(
         await pilot.press("enter")
         view = app.query_one(ArticleView)
         await wait_for(pilot, lambda: bool(view._placed), "the picture")
+        yield pilot, view, written
+
+
+def _placed_rows(view: ArticleView) -> list[int]:
+    return sorted(view._placed)
+
+
+async def test_kitty_sends_each_picture_once_and_shows_it_in_placeholder_cells(
+    tmp_path: Path, kitty_colours: None
+) -> None:
+    async with _reading(_library(tmp_path), "kitty") as (pilot, view, written):
         stream = "".join(written)
         sent = _sent_png(stream)
         assert len(sent) == 1
@@ -386,16 +390,7 @@ async def test_kitty_sends_each_picture_once_and_shows_it_in_placeholder_cells(
 async def test_kitty_places_a_picture_anew_when_the_pane_changes_its_size(
     tmp_path: Path, kitty_colours: None
 ) -> None:
-    app = PostshelfApp(
-        [str(_library(tmp_path, (2000, 400)))], zone=timezone.utc, use_cache=False, graphics="kitty"
-    )
-    written: list[str] = []
-    async with app.run_test(size=(100, 30)) as pilot:
-        app._driver.write = written.append  # type: ignore[union-attr,method-assign]
-        await settle(pilot)
-        await pilot.press("enter")
-        view = app.query_one(ArticleView)
-        await wait_for(pilot, lambda: bool(view._placed), "the picture")
+    async with _reading(_library(tmp_path, (2000, 400)), "kitty") as (pilot, view, written):
         (image_id,) = _sent_png("".join(written))
 
         def placed() -> tuple[int, int]:
@@ -423,13 +418,7 @@ async def test_kitty_keeps_only_the_pictures_of_the_article_shown(
     (root / "older.md").write_text(
         "---\ntitle: 旧\ndate: 2023-01-01 10:00:00\n---\n别的。\n\n![树](other.png)\n", encoding="utf-8"
     )
-    app = PostshelfApp([str(root)], zone=timezone.utc, use_cache=False, graphics="kitty")
-    written: list[str] = []
-    async with app.run_test(size=(100, 30)) as pilot:
-        app._driver.write = written.append  # type: ignore[union-attr,method-assign]
-        await settle(pilot)
-        await pilot.press("enter")
-        view = app.query_one(ArticleView)
+    async with _reading(root, "kitty") as (pilot, view, written):
         await wait_for(pilot, lambda: len(_sent_png("".join(written))) == 1, "the first picture")
         (first,) = _sent_png("".join(written))
         await pilot.press("n")  # (the next post: the older one)
@@ -460,12 +449,7 @@ async def test_kitty_needs_every_colour_as_it_is(tmp_path: Path, monkeypatch: py
     """Where colours are brought down to 256 a cell's colour no longer names its image: half blocks."""
     monkeypatch.delenv("COLORTERM", raising=False)
     monkeypatch.setenv("TERM", "xterm-256color")
-    app = PostshelfApp([str(_library(tmp_path))], zone=timezone.utc, use_cache=False, graphics="kitty")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        view = app.query_one(ArticleView)
-        await wait_for(pilot, lambda: bool(view._placed), "the picture")
+    async with _reading(_library(tmp_path), "kitty") as (_, view, _):
         assert view.painter.mode == "blocks"
         assert all("▀" in view.lines[row].text for row in _placed_rows(view))
 
@@ -484,12 +468,7 @@ async def test_sixel_draws_each_line_of_the_picture_over_its_blank_cells(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(graphics, "cell_pixels", lambda: (10, 20))
-    app = PostshelfApp([str(_library(tmp_path))], zone=timezone.utc, use_cache=False, graphics="sixel")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        view = app.query_one(ArticleView)
-        await wait_for(pilot, lambda: bool(view._placed), "the picture")
+    async with _reading(_library(tmp_path), "sixel") as (pilot, view, _):
         rows = _placed_rows(view)
         assert len(rows) == 5  # (200 x 100 pixels in cells of 10 x 20)
         await wait_for(pilot, lambda: _sixel_of(view.render_line(rows[0] - view.scroll_offset.y)) is not None)
@@ -524,19 +503,14 @@ async def test_sixel_a_picture_as_wide_as_the_pane_reaches_the_screen(
     and a scrollbar beside it included (the last column is left to the Sixel, which the cut at the
     scrollbar would drop)."""
     monkeypatch.setattr(graphics, "cell_pixels", lambda: (10, 20))
-    app = PostshelfApp(
-        [str(_library(tmp_path, (2000, 300)))], zone=timezone.utc, use_cache=False, graphics="sixel"
-    )
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        view = app.query_one(ArticleView)
-        await wait_for(pilot, lambda: bool(view._placed), "the picture")
+    async with _reading(_library(tmp_path, (2000, 300)), "sixel") as (pilot, view, _):
         first = _placed_rows(view)[0]
         assert view._placed[first][1] == view._width - 1
         await wait_for(pilot, lambda: view.painter.sixel_ready(*view._placed[first][:3]) is True, "its Sixel")
         await pilot.pause()
-        frame = "".join(strip.render(app.console) for strip in app.screen._compositor.render_strips())
+        frame = "".join(
+            strip.render(pilot.app.console) for strip in pilot.app.screen._compositor.render_strips()
+        )
         visible = [r for r in _placed_rows(view) if 0 <= r - view.scroll_offset.y < view.size.height]
         assert visible and frame.count("\x1bP0;1;0q") == len(visible)
 
@@ -546,12 +520,7 @@ async def test_sixel_is_made_anew_when_the_font_changes_size(
 ) -> None:
     cell = [(10, 20)]
     monkeypatch.setattr(graphics, "cell_pixels", lambda: cell[0])
-    app = PostshelfApp([str(_library(tmp_path))], zone=timezone.utc, use_cache=False, graphics="sixel")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        view = app.query_one(ArticleView)
-        await wait_for(pilot, lambda: bool(view._placed), "the picture")
+    async with _reading(_library(tmp_path), "sixel") as (pilot, view, _):
 
         def first_line() -> tuple[int, int, Image.Image] | None:
             rows = _placed_rows(view)
