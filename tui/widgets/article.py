@@ -351,8 +351,12 @@ class ArticleView(ScrollView, can_focus=True):
             return
         addresses = [address for _, address in sorted(wanted, key=lambda w: w[0])]
         self._asked.update(addresses)
+        painter = self.painter  # (made here, in the UI's thread, which alone changes it)
         self.run_worker(
-            lambda: self._fetch_pictures(addresses), thread=True, group="pictures", exit_on_error=False
+            lambda: self._fetch_pictures(addresses, painter),
+            thread=True,
+            group="pictures",
+            exit_on_error=False,
         )
 
     def _address(self, url: str) -> str:
@@ -371,7 +375,7 @@ class ArticleView(ScrollView, can_focus=True):
             self._store = ImageStore(connect_timeout=5.0, total_timeout=15.0, forget_after=MISSING_FOR)
         return self._store
 
-    def _fetch_pictures(self, addresses: list[str]) -> None:
+    def _fetch_pictures(self, addresses: list[str], painter: Painter) -> None:
         """(A worker thread.) Each image from the store, a few at a time, drawn into a picture and handed
         to the UI as it comes."""
         from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -382,7 +386,7 @@ class ArticleView(ScrollView, can_focus=True):
             for future in as_completed(futures):
                 picture = future.result() if future.exception() is None else None
                 try:
-                    png = self.painter.prepare(picture) if picture is not None else None
+                    png = painter.prepare(picture) if picture is not None else None
                 except Exception:  # (no PNG for the terminal: half blocks for it)
                     png = None
                 self.app.call_from_thread(self._picture_arrived, futures[future], picture, png)
