@@ -93,6 +93,8 @@ async def test_i_hides_the_images_and_the_reader_remembers(tmp_path: Path, serve
         assert not view.images_on and _picture_rows(view) == []
         await pilot.press("i")
         await wait_for(pilot, lambda: len(_picture_rows(view)) > 0, "drawn again")
+        said = [n.message for n in again._notifications]
+        assert "Images drawn in half blocks as they come into view" in said  # (the way this terminal has)
 
 
 async def test_a_slow_image_never_holds_the_text_or_the_keys(tmp_path: Path, server: ImageServer) -> None:

@@ -515,7 +515,12 @@ class ReaderScreen(Screen[None]):
         article.set_images(not article.images_on)
         self.store.images = article.images_on
         self.store.save()
-        self.notify("Images drawn as they come into view" if article.images_on else "Images named only")
+        way = {"kitty": "with Kitty's graphics protocol", "sixel": "in Sixel"}.get(
+            article.painter.mode, "in half blocks"
+        )
+        self.notify(
+            f"Images drawn {way} as they come into view" if article.images_on else "Images named only"
+        )
 
     def action_next_post(self) -> None:
         self._step(1)
