@@ -29,10 +29,10 @@ from typing import Any
 from .dates import rfc3339
 from .post import Meta
 from .search_query import Query, Term, parse_query
-from .search_tokens import SEPARATOR, fold, query_tokens, tokens, words_of
+from .search_tokens import NAMES_APART, SEPARATOR, fold, query_tokens, tokens, words_of
 from .walk import SourceFile, walk
 
-SCHEMA = 6
+SCHEMA = 7
 """The index's layout and its tokens' rules: an index made by another version is built anew."""
 TOKENIZER = "ascii"
 """FTS5's tokenizer of the tokens :mod:`.search_tokens` makes, already folded and separated by spaces: it
@@ -281,9 +281,9 @@ class SearchIndex:
             pending: list[tuple[int, list[str], list[str]]] = []
             for entry in entries:
                 if isinstance(entry, str):  # (a .txt file that is no post: out, if it was in)
-                    report.removed += self._remove(entry)
+                    report.removed += self._remove(entry, pending)
                     continue
-                self._remove(entry[0])
+                self._remove(entry[0], pending)
                 rowid = self._free_id(entry[5])
                 db.execute(
                     "INSERT INTO docs(id, path, relative, mtime_ns, size, title, date, date_text, categories,"
@@ -322,9 +322,10 @@ class SearchIndex:
             rowid += 1
         return rowid
 
-    def _remove(self, path: str) -> int:
+    def _remove(self, path: str, pending: list[tuple[int, list[str], list[str]]] | None = None) -> int:
         """Take a post out: a contentless FTS5 table forgets a row only when told its tokens again, which
-        are made anew from what ``docs`` keeps (the same rules: the schema's version pins them)."""
+        are made anew from what ``docs`` keeps (the same rules: the schema's version pins them). A row
+        whose tokens wait in ``pending`` goes into FTS5 first: it must be there to be taken out."""
         row = self.db.execute(
             "SELECT d.id, d.title, d.categories, d.tags, d.authors, t.text FROM docs d"
             " JOIN texts t ON t.id = d.id WHERE d.path=?",
@@ -333,6 +334,8 @@ class SearchIndex:
         if row is None:
             return 0
         rowid, title, categories, tags, authors, text = row
+        if pending and any(waiting == rowid for waiting, _, _ in pending):
+            self._insert_tokens(pending)
         words, chars = _token_columns(title, zlib.decompress(text).decode("utf-8"), tags, categories, authors)
         columns = ", ".join(COLUMNS)
         self.db.execute(
@@ -355,7 +358,7 @@ class SearchIndex:
         if query.empty:
             return []
         plan = _Plan.of(query, limit)
-        with self._snapshot():
+        with self.snapshot():
             window = plan.window_floor(self.db) if plan.ranked and limit > 0 else None
             hits = self._run(plan, query, drafts, window)
             if window is not None and len(hits) < limit:  # (filters left too few of the window: rank all)
@@ -363,9 +366,10 @@ class SearchIndex:
         return hits
 
     @contextlib.contextmanager
-    def _snapshot(self) -> Iterator[None]:
-        """One read transaction: a search's statements see the index as one commit left it, whatever
-        another process writes meanwhile (the posts found, then their texts)."""
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction: the statements within see the index as one commit left it, whatever
+        another process writes meanwhile (a search's posts, then their texts; a search, then its count).
+        Within a sync's own transaction, that one (where the posts still to go into FTS5 are not seen)."""
         if self.db.in_transaction:
             yield
             return
@@ -373,7 +377,8 @@ class SearchIndex:
         try:
             yield
         finally:
-            self.db.execute("COMMIT")
+            if self.db.in_transaction:
+                self.db.execute("COMMIT")
 
     def count(self, text: str | Query, drafts: bool = False) -> int:
         """How many posts a query finds (what a limited :meth:`search` leaves out included)."""
@@ -566,13 +571,8 @@ def _table(term: Term) -> str:
 
 def _fts_term(term: Term) -> str:
     """A term as an FTS5 expression: every token quoted, the phrase's tokens in order."""
-    if term.phrase:  # (a separator within it stands for a gap in the text, one at its ends for nothing)
-        sequence = tokens(term.text)[0].split()
-        while sequence and sequence[0] == SEPARATOR:
-            sequence.pop(0)
-        while sequence and sequence[-1] == SEPARATOR:
-            sequence.pop()
-        expression = '"' + " ".join(sequence) + '"' if sequence else '""'
+    if term.phrase:
+        expression = '"' + " ".join(_phrase(term.text)) + '"'
     else:
         phrases = query_tokens(term.text)
         parts = ['"' + " ".join(p) + '"' for p in phrases]
@@ -580,6 +580,18 @@ def _fts_term(term: Term) -> str:
             parts[-1] += "*"
         expression = " AND ".join(parts)
     return f"title : ({expression})" if term.title_only else f"({expression})"
+
+
+def _phrase(text: str) -> list[str]:
+    """A quoted phrase's tokens, in order. Within it a separator stands for the gap between two runs and
+    a character alone for itself; at its ends they go (a character there may begin or end a longer run
+    of the text, and :func:`_pieces` looks for it anywhere)."""
+    sequence = tokens(text)[0].split()
+    while sequence and (sequence[0] == SEPARATOR or sequence[0][0] == "s"):
+        sequence.pop(0)
+    while sequence and (sequence[-1] == SEPARATOR or sequence[-1][0] == "s"):
+        sequence.pop()
+    return sequence
 
 
 def _pieces(term: Term) -> list[Term]:
@@ -592,7 +604,7 @@ def _pieces(term: Term) -> list[Term]:
         return [Term(term.text, False, term.title_only, term.prefix)] if single else [term]
     chars = [Term(p[0][1:], False, term.title_only) for p in single]
     if term.phrase:  # (the phrase of what has positions, and the characters beside it)
-        return [term, *chars]
+        return [term, *chars] if _phrase(term.text) else chars
     pieces = words_of(term.text)
     return [
         Term(p, False, term.title_only, term.prefix and i == len(pieces) - 1) for i, p in enumerate(pieces)
@@ -666,7 +678,7 @@ def _token_columns(
         chars.append(singles)
     for value in (tags, categories, authors):
         pieces = [tokens(n) for n in re.split("[\x1d\x1e\x1f]", value) if n]
-        words.append(f" {SEPARATOR} ".join(ordered for ordered, _ in pieces if ordered))
+        words.append(f" {NAMES_APART} ".join(ordered for ordered, _ in pieces if ordered))
         chars.append(" ".join(sorted({ch for _, singles in pieces for ch in singles.split()})))
     return words, chars
 

@@ -6,11 +6,10 @@ is given tokens ready made (lower-case words and prefixed CJK tokens, separated 
 
 * a word of other scripts (letters and digits) is one token, case-folded, its accents taken off;
 * a run of CJK characters gives its bigrams (``b中国 b国人``), consecutive, so that a query of n ≥ 2
-  characters is the phrase of its n-1 bigrams: found exactly where the run holds it. Two runs are kept
-  apart by a separator token, so that no such phrase spans them (``中国 国人`` holds no ``中国人``), and a
-  run of one character, which has no bigram, leaves the separator in its place (``alpha 中 beta`` holds
-  no phrase ``alpha beta``). A word and a run stand side by side, so a phrase may mix the two
-  (``"打开Python文件"``, found with or without spaces around the word);
+  characters is the phrase of its n-1 bigrams: found exactly where the run holds it; a run of one
+  character, which has no bigram, gives itself (``s中``). Two runs are kept apart by a separator token,
+  so that no such phrase spans them (``中国 国人`` holds no ``中国人``). A word and a run stand side by
+  side, so a phrase may mix the two (``"打开Python文件"``, found with or without spaces around the word);
 * and its characters one by one (``u中``), for one-character queries, in a table of their own without
   positions (they need none, and positions would double the index).
 """
@@ -30,31 +29,39 @@ _CJK_EDGE = re.compile(
     rf"(?<=[{CJK_LETTERS}])(?=[^\s{CJK_LETTERS}])|(?<=[^\s{CJK_LETTERS}])(?=[{CJK_LETTERS}])"
 )
 SEPARATOR = "zz"
-"""The token around a CJK run: never a query's token (words are prefixed ``w``, CJK ``b`` and ``u``)."""
+"""The token between two CJK runs (in a phrase too: the gap between its runs). Words are prefixed ``w``,
+CJK bigrams ``b``, a CJK character alone ``s`` (and ``u`` in the table of characters)."""
+NAMES_APART = "zy"
+"""The token between two names of a field (tags, categories, authors): no query's, so that no phrase
+runs from one name into the next."""
 
 
 def fold(text: str) -> str:
     """Text as the index holds it: case-folded, compatibility-normalised, accents taken off (Hangul
-    syllables, which decomposition takes apart, put together again)."""
+    syllables, which decomposition takes apart, put together again). Folded again last: composing can
+    give capitals back (𝚺 → Σ), and FTS5's tokenizer lowers none but ASCII's."""
     if text.isascii():
         return text.lower()
     stripped = _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
-    return unicodedata.normalize("NFKC", stripped)
+    return unicodedata.normalize("NFKC", stripped).casefold()
 
 
 def tokens(text: str) -> tuple[str, str]:
     """``text`` → (its words and CJK bigrams, in order; its CJK characters), both space-separated. A run
-    ``abcd`` gives ``bab bbc bcd``, a word ``Café`` gives ``wcafe``, ``ab 中 cd`` gives ``bab zz bcd``."""
+    ``abcd`` gives ``bab bbc bcd``, a word ``Café`` gives ``wcafe``, ``ab 中 cd`` gives ``bab zz s中 zz
+    bcd``."""
     ordered: list[str] = []
     runs: list[str] = []
     after_run = False
     for found in _PIECE.finditer(fold(text)):
         piece = found.group()
         if found.lastindex:  # (a CJK run)
-            if len(piece) == 1 or after_run:
+            if after_run:
                 ordered.append(SEPARATOR)
             if len(piece) > 1:  # (its bigrams, made by C code: this runs over every character indexed)
                 ordered.append("b" + " b".join(map(str.__add__, piece, piece[1:])))
+            else:
+                ordered.append("s" + piece)
             runs.append(piece)
             after_run = True
         else:

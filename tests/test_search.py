@@ -93,7 +93,8 @@ def _searchable(folder: Path) -> dict[str, str]:
     for path in sorted(folder.glob("*.md")):
         post = read_post(path, timezone.utc)
         m = post.meta
-        fields = [m.title, Rendered(post).text, *m.tags, *("/".join(c) for c in m.categories), *m.authors]
+        names = [name for path in m.categories for name in path]  # (each name apart, as tags are)
+        fields = [m.title, Rendered(post).text, *m.tags, *names, *m.authors]
         found[str(path)] = FIELD.join(fields)
     return found
 
@@ -124,6 +125,38 @@ def _brute(texts: dict[str, str], kind: str, query: str) -> set[str]:
     return found
 
 
+_PIECES = re.compile(r"[\u3400-\u9fff]+|[^\W_\u3400-\u9fff]+")
+
+
+def _pieces_of(text: str) -> list[str]:
+    """A field's words (folded) and CJK runs, in order: punctuation and spaces between them are nothing."""
+    return [fold(p) if not re.match("[\u3400-\u9fff]", p) else p for p in _PIECES.findall(text)]
+
+
+def _brute_phrase(texts: dict[str, str], pieces: list[str]) -> set[str]:
+    """The posts that hold a quoted phrase of words and CJK runs: its pieces one after the other in a
+    field, a CJK run at its start the end of the text's run, one at its end the start of one, and one
+    between two pieces the text's run itself."""
+
+    def fits(want: str, have: str, j: int) -> bool:
+        if re.match("[\u3400-\u9fff]", want) is None or re.match("[\u3400-\u9fff]", have) is None:
+            return want == have
+        first, last = j == 0, j == len(pieces) - 1
+        if first and last:
+            return want in have
+        return have.endswith(want) if first else have.startswith(want) if last else have == want
+
+    found = set()
+    for path, text in texts.items():
+        for field in text.split(FIELD):
+            have = _pieces_of(field)
+            for i in range(len(have) - len(pieces) + 1):
+                if all(fits(want, have[i + j], j) for j, want in enumerate(pieces)):
+                    found.add(path)
+                    break
+    return found
+
+
 def _found(index: SearchIndex, query: str) -> set[str]:
     return {hit.path for hit in index.search(query, limit=0)}
 
@@ -133,7 +166,7 @@ def _found(index: SearchIndex, query: str) -> set[str]:
 def test_what_the_index_finds_equals_a_brute_force_scan(
     index: SearchIndex, texts: dict[str, str], data: st.DataObject
 ) -> None:
-    kind = data.draw(st.sampled_from(["cjk", "cjk", "word", "phrase"]))
+    kind = data.draw(st.sampled_from(["cjk", "cjk", "word", "phrase", "mixed"]))
     if kind == "cjk":  # 1-4 characters: often a piece of some post's text, sometimes anything
         source = data.draw(st.sampled_from(sorted(texts.values())))
         runs = re.findall(f"[{HAN}]+", source)
@@ -149,10 +182,30 @@ def test_what_the_index_finds_equals_a_brute_force_scan(
     elif kind == "word":
         query = data.draw(st.sampled_from([*LATIN, "KUBERNETES", "cafe", "uber", "absent"]))
         assert _found(index, query) == _brute(texts, "word", query), query
-    else:
+    elif kind == "phrase":
         first, second = data.draw(st.sampled_from(LATIN)), data.draw(st.sampled_from(LATIN))
         query = f"{first} {second}"
         assert _found(index, f'"{query}"') == _brute(texts, "word", query), query
+    else:  # a phrase of 2-3 pieces of some post, words and CJK runs, its ends no character alone
+        field = data.draw(st.sampled_from(sorted(texts.values()))).split(FIELD)[1]
+        have = _pieces_of(field)
+        size = data.draw(st.integers(2, 3))
+        starts = [
+            i
+            for i in range(len(have) - size + 1)
+            if all(
+                len(have[i + j]) > 1 or not re.match("[\u3400-\u9fff]", have[i + j]) for j in (0, size - 1)
+            )
+        ]
+        if not starts:
+            return
+        pieces = have[data.draw(st.sampled_from(starts)) :][:size]
+        if re.match("[\u3400-\u9fff]", pieces[0]):  # (a run's end and a run's start: a part of it)
+            pieces[0] = pieces[0][data.draw(st.integers(0, len(pieces[0]) - 2)) :]
+        if re.match("[\u3400-\u9fff]", pieces[-1]):
+            pieces[-1] = pieces[-1][: data.draw(st.integers(2, len(pieces[-1])))]
+        query = " ".join(pieces)
+        assert _found(index, f'"{query}"') == _brute_phrase(texts, pieces), query
 
 
 def test_a_query_language_people_already_know(index: SearchIndex, texts: dict[str, str]) -> None:
@@ -524,3 +577,81 @@ def test_a_search_reads_one_commit_while_another_process_writes(
         assert all("改了" not in h.marked_snippet() for h in hits)
         monkeypatch.setattr(SearchIndex, "_texts", original)
         assert all("改了" in h.marked_snippet() for h in reader.search("共同"))
+
+
+def test_a_phrase_stops_at_the_end_of_a_name_and_keeps_a_character_alone(tmp_path: Path) -> None:
+    """Tags, categories and authors are names apart: no phrase runs from one into the next. A character
+    alone inside a phrase is that character, not any one."""
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    posts_text = {
+        "tagged": ("tags: [中国, 国人, alpha, beta]\ncategories: [[新媒体, 趣头条]]", "正文。"),
+        "alone": ("tags: []", "alpha 中 beta。中 国。"),
+        "other": ("tags: []", "alpha 日 beta，还有中。"),
+        "sigma": ("tags: []", "𝚺 和 ℿ 和 ㏁"),
+    }
+    for name, (head, body) in posts_text.items():
+        (posts / f"{name}.md").write_text(f"---\ntitle: {name}\n{head}\n---\n{body}\n", encoding="utf-8")
+
+    def found(ix: SearchIndex, query: str) -> set[str]:
+        return {Path(p).stem for p in _found(ix, query)}
+
+    with SearchIndex(tmp_path / "i.sqlite") as ix:
+        ix.sync([str(posts)])
+        assert found(ix, '"中国 国人"') == set() and found(ix, "tag:中国") == {"tagged"}
+        assert found(ix, '"新媒体 趣头条"') == set() and found(ix, '"alpha beta"') == set()
+        assert found(ix, '"alpha 中 beta"') == {"alone"}
+        assert found(ix, '"中 国"') == {"alone", "tagged"}  # (characters alone at a phrase's ends: anywhere)
+        assert found(ix, "σ") == found(ix, "Σ") == found(ix, "π") == found(ix, "mω") == {"sigma"}
+
+
+def test_a_sync_of_many_changes_equals_a_fresh_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Posts' tokens go into FTS5 a batch at a time: with batches of two, a sync of edits, moves, deletions
+    and new posts leaves the index a fresh build would make, and SQLite finds it sound."""
+    import converters.search_index as search_index
+
+    monkeypatch.setattr(search_index, "_FTS_BATCH", 2)
+    rng = random.Random(7)
+    posts = tmp_path / "posts"
+    posts.mkdir()
+
+    def write(name: str) -> None:
+        body = _random_text(rng, rng.randint(3, 12))
+        (posts / name).write_text(
+            f"---\ntitle: {name}\ndate: 2024-03-01 10:00:00\n---\n{body}\n", encoding="utf-8"
+        )
+
+    for i in range(12):
+        write(f"p{i}.md")
+    queries = [*LATIN[:6], *HAN[:12], '"alpha beta"']
+    with SearchIndex(tmp_path / "kept.sqlite") as kept:
+        kept.sync([str(posts)], workers=1)
+        for round_ in range(4):
+            names = sorted(p.name for p in posts.glob("*.md"))
+            for name in rng.sample(names, 3):
+                write(name)  # (edited)
+            (posts / names[0]).rename(posts / f"moved{round_}.md")
+            (posts / names[1]).unlink()
+            write(f"new{round_}.md")
+            kept.sync([str(posts)], workers=1)
+            with SearchIndex(tmp_path / f"fresh{round_}.sqlite") as fresh:
+                fresh.sync([str(posts)], workers=1)
+                for query in queries:
+                    assert _found(kept, query) == _found(fresh, query), (round_, query)
+            assert kept.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            kept.db.execute("INSERT INTO words(words) VALUES ('integrity-check')")
+
+
+def test_a_post_waiting_for_fts5_can_be_taken_out(tmp_path: Path) -> None:
+    """The same post's row twice in one sync (its tokens still waiting for FTS5 when it is taken out
+    again): the waiting tokens go in first, so that FTS5 can take them out."""
+    from converters.search_index import _entry
+
+    (tmp_path / "a.md").write_text("---\ntitle: a\n---\n湖边的风景\n", encoding="utf-8")
+    with SearchIndex(tmp_path / "i.sqlite") as ix:
+        row = _entry((str(tmp_path / "a.md"), "a.md", False, None))
+        from converters.search_index import SyncReport
+
+        ix._write(iter([row, row]), [], SyncReport())
+        assert len(ix) == 1 and _found(ix, "风景") == {str(tmp_path / "a.md")}
+        ix.db.execute("INSERT INTO words(words) VALUES ('integrity-check')")

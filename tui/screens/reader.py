@@ -778,7 +778,8 @@ class ReaderScreen(Screen[None]):
 
         assert self.library is not None
         library = self.library
-        with SearchIndex(index_file(self.paths, self.zone_key), self.zone) as index:
+        # (one snapshot: the count is of the same posts as the hits, whatever a sync commits meanwhile)
+        with SearchIndex(index_file(self.paths, self.zone_key), self.zone) as index, index.snapshot():
             hits = index.search(term, limit=SEARCH_HITS, drafts=self.drafts)
             total = index.count(term, drafts=self.drafts) if len(hits) == SEARCH_HITS else len(hits)
         wanted = {hit.path for hit in hits}  # (a map of the hits only: one of 100k paths is ~10 MB)
