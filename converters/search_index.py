@@ -278,7 +278,7 @@ class SearchIndex:
             for path in gone:
                 self._remove(path)
                 report.removed += 1
-            pending: list[tuple[int, list[str], list[str]]] = []
+            pending: dict[int, tuple[list[str], list[str]]] = {}  # rowid → its tokens for words, chars
             for entry in entries:
                 if isinstance(entry, str):  # (a .txt file that is no post: out, if it was in)
                     report.removed += self._remove(entry, pending)
@@ -291,7 +291,7 @@ class SearchIndex:
                     (rowid, *entry[:11], _casefold(entry[7] + entry[8]), _casefold(entry[9])),
                 )
                 db.execute("INSERT INTO texts(id, text) VALUES (?,?)", (rowid, entry[11]))
-                pending.append((rowid, entry[12], entry[13]))
+                pending[rowid] = (entry[12], entry[13])
                 if len(pending) == _FTS_BATCH:
                     self._insert_tokens(pending)
                 report.indexed += 1
@@ -301,12 +301,12 @@ class SearchIndex:
             db.execute("ROLLBACK")
             raise
 
-    def _insert_tokens(self, pending: list[tuple[int, list[str], list[str]]]) -> None:
+    def _insert_tokens(self, pending: dict[int, tuple[list[str], list[str]]]) -> None:
         """The posts' tokens into the FTS5 tables, by rowid: FTS5 writes what it holds to disk each time a
         rowid comes lower than the one before (ids go by date, files by path: at almost every post, which
         made a first build a third slower)."""
         columns = ", ".join(COLUMNS)
-        for rowid, words, chars in sorted(pending, key=lambda p: p[0]):
+        for rowid, (words, chars) in sorted(pending.items()):
             self.db.execute(f"INSERT INTO words(rowid, {columns}) VALUES (?,?,?,?,?,?)", (rowid, *words))
             self.db.execute(f"INSERT INTO chars(rowid, {columns}) VALUES (?,?,?,?,?,?)", (rowid, *chars))
         pending.clear()
@@ -322,7 +322,7 @@ class SearchIndex:
             rowid += 1
         return rowid
 
-    def _remove(self, path: str, pending: list[tuple[int, list[str], list[str]]] | None = None) -> int:
+    def _remove(self, path: str, pending: dict[int, tuple[list[str], list[str]]] | None = None) -> int:
         """Take a post out: a contentless FTS5 table forgets a row only when told its tokens again, which
         are made anew from what ``docs`` keeps (the same rules: the schema's version pins them). A row
         whose tokens wait in ``pending`` goes into FTS5 first: it must be there to be taken out."""
@@ -334,7 +334,7 @@ class SearchIndex:
         if row is None:
             return 0
         rowid, title, categories, tags, authors, text = row
-        if pending and any(waiting == rowid for waiting, _, _ in pending):
+        if pending and rowid in pending:
             self._insert_tokens(pending)
         words, chars = _token_columns(title, zlib.decompress(text).decode("utf-8"), tags, categories, authors)
         columns = ", ".join(COLUMNS)
@@ -386,42 +386,20 @@ class SearchIndex:
         if query.empty:
             return 0
         plan = _Plan.of(query, 0)
-        where, params = _filters(plan, query, drafts, plan.low)
-        if plan.lead:
-            lead = plan.lead
-            sql = (
-                f"SELECT count(*) FROM {lead} CROSS JOIN docs d ON d.id = {lead}.rowid"
-                f" WHERE {lead} MATCH ? AND {lead}.rowid BETWEEN ? AND ? AND {where}"
-            )
-            params = [plan.expression, plan.low, plan.high, *params]
-        else:
-            sql = f"SELECT count(*) FROM docs d WHERE d.id BETWEEN ? AND ? AND {where}"
-            params = [plan.low, plan.high, *params]
-        return int(self.db.execute(sql, params).fetchone()[0])
+        source, params = _source(plan, query, drafts, plan.low)
+        return int(self.db.execute(f"SELECT count(*) {source}", params).fetchone()[0])
 
     def _run(self, plan: _Plan, query: Query, drafts: bool, window: int | None) -> list[Hit]:
-        low = plan.low if window is None else window
-        where, params = _filters(plan, query, drafts, low)
+        source, params = _source(plan, query, drafts, plan.low if window is None else window)
         columns = "d.id, d.path, d.relative, d.title, d.date_text, d.categories, d.tags, d.authors, d.draft"
-        limit_sql = " LIMIT ?" if plan.limit > 0 else ""
         if plan.lead:
-            lead = plan.lead
-            score = f"bm25({lead}, {', '.join(map(str, WEIGHTS))})" if plan.ranked else "0.0"
-            order = "score, d.id DESC" if plan.ranked else f"{lead}.rowid DESC"
-            # (CROSS JOIN: the FTS5 table drives the loop, in its rowid order, which is the posts' date
-            # order: a newest-first search stops at its limit)
-            sql = (
-                f"SELECT {columns}, {score} AS score FROM {lead} CROSS JOIN docs d ON d.id = {lead}.rowid"
-                f" WHERE {lead} MATCH ? AND {lead}.rowid BETWEEN ? AND ? AND {where} ORDER BY {order}{limit_sql}"
-            )
-            params = [plan.expression, low, plan.high, *params]
+            score = f"bm25({plan.lead}, {', '.join(map(str, WEIGHTS))})" if plan.ranked else "0.0"
+            order = "score, d.id DESC" if plan.ranked else f"{plan.lead}.rowid DESC"
         else:
-            sql = (
-                f"SELECT {columns}, 0.0 FROM docs d WHERE d.id BETWEEN ? AND ? AND {where}"
-                f" ORDER BY d.id DESC{limit_sql}"
-            )
-            params = [low, plan.high, *params]
+            score, order = "0.0", "d.id DESC"
+        sql = f"SELECT {columns}, {score} AS score {source} ORDER BY {order}"
         if plan.limit > 0:
+            sql += " LIMIT ?"
             params.append(plan.limit)
         rows = self.db.execute(sql, params).fetchall()
         texts = self._texts([row[0] for row in rows])
@@ -509,6 +487,21 @@ class _Plan:
             (self.expression, self.low, self.high),
         ).fetchone()
         return None if row is None else int(row[0])
+
+
+def _source(plan: _Plan, query: Query, drafts: bool, low: int) -> tuple[str, list[Any]]:
+    """The FROM and WHERE of a search and of its count: the leading FTS5 table's matches among the ids
+    from ``low`` (CROSS JOIN: the FTS5 table drives the loop, in its rowid order, which is the posts' date
+    order, so that a newest-first search stops at its limit), or the posts alone, then the filters."""
+    where, params = _filters(plan, query, drafts, low)
+    if plan.lead:
+        lead = plan.lead
+        return (
+            f"FROM {lead} CROSS JOIN docs d ON d.id = {lead}.rowid"
+            f" WHERE {lead} MATCH ? AND {lead}.rowid BETWEEN ? AND ? AND {where}",
+            [plan.expression, low, plan.high, *params],
+        )
+    return f"FROM docs d WHERE d.id BETWEEN ? AND ? AND {where}", [low, plan.high, *params]
 
 
 def _filters(plan: _Plan, query: Query, drafts: bool, low: int) -> tuple[str, list[Any]]:
@@ -645,13 +638,12 @@ def _entry(job: tuple[str, str, bool, tzinfo | None]) -> tuple[Any, ...] | str:
             return path
         text = ""
     meta = post.meta
-    columns = _meta_columns(meta)
-    tags, authors, categories = columns
+    tags, authors, categories = _meta_columns(meta)
     words, chars = _token_columns(meta.title, text, tags, categories, authors)
     date = meta.date.timestamp() if meta.date else None
     return (
-        path, relative, st.st_mtime_ns, st.st_size, meta.title, date, rfc3339(meta.date), columns[2],
-        columns[0], columns[1], int(meta.draft), zlib.compress(text.encode("utf-8"), 1), words, chars,
+        path, relative, st.st_mtime_ns, st.st_size, meta.title, date, rfc3339(meta.date), categories,
+        tags, authors, int(meta.draft), zlib.compress(text.encode("utf-8"), 1), words, chars,
     )  # fmt: skip
 
 

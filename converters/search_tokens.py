@@ -25,9 +25,6 @@ _CJK_RUN = re.compile(f"[{CJK_LETTERS}]+")
 _PIECE = re.compile(rf"([{CJK_LETTERS}]+)|[^\W_{CJK_LETTERS}]+")
 """A CJK run (group 1) or a word of other scripts."""
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_CJK_EDGE = re.compile(
-    rf"(?<=[{CJK_LETTERS}])(?=[^\s{CJK_LETTERS}])|(?<=[^\s{CJK_LETTERS}])(?=[{CJK_LETTERS}])"
-)
 SEPARATOR = "zz"
 """The token between two CJK runs (in a phrase too: the gap between its runs). Words are prefixed ``w``,
 CJK bigrams ``b``, a CJK character alone ``s`` (and ``u`` in the table of characters)."""

@@ -65,7 +65,10 @@ def load_picture(
 
 def reload_picture(picture: Image, kept: tuple[int, int]) -> Image:
     """The picture read again from its file to fit ``kept`` (sharper than the one kept to draw half
-    blocks), on the same background; itself where its file cannot be read again."""
+    blocks), on the same background; itself where it was kept whole (nothing sharper to read) or its file
+    cannot be read again."""
+    if picture.size == picture.info.get("natural"):
+        return picture
     file = picture.info.get("file")
     again = load_picture(file, picture.info.get("background", (0, 0, 0)), kept) if file else None
     return again or picture

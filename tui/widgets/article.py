@@ -247,13 +247,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._let_go_of_other_pictures()
         self._width = width
         self._compose_lines()
-        lines = self.lines
-        self._locate_headings()
-        if self.term:
-            self._find_matches()
-        self.virtual_size = Size(width, len(lines))
-        self.scroll_to(y=round(position * len(lines)), animate=False, force=True)
-        self.refresh()
+        self._show_lines(round(position * len(self.lines)))
         self._want_pictures()
 
     # --- images ----------------------------------------------------------------------------------------
@@ -319,12 +313,15 @@ class ArticleView(ScrollView, can_focus=True):
         top = self.scroll_offset.y
         anchor = self._text_row[top] if 0 <= top < len(self._text_row) else None
         self._compose_lines()
-        self.virtual_size = Size(self._width, len(self.lines))
+        self._show_lines(self._text_row.index(anchor) if anchor is not None else top)
+
+    def _show_lines(self, top: int) -> None:
+        """The lines just composed shown from line ``top``: their headings and find's matches in them."""
         self._locate_headings()
         if self.term:
             self._find_matches()
-        if anchor is not None:
-            self.scroll_to(y=self._text_row.index(anchor), animate=False, force=True)
+        self.virtual_size = Size(self._width, len(self.lines))
+        self.scroll_to(y=top, animate=False, force=True)
         self.refresh()
 
     def _want_pictures(self) -> None:
