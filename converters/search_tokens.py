@@ -2,35 +2,38 @@
 
 SQLite's FTS5 tokenizers cannot cut Chinese, Japanese or Korean, which put no spaces between words, and
 its trigram tokenizer cannot answer a query of one or two characters. So the text is cut here, and FTS5
-is given tokens ready made (lower-case words and prefixed CJK tokens, separated by spaces):
+is given tokens ready made (folded, separated by white space):
 
 * a word of other scripts (letters and digits) is one token, case-folded, its accents taken off;
-* a run of CJK characters gives its bigrams (``b中国 b国人``), consecutive, so that a query of n ≥ 2
-  characters is the phrase of its n-1 bigrams: found exactly where the run holds it; a run of one
-  character, which has no bigram, gives itself (``s中``). Two runs are kept apart by a separator token,
-  so that no such phrase spans them (``中国 国人`` holds no ``中国人``). A word and a run stand side by
-  side, so a phrase may mix the two (``"打开Python文件"``, found with or without spaces around the word);
-* and its characters one by one (``u中``), for one-character queries, in a table of their own without
-  positions (they need none, and positions would double the index).
+* a run of CJK characters gives its bigrams, consecutive, then its last character alone (``中国人`` →
+  ``中国 国人 人``; a run of one character gives that character). A query of n ≥ 2 characters is the
+  phrase of its n-1 bigrams: found exactly where a run holds it. The lone last character marks where a
+  run ends, so that no such phrase spans two runs (``中国，国人`` gives ``中国 国 国人 人``, which holds
+  no ``中国 国人``). A word and a run stand side by side, so a phrase may mix the two (``"打开Python文件"``,
+  found with or without spaces around the word);
+* and its CJK characters, each once (for one-character queries, in a table of their own without
+  positions: they need none, and positions would double the index).
+
+Words hold no CJK character and bigrams two, so no token of one kind can be taken for another.
+:func:`tokens_plain` states these rules plainly; :func:`tokens` gives the same, made by C code.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 
 from .chars import CJK_LETTERS
 
 _CJK_RUN = re.compile(f"[{CJK_LETTERS}]+")
-_PIECE = re.compile(rf"([{CJK_LETTERS}]+)|[^\W_{CJK_LETTERS}]+")
-"""A CJK run (group 1) or a word of other scripts."""
+_PIECE = re.compile(rf"[{CJK_LETTERS}]+|[^\W_{CJK_LETTERS}]+")
+"""A CJK run or a word of other scripts."""
+_WORD = re.compile(rf"[^\W_{CJK_LETTERS}]+")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-SEPARATOR = "zz"
-"""The token between two CJK runs (in a phrase too: the gap between its runs). Words are prefixed ``w``,
-CJK bigrams ``b``, a CJK character alone ``s`` (and ``u`` in the table of characters)."""
-NAMES_APART = "zy"
-"""The token between two names of a field (tags, categories, authors): no query's, so that no phrase
-runs from one name into the next."""
+NAMES_APART = "§"
+"""The token between two names of a field (tags, categories, authors): no text's or query's (it is no
+word character), so that no phrase runs from one name into the next."""
 
 
 def fold(text: str) -> str:
@@ -43,47 +46,87 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", stripped).casefold()
 
 
-def tokens(text: str) -> tuple[str, str]:
-    """``text`` → (its words and CJK bigrams, in order; its CJK characters), both space-separated. A run
-    ``abcd`` gives ``bab bbc bcd``, a word ``Café`` gives ``wcafe``, ``ab 中 cd`` gives ``bab zz s中 zz
-    bcd``."""
+def is_char(token: str) -> bool:
+    """Whether a token is one CJK character (a run's last, or a query's character)."""
+    return len(token) == 1 and _CJK_RUN.match(token) is not None
+
+
+def is_word(token: str) -> bool:
+    """Whether a token is a word (of other scripts than CJK's)."""
+    return _CJK_RUN.match(token) is None
+
+
+def tokens_plain(text: str) -> tuple[list[str], set[str]]:
+    """The rules of :func:`tokens`, plainly: (the tokens in order, the CJK characters)."""
     ordered: list[str] = []
-    runs: list[str] = []
-    after_run = False
-    for found in _PIECE.finditer(fold(text)):
-        piece = found.group()
-        if found.lastindex:  # (a CJK run)
-            if after_run:
-                ordered.append(SEPARATOR)
-            if len(piece) > 1:  # (its bigrams, made by C code: this runs over every character indexed)
-                ordered.append("b" + " b".join(map(str.__add__, piece, piece[1:])))
-            else:
-                ordered.append("s" + piece)
-            runs.append(piece)
-            after_run = True
+    chars: set[str] = set()
+    for piece in _PIECE.findall(fold(text)):
+        if _CJK_RUN.match(piece):
+            ordered += [piece[i : i + 2] for i in range(len(piece) - 1)]
+            ordered.append(piece[-1])
+            chars.update(piece)
         else:
-            ordered.append("w" + piece)
-            after_run = False
-    singles = sorted(set("".join(runs)))
-    return " ".join(ordered), "u" + " u".join(singles) if singles else ""
+            ordered.append(piece)
+    return ordered, chars
+
+
+# The one speed trick of the index's first build. The tokens of a post are some 2,500 bigrams: made one
+# string at a time (slices, or a map of str.__add__) they took half of a worker's time per post. Here
+# every character is put beside the next by array slices, in C, and nothing is made per token.
+_UNIT = next(code for code in "IL" if array(code).itemsize == 4)
+_GAP = "\n"
+_WORD_MARK = "\ufdd0"
+"""Stands for a word while the pairs are made: a noncharacter, no word's (nor a CJK run's)."""
+_AFTER_GAP = re.compile(f"{_GAP}[^{_GAP}]")
+
+
+def tokens(text: str) -> tuple[str, str]:
+    """``text`` → (its words and CJK tokens in order, its CJK characters), each separated by white space
+    (the same as :func:`tokens_plain`'s). ``Café 中国人`` gives ``cafe 中国 国人 人``."""
+    pieces = _PIECE.findall(fold(text))
+    if not pieces:
+        return "", ""
+    line = _GAP.join(pieces)
+    words = _WORD.findall(line)
+    if words:
+        line = _WORD.sub(_WORD_MARK, line)
+    # Each character, then the one after it unless a gap or a word's mark comes between, then a space:
+    # a run gives its bigrams and its last character alone (``ab\n`` → ``ab b\n``), a mark itself.
+    after = _AFTER_GAP.sub(_GAP + _GAP, line[1:] + _GAP)
+    ordered = _interleave(line, after, " " * len(line))
+    if words:
+        parts = ordered.split(_WORD_MARK)
+        joined = [""] * (2 * len(parts) - 1)
+        joined[0::2] = parts
+        joined[1::2] = words
+        ordered = "".join(joined)
+    chars = set(line)
+    chars.discard(_GAP)
+    chars.discard(_WORD_MARK)
+    return ordered, " ".join(chars)
+
+
+def _interleave(*columns: str) -> str:
+    """Strings of one length → their characters taken in turn (``ab``, ``cd`` → ``acbd``)."""
+    out = array(_UNIT, bytes(4 * len(columns) * len(columns[0])))
+    for i, column in enumerate(columns):
+        out[i :: len(columns)] = array(_UNIT, column.encode("utf-32-le"))
+    return out.tobytes().decode("utf-32-le")
 
 
 def query_tokens(text: str) -> list[list[str]]:
     """A query's text → the token sequences (phrases) that must all be found: each word a phrase of one
     token, each CJK run of two or more characters the phrase of its bigrams, a single CJK character the
-    one-character token (``u``, looked for in the table of characters)."""
+    character itself (looked for in the table of characters)."""
     found: list[list[str]] = []
     for piece in words_of(fold(text)):
-        if _CJK_RUN.match(piece):
-            if len(piece) == 1:
-                found.append(["u" + piece])
-            else:
-                found.append(["b" + piece[i : i + 2] for i in range(len(piece) - 1)])
+        if len(piece) > 1 and _CJK_RUN.match(piece):
+            found.append([piece[i : i + 2] for i in range(len(piece) - 1)])
         else:
-            found.append(["w" + piece])
+            found.append([piece])
     return found
 
 
 def words_of(text: str) -> list[str]:
     """The pieces a query or a text is cut into: words of other scripts and CJK runs, as written."""
-    return [found.group() for found in _PIECE.finditer(text)]
+    return _PIECE.findall(text)

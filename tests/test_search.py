@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from converters.document import Rendered
 from converters.reading import read_post
 from converters.search_index import SearchIndex
-from converters.search_tokens import fold
+from converters.search_tokens import fold, tokens, tokens_plain
 
 POSTSHELF = Path(sys.executable).parent / "postshelf"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -159,6 +159,23 @@ def _brute_phrase(texts: dict[str, str], pieces: list[str]) -> set[str]:
 
 def _found(index: SearchIndex, query: str) -> set[str]:
     return {hit.path for hit in index.search(query, limit=0)}
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(
+        st.sampled_from(
+            [*HAN[:8], "の", "한", "a", "B", "é", "1", "_", " ", "，", "\n", "\ufdd0", "§", "ß", "𝚺"]
+        ),
+        max_size=40,
+    )
+)
+def test_tokens_made_in_c_are_the_plain_rules_tokens(text: str) -> None:
+    """The index's tokens, made by array slices, are those of the rules written plainly."""
+    ordered, chars = tokens(text)
+    plain_ordered, plain_chars = tokens_plain(text)
+    assert ordered.split() == plain_ordered
+    assert set(chars.split()) == plain_chars
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
