@@ -59,6 +59,15 @@ def resolve_zone(name: str | None) -> tzinfo | None:
         raise ValueError(f"unknown time zone: {name!r}") from e
 
 
+def named_by(zone: tzinfo | None, zone_key: str) -> bool:
+    """Whether a process that knows the zone only by its key (a scan or an index build of its own) reads
+    dates in ``zone``."""
+    try:
+        return resolve_zone(zone_key) == zone
+    except ValueError:
+        return False
+
+
 def _aware(dt: datetime, zone: tzinfo | None) -> datetime:
     if dt.tzinfo is not None:
         return dt

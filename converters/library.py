@@ -15,7 +15,6 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .post import Meta, Problem
@@ -378,38 +377,9 @@ def fill_cache_in_subprocess(
     A process with threads (the reader, whose scan runs beside Textual's loop) cannot fork reader
     processes safely, so a large first scan would use one core; a fresh process can. Whether it filled
     the cache: on False (it failed, or ``cancelled`` said stop) the caller simply scans by itself."""
-    import subprocess
+    from .workers import run_elsewhere
 
-    # This very package, whatever folder the user is in (a `converters` folder there must not be taken
-    # for it), scanning the paths as the caller names them: the cache's rows then hold the same paths
-    # as the caller's own scan would, and its check of the cache finds them.
-    home = str(Path(__file__).resolve().parent.parent)
-    code = (
-        f"import sys; sys.path.insert(0, {home!r}); from converters.library import _main; sys.exit(_main())"
-    )
-    command = [sys.executable, "-c", code, "--zone-key", zone_key, "--", *paths]
-    try:
-        child = subprocess.Popen(
-            command, text=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-    except OSError:
-        return False
-    try:
-        assert child.stdout is not None
-        for line in child.stdout:
-            if cancelled():
-                child.kill()
-                return False
-            parts = line.split()
-            if len(parts) == 3 and parts[0] == "progress" and progress is not None:
-                progress(int(parts[1]), int(parts[2]))
-        return child.wait() == 0
-    except (OSError, ValueError):
-        return False
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
+    return run_elsewhere("library", ["--zone-key", zone_key, "--", *paths], progress, cancelled)
 
 
 def _main(argv: list[str] | None = None) -> int:

@@ -116,12 +116,9 @@ def _still_current(cached: Library) -> bool:
 def _worth_another_process(paths: list[str], zone: tzinfo | None, zone_key: str) -> bool:
     """Whether a first scan should fill the cache from a process of its own: the library is large, and
     that process reads dates as this one does (it knows the zone only by its key)."""
-    from .dates import resolve_zone
+    from .dates import named_by
 
-    try:
-        if resolve_zone(None if zone_key == "local" else zone_key) != zone:
-            return False
-    except ValueError:
+    if not named_by(zone, zone_key):
         return False
     # (a walk that stops at that count: for 100k posts, the whole walk took ~0.3 s)
     found = walk(paths, [], check_txt=False, stat_files=False, ordered=False, enough=SCAN_ELSEWHERE_FROM)

@@ -222,35 +222,49 @@ class SearchIndex:
         workers: int | None,
         stamps: Mapping[str, tuple[int, int]] | None,
     ) -> SyncReport:
-        stored = self.db.execute("SELECT path, mtime_ns, size FROM docs")
         if stamps is None:
+            stored = self.db.execute("SELECT path, mtime_ns, size FROM docs")
             known = {path: (path, mtime, size) for path, mtime, size in stored}
             unchanged: set[str] = set()
             changed = walk(list(roots), [], known, check_txt=False, unchanged=unchanged)
             seen = unchanged | {s.path for s in changed}
             gone = [path for path in known if path not in seen]
             report = SyncReport(unchanged=len(unchanged))
-        else:  # (the reader's, at 100k posts: no copy of the index's stamps is made, only of its paths)
-            indexed: set[str] = set()
-            changed, gone = [], []
-            report = SyncReport()
-            for path, mtime, size in stored:
-                indexed.add(path)
-                stamp = stamps.get(path)
-                if stamp is None:
-                    gone.append(path)
-                elif stamp[0] != mtime or stamp[1] != size:
-                    changed.append(SourceFile(path, *_place(path, roots), *stamp))
-                else:
-                    report.unchanged += 1
-            changed += [
-                SourceFile(path, *_place(path, roots), *stamp)
-                for path, stamp in stamps.items()
-                if path not in indexed
-            ]
-            del indexed
+        else:
+            changed, gone, unchanged_count = self._compare(roots, stamps)
+            report = SyncReport(unchanged=unchanged_count)
         self._write(self._entries(changed, progress, workers), gone, report)
         return report
+
+    def outdated(self, roots: Sequence[str], stamps: Mapping[str, tuple[int, int]]) -> int:
+        """How many posts a sync given these ``stamps`` would index or take out."""
+        changed, gone, _ = self._compare(roots, stamps)
+        return len(changed) + len(gone)
+
+    def _compare(
+        self, roots: Sequence[str], stamps: Mapping[str, tuple[int, int]]
+    ) -> tuple[list[SourceFile], list[str], int]:
+        """(posts new or changed, paths gone, how many are unchanged) by the index's stamps and these (the
+        reader's, at 100k posts: no copy of the index's stamps is made, only of its paths)."""
+        indexed: set[str] = set()
+        changed: list[SourceFile] = []
+        gone: list[str] = []
+        unchanged = 0
+        for path, mtime, size in self.db.execute("SELECT path, mtime_ns, size FROM docs"):
+            indexed.add(path)
+            stamp = stamps.get(path)
+            if stamp is None:
+                gone.append(path)
+            elif stamp[0] != mtime or stamp[1] != size:
+                changed.append(SourceFile(path, *_place(path, roots), *stamp))
+            else:
+                unchanged += 1
+        changed += [
+            SourceFile(path, *_place(path, roots), *stamp)
+            for path, stamp in stamps.items()
+            if path not in indexed
+        ]
+        return changed, gone, unchanged
 
     def _entries(
         self, sources: list[SourceFile], progress: Progress | None, workers: int | None
@@ -259,9 +273,9 @@ class SearchIndex:
         jobs = [(s.path, s.relative, s.maybe, self.zone) for s in sources]
         total = len(jobs)
         cores = workers if workers is not None else (os.cpu_count() or 1)
-        if total >= PARALLEL_FROM and cores > 1:
-            from .workers import ordered_map
+        from .workers import ordered_map, single_threaded
 
+        if total >= PARALLEL_FROM and cores > 1 and single_threaded():
             chunks = [jobs[i : i + _CHUNK] for i in range(0, total, _CHUNK)]
             done = 0
             for rows in ordered_map(_entries_of, chunks, cores):
@@ -421,6 +435,53 @@ class SearchIndex:
             marks = ",".join("?" * len(chunk))
             found.update(self.db.execute(f"SELECT id, text FROM texts WHERE id IN ({marks})", chunk))
         return found
+
+
+def bring_up_to_date(
+    roots: Sequence[str],
+    zone: tzinfo | None,
+    zone_key: str,
+    stamps: Mapping[str, tuple[int, int]] | None = None,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> None:
+    """:meth:`SearchIndex.sync` for a program with threads (the reader): much to index (a first build) in
+    a new process, on every core (see :func:`~converters.workers.single_threaded`); a few posts, or all
+    of them when that process cannot be had, here."""
+    from .dates import named_by
+    from .workers import run_elsewhere
+
+    file = index_file(roots, zone_key)
+    if named_by(zone, zone_key):
+        with SearchIndex(file, zone) as index:
+            much = stamps is None or index.outdated(roots, stamps) >= PARALLEL_FROM
+        if much:
+            arguments = ["--zone-key", zone_key, "--", *roots]
+            if run_elsewhere("search_index", arguments, progress, cancelled) or cancelled():
+                return
+    with SearchIndex(file, zone) as index:
+        index.sync(roots, progress, stamps=stamps)
+
+
+def _main(argv: list[str] | None = None) -> int:
+    """``--zone-key KEY -- PATH...``: what :func:`bring_up_to_date` runs in a process of its own. Prints
+    ``progress DONE TOTAL`` lines; exits 0 once the index is up to date."""
+    import argparse
+
+    from .dates import resolve_zone
+
+    parser = argparse.ArgumentParser(prog="python -m converters.search_index")
+    parser.add_argument("--zone-key", default="local")
+    parser.add_argument("paths", nargs="+")
+    args = parser.parse_args(argv)
+    zone = resolve_zone(args.zone_key)
+
+    def progress(done: int, total: int) -> None:
+        print(f"progress {done} {total}", flush=True)
+
+    with SearchIndex(index_file(args.paths, args.zone_key), zone) as index:
+        index.sync(args.paths, progress)
+    return 0
 
 
 WINDOW = 3000

@@ -133,9 +133,60 @@ def _how_it_ended(code: int | None) -> str:
 
 def _start_method() -> str:
     """Fork where it is safe: on Linux, from a process running no other thread. A thread of the parent
-    (the reader's interface, a progress bar's refresh) may hold a lock at the moment of the fork that the
-    child then waits on for ever; a spawned worker starts clean, for ~0.2 s of imports."""
-    return "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
+    (a progress bar's refresh) may hold a lock at the moment of the fork that the child then waits on for
+    ever; a spawned worker starts clean, for ~0.2 s of imports."""
+    return "fork" if sys.platform.startswith("linux") and single_threaded() else "spawn"
+
+
+def single_threaded() -> bool:
+    """Whether this process runs no thread but its main one: where :func:`ordered_map` may be used. A
+    program with threads (the reader, beside its interface) runs large work in a new process instead
+    (:func:`run_elsewhere`): forking it is unsafe, and spawning fails under Textual, whose stand-in for
+    ``sys.stderr`` has no file descriptor to give multiprocessing's resource tracker."""
+    return threading.active_count() == 1
+
+
+def run_elsewhere(
+    module: str,
+    args: Sequence[str],
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> bool:
+    """Run ``converters.<module>._main(args)`` in a new Python process, which may use every core,
+    passing on the ``progress DONE TOTAL`` lines it prints. Whether it ended well: on False (it failed,
+    or ``cancelled`` said stop, checked at each line) the caller does the work itself."""
+    import subprocess
+    from pathlib import Path
+
+    # This very package, whatever folder the user is in (a `converters` folder there must not be taken
+    # for it), given the paths as the caller names them: what it writes then holds the same paths as the
+    # caller's own work would.
+    home = str(Path(__file__).resolve().parent.parent)
+    code = (
+        f"import sys; sys.path.insert(0, {home!r}); from converters.{module} import _main; sys.exit(_main())"
+    )
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-c", code, *args],
+            text=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    except OSError:
+        return False
+    try:
+        assert child.stdout is not None
+        for line in child.stdout:
+            if cancelled():
+                return False
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "progress" and progress is not None:
+                progress(int(parts[1]), int(parts[2]))
+        return child.wait() == 0
+    except (OSError, ValueError):
+        return False
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
 
 
 def _serve(

@@ -704,6 +704,29 @@ async def test_search_follows_the_words_as_they_are_typed_with_snippets_and_matc
         assert len(titles(app)) == 21
 
 
+async def test_a_large_index_build_runs_in_a_process_of_its_own(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Posts enough to index on every core (here 21, as if many) are indexed by a new process: the reader
+    runs threads, so it may not fork workers, and under Textual it cannot spawn them either (the resource
+    tracker of multiprocessing asks ``sys.stderr`` for a descriptor, which Textual's stand-in lacks)."""
+    from converters import search_index, workers
+
+    monkeypatch.setattr(search_index, "PARALLEL_FROM", 5)
+    elsewhere: list[str] = []
+    run = workers.run_elsewhere
+    monkeypatch.setattr(
+        workers, "run_elsewhere", lambda module, *a: elsewhere.append(module) or run(module, *a)
+    )
+    app = make_app(library, zone_key="utc")  # (the zone a process of its own knows by its key)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await search_for(pilot, "环境")
+        await wait_for(pilot, lambda: len(titles(app)) == 3, "the posts found")
+        assert elsewhere == ["search_index"]
+        assert not [n.message for n in app._notifications if "search index" in n.message]
+
+
 async def test_a_search_lists_its_best_hits_and_says_how_many_there_are(
     library: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

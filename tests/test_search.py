@@ -13,6 +13,7 @@ import subprocess
 import sys
 from datetime import timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -282,6 +283,52 @@ def test_the_index_follows_the_files(tmp_path: Path) -> None:
         assert _found(ix, "文本b") == set() and _found(ix, "新的") == {str(posts / "d.md")}
         assert len(ix) == 3
         assert ix.sync([str(posts)]).indexed == 0
+
+
+def test_a_program_with_threads_indexes_much_elsewhere_and_a_little_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From a thread (the reader's), a sync never starts worker processes: much to index goes to a new
+    process (done here after all when that process fails), a little is indexed here."""
+    import threading
+
+    from converters import search_index, workers
+
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for i in range(8):
+        (posts / f"p{i}.md").write_text(f"---\ntitle: p{i}\n---\n正文{i}\n", encoding="utf-8")
+    monkeypatch.setattr(search_index, "PARALLEL_FROM", 5)
+    monkeypatch.setattr(workers, "ordered_map", lambda *a, **k: pytest.fail("worker processes from a thread"))
+    elsewhere: list[list[str]] = []
+    monkeypatch.setattr(workers, "run_elsewhere", lambda module, args, *a: elsewhere.append(args) or False)
+
+    def from_a_thread() -> None:
+        stamps = {str(p): (p.stat().st_mtime_ns, p.stat().st_size) for p in posts.iterdir()}
+        failed: list[BaseException] = []
+        thread = threading.Thread(
+            target=lambda: _catching(
+                failed, search_index.bring_up_to_date, [str(posts)], timezone.utc, "utc", stamps
+            )
+        )
+        thread.start()
+        thread.join()
+        assert not failed, failed
+
+    from_a_thread()
+    assert elsewhere == [["--zone-key", "utc", "--", str(posts)]]
+    (posts / "p3.md").write_text("---\ntitle: p3\n---\n改过\n", encoding="utf-8")
+    from_a_thread()
+    assert len(elsewhere) == 1  # (one post: here)
+    with SearchIndex(search_index.index_file([str(posts)], "utc")) as ix:
+        assert len(ix) == 8 and _found(ix, "改过") == {str(posts / "p3.md")}
+
+
+def _catching(failed: list[BaseException], func: Any, *args: Any) -> None:
+    try:
+        func(*args)
+    except BaseException as e:
+        failed.append(e)
 
 
 def test_the_index_follows_a_scan_without_walking_again(

@@ -745,7 +745,7 @@ class ReaderScreen(Screen[None]):
         """Bring the search index up to date with the files (as ``stamps`` has them, when the load that
         checked them gave them), in the background: a first build of a large library takes a while, its
         progress shown in the list's title."""
-        from converters.search_index import SearchIndex, index_file
+        from converters.search_index import bring_up_to_date
 
         worker = get_current_worker()
 
@@ -754,8 +754,9 @@ class ReaderScreen(Screen[None]):
                 self.post_message(IndexProgress(library, done, total))
 
         try:
-            with SearchIndex(index_file(self.paths, self.zone_key), self.zone) as index:
-                index.sync(self.paths, progress, stamps=stamps)
+            bring_up_to_date(
+                self.paths, self.zone, self.zone_key, stamps, progress, lambda: worker.is_cancelled
+            )
         except Exception as e:  # (the index is a help: the reader goes on without it)
             self.app.call_from_thread(
                 self.notify, f"search index: {type(e).__name__}: {e}", severity="warning"
