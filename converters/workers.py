@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import selectors
 import signal
 import sys
 import threading
@@ -154,8 +155,7 @@ def run_elsewhere(
 ) -> bool:
     """Run ``converters.<module>._main(args)`` in a new Python process, which may use every core,
     passing on the ``progress DONE TOTAL`` lines it prints. Whether it ended well: on False (it failed,
-    or ``cancelled`` said stop, checked at each line) the caller does the work itself."""
-    import subprocess
+    or ``cancelled`` said stop) the caller does the work itself."""
     from pathlib import Path
 
     # This very package, whatever folder the user is in (a `converters` folder there must not be taken
@@ -165,22 +165,38 @@ def run_elsewhere(
     code = (
         f"import sys; sys.path.insert(0, {home!r}); from converters.{module} import _main; sys.exit(_main())"
     )
+    return follow([sys.executable, "-c", code, *args], progress, cancelled)
+
+
+def follow(
+    command: Sequence[str],
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> bool:
+    """Run ``command``, passing on its ``progress DONE TOTAL`` lines, until it ends (True if it ended
+    well) or ``cancelled`` says stop, asked at least five times a second: it is then killed at once."""
+    import subprocess
+
     try:
         child = subprocess.Popen(
-            [sys.executable, "-c", code, *args],
-            text=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+            command, text=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL
+        )
     except OSError:
         return False
     try:
         assert child.stdout is not None
-        for line in child.stdout:
-            if cancelled():
-                return False
-            parts = line.split()
-            if len(parts) == 3 and parts[0] == "progress" and progress is not None:
-                progress(int(parts[1]), int(parts[2]))
-        return child.wait() == 0
+        with selectors.DefaultSelector() as lines:
+            lines.register(child.stdout, selectors.EVENT_READ)
+            while not cancelled():  # (asked again and again while no line comes: its last commit, say)
+                if not lines.select(timeout=0.2):
+                    continue
+                line = child.stdout.readline()
+                if not line:
+                    return child.wait() == 0
+                parts = line.split()
+                if len(parts) == 3 and parts[0] == "progress" and progress is not None:
+                    progress(int(parts[1]), int(parts[2]))
+        return False
     except (OSError, ValueError):
         return False
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from converters import cli, pipeline, workers
-from converters.workers import WorkerLost, ordered_map
+from converters.workers import WorkerLost, follow, ordered_map
 
 
 @pytest.fixture(autouse=True)
@@ -171,3 +172,24 @@ def test_a_worker_dead_before_its_next_task_is_sent_is_reported() -> None:
     for _ in range(3):
         with pytest.raises(WorkerLost, match="exit code 9"):
             list(ordered_map(_dies_at_once, big, 2))
+
+
+def test_a_process_followed_passes_on_its_progress_and_says_how_it_ended() -> None:
+    seen: list[tuple[int, int]] = []
+    talker = (
+        "import sys; print('progress 1 2', flush=True); print('other'); print('progress 2 2'); sys.exit(%d)"
+    )
+    assert follow([sys.executable, "-c", talker % 0], lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 2), (2, 2)]
+    assert not follow([sys.executable, "-c", talker % 3])
+
+
+def test_a_silent_process_is_killed_soon_after_it_is_cancelled() -> None:
+    """Asked to stop while the process prints nothing (an index's last commit, say): the reader quits
+    within a moment, not when the process next speaks."""
+    started = time.monotonic()
+    ended = follow(
+        [sys.executable, "-c", "import time; time.sleep(30)"],
+        cancelled=lambda: time.monotonic() > started + 0.5,
+    )
+    assert not ended and time.monotonic() - started < 5
