@@ -766,13 +766,19 @@ def _hit(row: tuple[Any, ...], text: bytes, terms: list[Term]) -> Hit:
     )
 
 
+def marked_words(terms: Sequence[Term]) -> list[str]:
+    """What of a query's terms is marked where it is found: their words and CJK runs (a phrase's one by
+    one: the text may have spaces where the query had none), longest first, else in the query's order."""
+    return sorted(dict.fromkeys(w for t in terms for w in words_of(t.text)), key=len, reverse=True)
+
+
 def make_snippet(
     text: str, terms: list[Term], width: int = SNIPPET_CHARS
 ) -> tuple[str, tuple[tuple[int, int], ...]]:
     """About ``width`` characters of ``text`` around the first match of any term, on one line, with
     where each match stands in it. The opening of the text when no term is in it (a title match).
     Only the window is folded (case, accents): a post's whole text would cost milliseconds a hit."""
-    needles = sorted({w for t in terms for w in words_of(t.text)}, key=len, reverse=True)
+    needles = marked_words(terms)
     whole = sorted({t.text.strip() for t in terms if len(words_of(t.text)) > 1}, key=len, reverse=True)
     found = re.search("|".join(map(re.escape, whole)), text, re.IGNORECASE) if whole else None
     if found is None:  # (a term as typed first: 第60段 before the first 第 of the text)

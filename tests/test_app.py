@@ -704,6 +704,57 @@ async def test_search_follows_the_words_as_they_are_typed_with_snippets_and_matc
         assert len(titles(app)) == 21
 
 
+async def test_an_article_opened_from_a_search_finds_each_of_its_words(library: Path) -> None:
+    """Every word of the search is found in the article (not only the longest), and a phrase's words one
+    by one: the text may hold them with spaces between, or none."""
+    from tui.widgets.article import ArticleView
+
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await search_for(pilot, '环境 "变量"')
+        await pilot.press("enter")
+        await settle(pilot)
+        article = app.query_one(ArticleView)
+        await wait_for(pilot, lambda: len(article.matches) >= 2, "the matches in the article")
+        found = {article._plain[row][start:end] for row, start, end in article.matches}
+        assert found == {"环境", "变量"}
+        await pilot.press("f", "enter")  # (f shows the search's words, and steps through all of them)
+        await pilot.pause()
+        assert article.match_index == 1
+        find = app.reader.query_one("#find", Input)
+        assert find.value == "环境 变量"
+        await pilot.press(*["backspace"] * len(find.value), *"变量")  # typed: found as typed
+        await pilot.pause()
+        assert {article._plain[row][start:end] for row, start, end in article.matches} == {"变量"}
+
+
+async def test_the_list_title_says_how_far_the_index_build_has_got(library: Path) -> None:
+    """Searching while the index is built says so first (a list 35 columns wide shows it), not "(0)"; any
+    list says when the build is done."""
+    from tui.screens.reader import IndexProgress
+
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        reader = app.reader
+
+        def title() -> str:
+            return str(reader.query_one("#list-title", Label).render())
+
+        await search_for(pilot, "环境")
+        reader.post_message(IndexProgress(reader.library, 390, 1000))  # type: ignore[arg-type]
+        await wait_for(
+            pilot, lambda: title().startswith("Search: 环境 · indexing 39%"), "the build's progress"
+        )
+        await pilot.press("escape")
+        await settle(pilot)
+        reader.post_message(IndexProgress(reader.library, 700, 1000))  # type: ignore[arg-type]
+        await wait_for(pilot, lambda: "· indexing 70%" in title() and title().startswith("All posts (21)"))
+        reader.post_message(IndexProgress(reader.library, 1, 1))  # type: ignore[arg-type]
+        await wait_for(pilot, lambda: "indexing" not in title(), "the end of the build, said")
+
+
 async def test_a_large_index_build_runs_in_a_process_of_its_own(
     library: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

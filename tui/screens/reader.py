@@ -144,6 +144,7 @@ class ReaderScreen(Screen[None]):
         self._told_unreadable: frozenset[str] = frozenset()  # the posts the last warning counted
         self._reloading: list[str] | None = None  # paths before an `r`, to say what changed
         self._indexing: tuple[int, int] | None = None  # (done, total) while the search index is built
+        self._search_words: tuple[str, ...] = ()  # (found in an article opened from search results)
         self._search_term = ""  # the search whose results the list shows (their matches are found)
         self._search_timer: Timer | None = None
 
@@ -346,7 +347,11 @@ class ReaderScreen(Screen[None]):
         suffix = f" — filter: {term}" if term else ""
         order = "best first" if self._searching else SORT_NAMES[self.sort]
         if self._indexing is not None:
-            suffix += f" · indexing {self._indexing[0]:,}/{self._indexing[1]:,}"
+            done, total = self._indexing
+            indexing = f"indexing {done * 100 // max(total, 1)}%"
+            if self._searching:  # (what it finds waits for the index: said first, in a narrow list too)
+                return f"{safe(self.list_title)} · {indexing}…{safe(suffix)}"
+            suffix += f" · {indexing}"
         return f"{safe(self.list_title)} ({self._shown_count:,}) · {order}{safe(suffix)}"
 
     def _sorted(self, rows: list[int]) -> list[int]:
@@ -548,7 +553,10 @@ class ReaderScreen(Screen[None]):
 
     @on(Input.Changed, "#find")
     def _find_changed(self, event: Input.Changed) -> None:
-        self.query_one(ArticleView).find(event.value)
+        # (the words of the search the article was opened from, as _find_search_words put them there,
+        # are each found; anything typed is found as typed)
+        words = self._search_words if event.value == " ".join(self._search_words) else ()
+        self.query_one(ArticleView).find(*(words or (event.value,)))
         self._say_which_match()
 
     @on(Input.Submitted, "#find")
@@ -567,13 +575,14 @@ class ReaderScreen(Screen[None]):
 
     def _find_search_words(self) -> None:
         """An article opened from search results shows its matches, and ``f`` steps through them."""
+        from converters.search_index import marked_words
         from converters.search_query import parse_query
 
-        terms = sorted((t.text for t in parse_query(self._search_term).terms()), key=len, reverse=True)
-        if terms:
+        self._search_words = tuple(marked_words(parse_query(self._search_term).terms()))
+        if self._search_words:
             find = self.query_one("#find", Input)
-            find.value = terms[0]  # (hidden until f; its Changed handler highlights the matches)
-            self.query_one(ArticleView).find(terms[0])
+            find.value = " ".join(self._search_words)  # (hidden until f; its Changed handler finds them)
+            self.query_one(ArticleView).find(*self._search_words)
 
     def _close_find(self, focus: bool = True) -> None:
         find = self.query_one("#find", Input)
@@ -766,11 +775,10 @@ class ReaderScreen(Screen[None]):
     def on_index_progress(self, message: IndexProgress) -> None:
         done = message.done >= message.total
         self._indexing = None if done else (message.done, message.total)
-        if self.selection is not None and self.selection.kind == "search" and self._search_term:
-            if done:
-                self.search_library(self._search_term)  # (the results of a whole index)
-            else:
-                self._set_list_title(self._list_heading())
+        if done and self._searching and self._search_term:
+            self.search_library(self._search_term)  # (the results of a whole index)
+        else:
+            self._set_list_title(self._list_heading())  # (in any list: its last word on indexing too)
 
     @work(thread=True, exclusive=True, group="search")
     def search_library(self, term: str) -> None:

@@ -151,6 +151,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.matches: list[tuple[int, int, int]] = []  # (line, start, end) in characters
         self.match_index = -1
         self.term = ""
+        self._others: tuple[str, ...] = ()  # (words found beside the term: a search's)
         self.headings: list[tuple[int, str, int]] = []  # (level, text, line)
         self.message: str | None = "Select a post to read it."
         self._pending_position: float | None = None
@@ -174,7 +175,7 @@ class ArticleView(ScrollView, can_focus=True):
         """Show ``content`` (or ``message``), scrolled to ``position``, a share of its length."""
         self.content = content
         self.message = message
-        self.term, self.matches, self.match_index = "", [], -1
+        self.term, self._others, self.matches, self.match_index = "", (), [], -1
         self._render_lines(position)
 
     @property
@@ -563,9 +564,11 @@ class ArticleView(ScrollView, can_focus=True):
 
     # --- find ------------------------------------------------------------------------------------------
 
-    def find(self, term: str) -> int:
-        """Highlight every occurrence of ``term`` (case-insensitive); returns how many there are."""
+    def find(self, term: str, *others: str) -> int:
+        """Highlight every occurrence of ``term``, and of any ``others`` (a search's words: a longer one
+        first where two overlap), case-insensitive; returns how many there are."""
         self.term = term
+        self._others = others
         self._find_matches()
         self.match_index = 0 if self.matches else -1
         self._show_match()
@@ -574,19 +577,22 @@ class ArticleView(ScrollView, can_focus=True):
 
     def _find_matches(self) -> None:
         self.matches = []
-        if not self.term:
+        terms = sorted({t for t in (self.term, *self._others) if t}, key=len, reverse=True)
+        if not terms:
             return
-        needle = self.term.casefold()
         for row, line in enumerate(self._plain):
             hay = line.casefold()
-            if len(hay) != len(line):  # casefold changed lengths (ß): fall back to exact matching
-                hay, needle_here = line, self.term
-            else:
-                needle_here = needle
-            start = hay.find(needle_here)
-            while start != -1:
-                self.matches.append((row, start, start + len(needle_here)))
-                start = hay.find(needle_here, start + max(1, len(needle_here)))
+            exact = len(hay) != len(line)  # casefold changed lengths (ß): fall back to exact matching
+            found: list[tuple[int, int, int]] = []
+            for term in terms:
+                needle = term if exact else term.casefold()
+                start = (line if exact else hay).find(needle)
+                while start != -1:
+                    end = start + len(needle)
+                    if not any(start < e and s < end for _, s, e in found):
+                        found.append((row, start, end))
+                    start = (line if exact else hay).find(needle, start + max(1, len(needle)))
+            self.matches += sorted(found)
 
     def next_match(self, step: int = 1) -> None:
         if not self.matches:
@@ -601,7 +607,7 @@ class ArticleView(ScrollView, can_focus=True):
             self.scroll_to(y=max(0, row - self.size.height // 3), animate=False)
 
     def clear_find(self) -> None:
-        self.term, self.matches, self.match_index = "", [], -1
+        self.term, self._others, self.matches, self.match_index = "", (), [], -1
         self.refresh()
 
     def go_to_line(self, line: int) -> None:
