@@ -225,14 +225,17 @@ def build_parser() -> argparse.ArgumentParser:
         "search",
         help="full-text search: one post a line (as list prints them) with a snippet, best first",
         description='Words are ANDed; "exact phrase", -word, a OR b, kube* (prefix); fields title:, tag:, '
-        "category: (a path prefix: category:新媒体/趣头条), author:, after:DATE, before:DATE. Chinese, "
+        'category: (a path prefix: category:新媒体/趣头条, or quoted: category:"a b/c"), author:, after:DATE, '
+        "before:DATE. Chinese, "
         "Japanese and Korean text is found by any one or more characters. The index is kept in the cache "
         "folder and brought up to date with the files at each search.",
     )
     find.add_argument("query", metavar="QUERY")
     find.add_argument("paths", nargs="+", metavar="PATH")
     find.add_argument(
-        "--json", action="store_true", help="JSON Lines: id, source_path, title, date, score, snippet"
+        "--json",
+        action="store_true",
+        help="JSON Lines: id, source_path, path, title, date_published, score, snippet",
     )
     find.add_argument(
         "--limit", type=int, default=20, metavar="N", help="at most N posts (default 20; 0: all)"
@@ -286,9 +289,33 @@ def _negative_numbers_joined(argv: list[str]) -> list[str]:
     return out
 
 
+def _excluding_query_kept(argv: list[str]) -> list[str]:
+    """``search -nginx PATH`` → the query ``-nginx`` (posts without the word), which argparse would take
+    for an unknown option: given a leading space, which the query reader ignores."""
+    if not argv or argv[0] != "search":
+        return argv
+    out, rest = argv[:1], iter(argv[1:])
+    for arg in rest:
+        if arg == "--" or not arg.startswith("-") or arg.startswith("--") or arg in ("-q", "-h"):
+            out.append(arg)
+            if arg in _SEARCH_VALUE_OPTIONS:
+                out.append(next(rest, ""))
+            if arg == "--" or not arg.startswith("-"):
+                break  # (the query, as it is: the rest are paths)
+            continue
+        out.append(" " + arg)
+        break
+    return [*out, *rest]
+
+
+_SEARCH_VALUE_OPTIONS = ("--limit", "--timezone")
+"""The options of ``search`` that take a value (in the next argument)."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(_negative_numbers_joined(sys.argv[1:] if argv is None else argv))
+    argv = _excluding_query_kept(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(_negative_numbers_joined(argv))
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2

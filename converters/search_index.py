@@ -632,7 +632,7 @@ def _table(term: Term) -> str:
 def _fts_term(term: Term) -> str:
     """A term as an FTS5 expression: every token quoted, the phrase's tokens in order."""
     if term.phrase:
-        expression = '"' + " ".join(_phrase(term.text)) + '"'
+        expression = " OR ".join('"' + " ".join(tokens) + '"' for tokens in _phrases(term.text))
     else:
         phrases = query_tokens(term.text)
         parts = ['"' + " ".join(p) + '"' for p in phrases]
@@ -642,16 +642,32 @@ def _fts_term(term: Term) -> str:
     return f"title : ({expression})" if term.title_only else f"({expression})"
 
 
-def _phrase(text: str) -> list[str]:
-    """A quoted phrase's tokens, in order. Within it a run's lone last character marks the gap to what
-    follows; at its ends such characters go (there a run of the phrase may be part of a longer run of the
-    text, and :func:`_pieces` looks for a character alone anywhere)."""
-    sequence = tokens(text)[0].split()
-    while sequence and is_char(sequence[0]):
-        sequence.pop(0)
-    while sequence and is_char(sequence[-1]):
-        sequence.pop()
-    return sequence
+JOINS = 4
+"""Gaps of a quoted phrase between two CJK runs (``"跨域 问题"``) found both ways, as a gap in the text and
+as no gap (``跨域问题``): Chinese writes no space between words, and a query often has one. Each is a
+phrase of its own to FTS5 (2**n of them): gaps past this many must be gaps in the text too."""
+
+
+def _phrases(text: str) -> list[list[str]]:
+    """A quoted phrase's token sequences, in order, any of which is the phrase: the gaps between its CJK
+    runs kept, or closed (see :data:`JOINS`). Within a sequence a run's lone last character marks the gap
+    to what follows; at its ends such characters go (there a run of the phrase may be part of a longer run
+    of the text, and :func:`_pieces` looks for a character alone anywhere)."""
+    pieces = words_of(fold(text))
+    gaps = [i for i in range(len(pieces) - 1) if not is_word(pieces[i]) and not is_word(pieces[i + 1])]
+    gaps = gaps[:JOINS]
+    found: list[list[str]] = []
+    for closed in range(1 << len(gaps)):
+        shut = {gap for bit, gap in enumerate(gaps) if closed >> bit & 1}
+        joined = "".join(p + ("" if i in shut else " ") for i, p in enumerate(pieces))
+        sequence = tokens(joined)[0].split()
+        while sequence and is_char(sequence[0]):
+            sequence.pop(0)
+        while sequence and is_char(sequence[-1]):
+            sequence.pop()
+        if sequence not in found:
+            found.append(sequence)
+    return found
 
 
 def _pieces(term: Term) -> list[Term]:
@@ -664,7 +680,7 @@ def _pieces(term: Term) -> list[Term]:
         return [Term(term.text, False, term.title_only, term.prefix)] if single else [term]
     chars = [Term(p[0], False, term.title_only) for p in single]
     if term.phrase:  # (the phrase of what has positions, and the characters beside it)
-        return [term, *chars] if _phrase(term.text) else chars
+        return [term, *chars] if all(_phrases(term.text)) else chars
     pieces = words_of(term.text)
     return [
         Term(p, False, term.title_only, term.prefix and i == len(pieces) - 1) for i, p in enumerate(pieces)

@@ -137,7 +137,21 @@ def _pieces_of(text: str) -> list[str]:
 def _brute_phrase(texts: dict[str, str], pieces: list[str]) -> set[str]:
     """The posts that hold a quoted phrase of words and CJK runs: its pieces one after the other in a
     field, a CJK run at its start the end of the text's run, one at its end the start of one, and one
-    between two pieces the text's run itself."""
+    between two pieces the text's run itself; two runs side by side in the phrase may be one in the text
+    (the phrases drawn have fewer gaps than the index closes)."""
+    cjk = [re.match("[㐀-鿿]", p) is not None for p in pieces]
+    gaps = [i for i in range(len(pieces) - 1) if cjk[i] and cjk[i + 1]]
+    found: set[str] = set()
+    for closed in range(1 << len(gaps)):
+        joined = [pieces[0]]
+        for i in range(1, len(pieces)):
+            shut = i - 1 in gaps and closed >> gaps.index(i - 1) & 1
+            joined[-1:] = [joined[-1] + pieces[i]] if shut else [joined[-1], pieces[i]]
+        found |= _brute_pieces(texts, joined)
+    return found
+
+
+def _brute_pieces(texts: dict[str, str], pieces: list[str]) -> set[str]:
 
     def fits(want: str, have: str, j: int) -> bool:
         if re.match("[\u3400-\u9fff]", want) is None or re.match("[\u3400-\u9fff]", have) is None:
@@ -454,6 +468,19 @@ def test_postshelf_search_for_scripts(library: Path, tmp_path: Path) -> None:
     assert _search("alpha", str(tmp_path / "nowhere"), cache=tmp_path).returncode == 2
 
 
+def test_postshelf_search_takes_a_query_that_excludes_a_word(library: Path, tmp_path: Path) -> None:
+    """``postshelf search -alpha PATH``, as the README has it: the query, not an unknown option."""
+    texts = _searchable(library)
+    without = set(texts) - _brute(texts, "word", "alpha")
+    for args in (["-alpha", str(library)], ["-q", "-alpha", str(library), "--json"]):
+        found = _search("--limit", "0", *args, cache=tmp_path)
+        assert found.returncode == 0, (args, found.stderr)
+        lines = found.stdout.splitlines()
+        shown = {json.loads(line)["path"] if "--json" in args else line.split("\t")[3] for line in lines}
+        assert shown == without, args
+    assert _search("-alpha", cache=tmp_path).returncode == 2  # (no path: a usage error still)
+
+
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not here")
 def test_every_chinese_piece_of_the_corpus_is_found_where_it_is(tmp_path: Path) -> None:
     family = CORPUS / "family"
@@ -611,6 +638,26 @@ def test_a_phrase_may_mix_words_and_chinese(tmp_path: Path) -> None:
         assert found(ix, '"alpha beta"') == set()  # (a character alone between them)
         assert found(ix, '"中国 人民"') == {"comma"}  # (a gap in the text for the gap in the phrase)
         assert any("«打开»«Python»«文件»" in hit.marked_snippet() for hit in ix.search('"打开Python文件"'))
+
+
+def test_a_phrase_of_chinese_words_is_found_with_or_without_the_gap_between_them(tmp_path: Path) -> None:
+    """Chinese writes no space between words, and a query often has one: ``"跨域 问题"`` finds the text
+    with a gap there and without; ``"跨域问题"``, as typed, only the text without."""
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    texts = {"joined": "浏览器的跨域问题。", "apart": "先说跨域，问题在后面。", "other": "跨域资源的问题"}
+    for name, text in texts.items():
+        (posts / f"{name}.md").write_text(f"---\ntitle: {name}\n---\n{text}\n", encoding="utf-8")
+    with SearchIndex(tmp_path / "i.sqlite") as ix:
+        ix.sync([str(posts)])
+
+        def found(query: str) -> set[str]:
+            return {Path(p).stem for p in _found(ix, query)}
+
+        assert found('"跨域 问题"') == {"joined", "apart"}
+        assert found('"跨域问题"') == {"joined"}
+        assert found('"浏览器的 跨域 问题"') == {"joined"}
+        assert found("跨域问题") == {"joined"}  # (unquoted: the characters as typed, anywhere)
 
 
 def test_a_search_reads_one_commit_while_another_process_writes(
