@@ -284,7 +284,7 @@ class ReaderScreen(Screen[None]):
         before, self._reloading = set(self._reloading), None
         now = {m.path for m in self.library.posts}
         new, gone = len(now - before), len(before - now)
-        change = f"{new} new, {gone} gone" if new or gone else "no change"
+        change = f"{new} new, {gone} gone" if new or gone else "none new or gone"
         self.notify(f"Rescanned: {len(now):,} post{'s' if len(now) != 1 else ''} ({change})")
 
     def _index_of(self, path: str | None) -> int | None:
