@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from .dates import parse_date
 
@@ -115,10 +115,40 @@ def _field(query: Query, name: str, value: str, zone: tzinfo | None) -> None:
         if path:
             query.categories.append(path)
     else:
-        when, reason = parse_date(value, zone)
+        period = _period(value, zone)
+        if period is not None:
+            when, reason = period[0] if name == "after" else period[1], None
+        else:
+            when, reason = parse_date(value, zone)
         if when is None:
             query.notes.append(f"{name}:{value} is no date ({reason or 'empty'}): left out")
         elif name == "after":
             query.after = when
         else:
             query.before = when
+
+
+_PERIOD = re.compile(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
+
+
+def _period(value: str, zone: tzinfo | None) -> tuple[datetime, datetime] | None:
+    """A day, a month or a year (``2024-06-30``, ``2024-06``, ``2024``) → its first moment and its last:
+    ``after:`` is on or after the first, ``before:`` on or before the last (a post that evening too)."""
+    found = _PERIOD.fullmatch(value)
+    if found is None:
+        return None
+    year, month, day = int(found[1]), found[2], found[3]
+    try:
+        first = date(year, int(month or 1), int(day or 1))
+        if day:
+            following = first + timedelta(days=1)
+        elif month:
+            following = date(year + first.month // 12, first.month % 12 + 1, 1)
+        else:
+            following = date(year + 1, 1, 1)
+    except (ValueError, OverflowError):  # (no such day, or past the year 9999)
+        return None
+    start, end = parse_date(first.isoformat(), zone)[0], parse_date(following.isoformat(), zone)[0]
+    if start is None or end is None:
+        return None
+    return start, end - timedelta(microseconds=1)

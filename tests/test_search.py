@@ -280,6 +280,30 @@ def test_hits_are_ranked_with_the_title_weighted_up(tmp_path: Path) -> None:
         assert [Path(h.path).name for h in ix.search("after:2024-01-01")] == ["c.md", "a.md", "b.md"]
 
 
+def test_dates_of_a_day_a_month_or_a_year_take_in_the_whole_of_it(tmp_path: Path) -> None:
+    """``before:2024-06-30`` is on or before that day: a post of that evening too; a month or a year is
+    every day of it."""
+    dates = {"june30": "2024-06-30 22:15", "july1": "2024-07-01 00:30", "older": "2023-12-31 23:00"}
+    for name, when in dates.items():
+        (tmp_path / f"{name}.md").write_text(
+            f"---\ntitle: {name}\ndate: {when}\n---\n正文\n", encoding="utf-8"
+        )
+    with SearchIndex(tmp_path / "i.sqlite", timezone.utc) as ix:
+        ix.sync([str(tmp_path)])
+
+        def found(query: str) -> set[str]:
+            return {Path(p).stem for p in _found(ix, query)}
+
+        assert found("正文 before:2024-06-30") == {"june30", "older"}
+        assert found("正文 after:2024-07-01") == {"july1"}
+        assert found("正文 after:2024-07") == {"july1"} and found("正文 before:2024-06") == {
+            "june30",
+            "older",
+        }
+        assert found("正文 before:2023") == {"older"} and found("正文 after:2024") == {"june30", "july1"}
+        assert found("正文 before:2024-06-30T22:00") == {"older"}  # (a time of day: that moment)
+
+
 def test_the_index_follows_the_files(tmp_path: Path) -> None:
     posts = tmp_path / "posts"
     posts.mkdir()
