@@ -116,6 +116,7 @@ def _field(query: Query, name: str, value: str, zone: tzinfo | None) -> None:
             query.categories.append(path)
     else:
         period = _period(value, zone)
+        when: datetime | None
         if period is not None:
             when, reason = period[0] if name == "after" else period[1], None
         else:
