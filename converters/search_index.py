@@ -237,8 +237,14 @@ class SearchIndex:
         return report
 
     def outdated(self, roots: Sequence[str], stamps: Mapping[str, tuple[int, int]]) -> int:
-        """How many posts a sync given these ``stamps`` would index or take out."""
-        changed, gone, _ = self._compare(roots, stamps)
+        """How many posts a sync given these ``stamps`` would index or take out (all of them, for an index
+        found damaged on the way: a sync builds it anew)."""
+        try:
+            changed, gone, _ = self._compare(roots, stamps)
+        except sqlite3.DatabaseError as e:
+            if isinstance(e, sqlite3.OperationalError):  # (locked, say: not the file's fault)
+                raise
+            return len(stamps)
         return len(changed) + len(gone)
 
     def _compare(

@@ -619,6 +619,27 @@ def test_an_index_damaged_while_open_is_built_anew_by_the_next_sync(tmp_path: Pa
         assert _found(ix, "正文") == {str(posts / "a.md")}
 
 
+def test_an_index_found_damaged_while_counting_its_changes_is_wholly_out_of_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """(so that the reader sends it to be built anew, not a warning and no index)"""
+    stamps = {"a.md": (1, 1), "b.md": (2, 2)}
+    with SearchIndex(tmp_path / "i.sqlite") as ix:
+
+        def damaged(*args: object) -> object:
+            raise sqlite3.DatabaseError("database disk image is malformed")
+
+        monkeypatch.setattr(ix, "_compare", damaged)
+        assert ix.outdated([str(tmp_path)], stamps) == 2
+
+        def locked(*args: object) -> object:
+            raise sqlite3.OperationalError("database is locked")
+
+        monkeypatch.setattr(ix, "_compare", locked)
+        with pytest.raises(sqlite3.OperationalError):
+            ix.outdated([str(tmp_path)], stamps)
+
+
 def test_chinese_with_digits_and_a_quoted_character_are_found(tmp_path: Path) -> None:
     posts = tmp_path / "posts"
     posts.mkdir()
