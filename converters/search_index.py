@@ -42,6 +42,9 @@ WEIGHTS = (5.0, 1.0, 2.0, 2.0, 1.0)
 """bm25's weight of each column: a word in the title counts five times one in the body."""
 PARALLEL_FROM = 200
 """Posts to index from which the work is spread over every core."""
+WALK_HERE_UP_TO = 2000
+"""Posts of an index whose files :func:`bring_up_to_date` may walk in its caller's thread (~10 ms);
+a larger library is walked by a process of its own, the reader's interface left alone."""
 _CHUNK = 64
 _FTS_BATCH = 2048
 """Posts whose tokens are held to go into the FTS5 tables together, in rowid order (~35 MB)."""
@@ -450,23 +453,30 @@ def bring_up_to_date(
     stamps: Mapping[str, tuple[int, int]] | None = None,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] = lambda: False,
-) -> None:
+) -> bool:
     """:meth:`SearchIndex.sync` for a program with threads (the reader): much to index (a first build) in
     a new process, on every core (see :func:`~converters.workers.single_threaded`); a few posts, or all
-    of them when that process cannot be had, here."""
+    of them when that process cannot be had, here. Without ``stamps`` the files are walked: here for a
+    small library (:data:`WALK_HERE_UP_TO`), else by that process. Whether the index may have changed."""
     from .dates import named_by
     from .workers import run_elsewhere
 
     file = index_file(roots, zone_key)
     if named_by(zone, zone_key):
         with SearchIndex(file, zone) as index:
-            much = stamps is None or index.outdated(roots, stamps) >= PARALLEL_FROM
+            if stamps is None:
+                much = len(index) == 0 or len(index) > WALK_HERE_UP_TO
+            else:
+                much = index.outdated(roots, stamps) >= PARALLEL_FROM
         if much:
             arguments = ["--zone-key", zone_key, "--", *roots]
-            if run_elsewhere("search_index", arguments, progress, cancelled) or cancelled():
-                return
+            if run_elsewhere("search_index", arguments, progress, cancelled):
+                return True
+            if cancelled():
+                return False
     with SearchIndex(file, zone) as index:
-        index.sync(roots, progress, stamps=stamps)
+        report = index.sync(roots, progress, stamps=stamps)
+    return bool(report.indexed or report.removed)
 
 
 def _main(argv: list[str] | None = None) -> int:

@@ -729,6 +729,18 @@ async def test_an_article_opened_from_a_search_finds_each_of_its_words(library: 
         assert {article._plain[row][start:end] for row, start, end in article.matches} == {"变量"}
 
 
+async def test_a_search_finds_a_post_edited_since_the_library_was_read(library: Path) -> None:
+    """ctrl+f brings the index up to date with the files first: an edit made while the reader is open is
+    found without r."""
+    app = make_app(library, zone_key="utc")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        edited = next(library.rglob("*.md"))
+        edited.write_text(edited.read_text(encoding="utf-8") + "\n\n鹦鹉螺号\n", encoding="utf-8")
+        await search_for(pilot, "鹦鹉螺号")
+        await wait_for(pilot, lambda: len(titles(app)) == 1, "the post edited")
+
+
 async def test_the_list_title_says_how_far_the_index_build_has_got(library: Path) -> None:
     """Searching while the index is built says so first (a list 35 columns wide shows it), not "(0)"; any
     list says when the build is done."""

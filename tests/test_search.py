@@ -328,7 +328,6 @@ def test_a_program_with_threads_indexes_much_elsewhere_and_a_little_here(
 ) -> None:
     """From a thread (the reader's), a sync never starts worker processes: much to index goes to a new
     process (done here after all when that process fails), a little is indexed here."""
-    import threading
 
     from converters import search_index, workers
 
@@ -343,15 +342,7 @@ def test_a_program_with_threads_indexes_much_elsewhere_and_a_little_here(
 
     def from_a_thread() -> None:
         stamps = {str(p): (p.stat().st_mtime_ns, p.stat().st_size) for p in posts.iterdir()}
-        failed: list[BaseException] = []
-        thread = threading.Thread(
-            target=lambda: _catching(
-                failed, search_index.bring_up_to_date, [str(posts)], timezone.utc, "utc", stamps
-            )
-        )
-        thread.start()
-        thread.join()
-        assert not failed, failed
+        _in_a_thread(lambda: search_index.bring_up_to_date([str(posts)], timezone.utc, "utc", stamps))
 
     from_a_thread()
     assert elsewhere == [["--zone-key", "utc", "--", str(posts)]]
@@ -360,6 +351,28 @@ def test_a_program_with_threads_indexes_much_elsewhere_and_a_little_here(
     assert len(elsewhere) == 1  # (one post: here)
     with SearchIndex(search_index.index_file([str(posts)], "utc")) as ix:
         assert len(ix) == 8 and _found(ix, "改过") == {str(posts / "p3.md")}
+    # without stamps (ctrl+f): a small library's files walked here, a large one's elsewhere
+    (posts / "p4.md").write_text("---\ntitle: p4\n---\n又改\n", encoding="utf-8")
+    changed: list[bool] = []
+    walk = [str(posts)], timezone.utc, "utc"
+    _in_a_thread(lambda: changed.append(search_index.bring_up_to_date(*walk)))
+    _in_a_thread(lambda: changed.append(search_index.bring_up_to_date(*walk)))
+    assert changed == [True, False] and len(elsewhere) == 1
+    monkeypatch.setattr(search_index, "WALK_HERE_UP_TO", 5)
+    _in_a_thread(lambda: search_index.bring_up_to_date(*walk))
+    assert len(elsewhere) == 2
+    with SearchIndex(search_index.index_file([str(posts)], "utc")) as ix:
+        assert _found(ix, "又改") == {str(posts / "p4.md")}
+
+
+def _in_a_thread(func: Any) -> None:
+    import threading
+
+    failed: list[BaseException] = []
+    thread = threading.Thread(target=lambda: _catching(failed, func))
+    thread.start()
+    thread.join()
+    assert not failed, failed
 
 
 def _catching(failed: list[BaseException], func: Any, *args: Any) -> None:

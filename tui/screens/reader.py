@@ -85,6 +85,8 @@ class IndexProgress(Message):
     library: Library
     done: int
     total: int
+    changed: bool = True
+    """(at the end) Whether the index may have changed: a search shown is made again."""
 
 
 class ReaderScreen(Screen[None]):
@@ -716,8 +718,12 @@ class ReaderScreen(Screen[None]):
             self.call_after_refresh(self.query_one(CategoryTree).focus)
 
     def action_search(self) -> None:
-        """ctrl+f: the results follow the words as they are typed; enter goes to them, escape back."""
+        """ctrl+f: the results follow the words as they are typed; enter goes to them, escape back. The
+        index is brought up to date with the files meanwhile (a post edited since the library was read)."""
         before = (self.selection, self._search_term)
+        indexing = any(w.group == "index" and not w.is_finished for w in self.workers)
+        if self.library is not None and not indexing:  # (never in place of a build under way)
+            self.index_library(self.library)
 
         def done(term: str | None) -> None:
             if self._search_timer is not None:
@@ -762,21 +768,22 @@ class ReaderScreen(Screen[None]):
             if total >= 200 and not worker.is_cancelled:
                 self.post_message(IndexProgress(library, done, total))
 
+        changed = True
         try:
-            bring_up_to_date(
+            changed = bring_up_to_date(
                 self.paths, self.zone, self.zone_key, stamps, progress, lambda: worker.is_cancelled
             )
         except Exception as e:  # (the index is a help: the reader goes on without it)
             self.app.call_from_thread(
                 self.notify, f"search index: {type(e).__name__}: {e}", severity="warning"
             )
-        self.post_message(IndexProgress(library, 1, 1))
+        self.post_message(IndexProgress(library, 1, 1, changed))
 
     def on_index_progress(self, message: IndexProgress) -> None:
         done = message.done >= message.total
         self._indexing = None if done else (message.done, message.total)
-        if done and self._searching and self._search_term:
-            self.search_library(self._search_term)  # (the results of a whole index)
+        if done and message.changed and self._searching and self._search_term:
+            self.search_library(self._search_term)  # (the results of a whole index, or a newer one)
         else:
             self._set_list_title(self._list_heading())  # (in any list: its last word on indexing too)
 
