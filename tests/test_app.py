@@ -801,7 +801,9 @@ async def test_a_search_lists_its_best_hits_and_says_how_many_there_are(
         await settle(pilot)
         await search_for(pilot, "环境")
         await wait_for(pilot, lambda: len(titles(app)) == 2, "the best two")
-        assert "Search: 环境 — the best of 3" in str(app.reader.query_one("#list-title", Label).render())
+        assert "Search: 环境 (2 of 3) · best first" in str(
+            app.reader.query_one("#list-title", Label).render()
+        )
 
 
 async def test_a_query_that_finds_nothing_says_so_and_a_mistyped_one_is_no_error(library: Path) -> None:

@@ -147,6 +147,7 @@ class ReaderScreen(Screen[None]):
         self._reloading: list[str] | None = None  # paths before an `r`, to say what changed
         self._indexing: tuple[int, int] | None = None  # (done, total) while the search index is built
         self._search_words: tuple[str, ...] = ()  # (found in an article opened from search results)
+        self._search_total = 0  # (how many posts the search shown found: its best are listed)
         self._search_term = ""  # the search whose results the list shows (their matches are found)
         self._search_timer: Timer | None = None
 
@@ -354,7 +355,10 @@ class ReaderScreen(Screen[None]):
             if self._searching:  # (what it finds waits for the index: said first, in a narrow list too)
                 return f"{safe(self.list_title)} · {indexing}…{safe(suffix)}"
             suffix += f" · {indexing}"
-        return f"{safe(self.list_title)} ({self._shown_count:,}) · {order}{safe(suffix)}"
+        count = f"{self._shown_count:,}"
+        if self._searching and self._search_total > self._shown_count:  # (the best listed, of all found)
+            count += f" of {self._search_total:,}"
+        return f"{safe(self.list_title)} ({count}) · {order}{safe(suffix)}"
 
     def _sorted(self, rows: list[int]) -> list[int]:
         posts = self.library.posts if self.library else []
@@ -814,8 +818,7 @@ class ReaderScreen(Screen[None]):
         posts.snippets = message.snippets
         self.base_rows = message.results
         self.list_title = f"Search: {message.term}"
-        if message.total > len(message.results):
-            self.list_title += f" — the best of {message.total:,}"
+        self._search_total = message.total
         self._apply_rows(keep=message.results[0] if message.results else None)
         if not isinstance(self.app.screen, PromptScreen):
             posts.focus()  # the results are what the user came for
