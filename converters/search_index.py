@@ -647,8 +647,9 @@ def _table(term: Term) -> str:
 
 def _fts_term(term: Term) -> str:
     """A term as an FTS5 expression: every token quoted, the phrase's tokens in order."""
-    if term.phrase:
-        expression = " OR ".join('"' + " ".join(tokens) + '"' for tokens in _phrases(term.text))
+    variants = [v for v in _phrases(term.text) if v] if term.phrase else []
+    if variants:  # (an empty one, ends stripped, is the characters anywhere: _pieces looks for them)
+        expression = " OR ".join('"' + " ".join(tokens) + '"' for tokens in variants)
     else:
         phrases = query_tokens(term.text)
         parts = ['"' + " ".join(p) + '"' for p in phrases]

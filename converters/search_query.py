@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
 from .dates import parse_date
+from .search_tokens import fold, words_of
 
 FIELDS = ("title", "tag", "category", "author", "after", "before")
 
@@ -91,15 +92,15 @@ def parse_query(text: str, zone: tzinfo | None = None) -> Query:
     return query
 
 
-_WORDY = re.compile(r"\w", re.UNICODE)
 
 
 def _term(value: str, phrase: bool, title_only: bool) -> Term | None:
     prefix = not phrase and value.endswith("*")
     value = value.strip("*") if not phrase else value
-    if not _WORDY.search(value):  # (a bare *, -, or punctuation: nothing to find)
+    pieces = words_of(fold(value))
+    if not pieces:  # (a bare *, -, _ or punctuation: nothing to find)
         return None
-    return Term(value, phrase, title_only, prefix)
+    return Term(value, phrase and len(pieces) > 1, title_only, prefix)  # ("中" is that character)
 
 
 def _field(query: Query, name: str, value: str, zone: tzinfo | None) -> None:

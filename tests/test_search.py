@@ -261,10 +261,34 @@ def test_a_query_language_people_already_know(index: SearchIndex, texts: dict[st
 
 
 @pytest.mark.parametrize(
-    "typed", ['"unbalanced', "*", "NEAR(", "-", "alpha AND", "^beta", "OR", '""', "title:"]
+    "typed",
+    [
+        '"unbalanced',
+        "*",
+        "NEAR(",
+        "-",
+        "alpha AND",
+        "^beta",
+        "OR",
+        '""',
+        "title:",
+        "_",
+        "_*",
+        "_ OR 的",
+        "\u037a",
+    ],
 )
 def test_a_mistyped_query_is_read_literally_never_an_error(index: SearchIndex, typed: str) -> None:
-    index.search(typed)  # (no exception is the test: FTS5 never sees the query unquoted)
+    index.search(typed)  # (no exception is the test: FTS5 never sees the query unquoted, nor empty)
+    index.count(typed)
+
+
+def test_a_quoted_character_is_that_character_in_any_group(index: SearchIndex, texts: dict[str, str]) -> None:
+    """``"的"`` is 的 wherever it stands: OR'd, or excluded (it made an empty FTS5 phrase, found nowhere)."""
+    de, guo = _brute(texts, "cjk", "的"), _brute(texts, "cjk", "国")
+    assert _found(index, '"的" OR "国"') == de | guo
+    assert _found(index, '-"的"') == set(texts) - de
+    assert _found(index, '"alpha" OR "的"') == _brute(texts, "word", "alpha") | de
 
 
 def test_hits_are_ranked_with_the_title_weighted_up(tmp_path: Path) -> None:
