@@ -92,8 +92,6 @@ def parse_query(text: str, zone: tzinfo | None = None) -> Query:
     return query
 
 
-
-
 def _term(value: str, phrase: bool, title_only: bool) -> Term | None:
     prefix = not phrase and value.endswith("*")
     value = value.strip("*") if not phrase else value
