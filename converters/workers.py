@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import selectors
 import signal
 import sys
@@ -179,24 +180,30 @@ def follow(
 
     try:
         child = subprocess.Popen(
-            command, text=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL
+            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL
         )
     except OSError:
         return False
+    assert child.stdout is not None
+    out = child.stdout.fileno()
+    # Read as the bytes come (no buffered readline: it holds lines back, and blocks on half of one), and
+    # ask after cancelled while none come: its last commit, say.
     try:
-        assert child.stdout is not None
-        with selectors.DefaultSelector() as lines:
-            lines.register(child.stdout, selectors.EVENT_READ)
-            while not cancelled():  # (asked again and again while no line comes: its last commit, say)
-                if not lines.select(timeout=0.2):
+        with child.stdout, selectors.DefaultSelector() as ready:
+            ready.register(out, selectors.EVENT_READ)
+            partial = b""
+            while not cancelled():
+                if not ready.select(timeout=0.2):
                     continue
-                line = child.stdout.readline()
-                if not line:
+                chunk = os.read(out, 1 << 16)
+                if not chunk:
                     return child.wait() == 0
-                parts = line.split()
-                if len(parts) == 3 and parts[0] == "progress" and progress is not None:
-                    progress(int(parts[1]), int(parts[2]))
-        return False
+                *lines, partial = (partial + chunk).split(b"\n")
+                for line in lines:
+                    parts = line.split()
+                    if len(parts) == 3 and parts[0] == b"progress" and progress is not None:
+                        progress(int(parts[1]), int(parts[2]))
+            return False
     except (OSError, ValueError):
         return False
     finally:

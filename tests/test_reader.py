@@ -702,3 +702,16 @@ async def test_find_says_which_match_is_on_screen(library: Path) -> None:
         assert box.border_subtitle == f"2 of {count}"
         await pilot.press("x", "y", "z")
         assert box.border_subtitle == "not found"
+
+
+def test_find_of_several_words_takes_the_longer_first_and_misses_none() -> None:
+    """A search's words in an article: where two overlap the longer is marked, and a shorter one just
+    after it is still found; words of one length in the order given."""
+    view = ArticleView()
+    view._plain = ["abccc", "xaaa", "ABC abc"]
+    view.term, view._others = "abc", ("cc",)
+    view._find_matches()
+    assert view.matches == [(0, 0, 3), (0, 3, 5), (2, 0, 3), (2, 4, 7)]
+    view.term, view._others = "xa", ("aa",)
+    view._find_matches()
+    assert view.matches == [(1, 0, 2), (1, 2, 4)]

@@ -193,3 +193,12 @@ def test_a_silent_process_is_killed_soon_after_it_is_cancelled() -> None:
         cancelled=lambda: time.monotonic() > started + 0.5,
     )
     assert not ended and time.monotonic() - started < 5
+
+
+def test_lines_that_come_together_are_passed_on_at_once() -> None:
+    """(a buffered reader held back all but the first until the process spoke again, or ended)"""
+    seen: list[int] = []
+    burst = "import sys, time; sys.stdout.write('progress 1 3\\nprogress 2 3\\nprogress 3 3\\n'); sys.stdout.flush(); time.sleep(30)"
+    started = time.monotonic()
+    follow([sys.executable, "-c", burst], lambda done, total: seen.append(done), lambda: len(seen) == 3)
+    assert seen == [1, 2, 3] and time.monotonic() - started < 10

@@ -585,9 +585,9 @@ class ReaderScreen(Screen[None]):
         from converters.search_query import parse_query
 
         self._search_words = tuple(marked_words(parse_query(self._search_term).terms()))
+        find = self.query_one("#find", Input)
+        find.value = " ".join(self._search_words)  # (hidden until f; its Changed handler finds them)
         if self._search_words:
-            find = self.query_one("#find", Input)
-            find.value = " ".join(self._search_words)  # (hidden until f; its Changed handler finds them)
             self.query_one(ArticleView).find(*self._search_words)
 
     def _close_find(self, focus: bool = True) -> None:
@@ -595,6 +595,7 @@ class ReaderScreen(Screen[None]):
         if find.has_class("visible"):
             find.remove_class("visible")
             find.value = ""
+            self._search_words = ()
             self.query_one(ArticleView).clear_find()
             if focus:
                 self.query_one(ArticleView).focus()

@@ -577,7 +577,7 @@ class ArticleView(ScrollView, can_focus=True):
 
     def _find_matches(self) -> None:
         self.matches = []
-        terms = sorted({t for t in (self.term, *self._others) if t}, key=len, reverse=True)
+        terms = sorted(dict.fromkeys(t for t in (self.term, *self._others) if t), key=len, reverse=True)
         if not terms:
             return
         for row, line in enumerate(self._plain):
@@ -589,9 +589,11 @@ class ArticleView(ScrollView, can_focus=True):
                 start = (line if exact else hay).find(needle)
                 while start != -1:
                     end = start + len(needle)
-                    if not any(start < e and s < end for _, s, e in found):
+                    if any(start < e and s < end for _, s, e in found):  # (within a longer one's)
+                        end = start + 1
+                    else:
                         found.append((row, start, end))
-                    start = (line if exact else hay).find(needle, start + max(1, len(needle)))
+                    start = (line if exact else hay).find(needle, max(end, start + 1))
             self.matches += sorted(found)
 
     def next_match(self, step: int = 1) -> None:
