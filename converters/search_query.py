@@ -128,27 +128,34 @@ def _field(query: Query, name: str, value: str, zone: tzinfo | None) -> None:
             query.before = when
 
 
-_PERIOD = re.compile(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
+_PERIOD = re.compile(r"(\d{4})(?:([-/.])(\d{1,2}))?(?:\2(\d{1,2}))?")
 
 
 def _period(value: str, zone: tzinfo | None) -> tuple[datetime, datetime] | None:
-    """A day, a month or a year (``2024-06-30``, ``2024-06``, ``2024``) → its first moment and its last:
-    ``after:`` is on or after the first, ``before:`` on or before the last (a post that evening too)."""
+    """A day, a month or a year (``2024-06-30``, ``2024/06/30``, ``2024-06``, ``2024``) → its first moment
+    and its last: ``after:`` is on or after the first, ``before:`` on or before the last (a post that
+    evening too)."""
     found = _PERIOD.fullmatch(value)
     if found is None:
         return None
-    year, month, day = int(found[1]), found[2], found[3]
+    year, month, day = int(found[1]), found[3], found[4]
     try:
         first = date(year, int(month or 1), int(day or 1))
+    except ValueError:  # (no such day)
+        return None
+    try:
         if day:
             following = first + timedelta(days=1)
         elif month:
             following = date(year + first.month // 12, first.month % 12 + 1, 1)
         else:
             following = date(year + 1, 1, 1)
-    except (ValueError, OverflowError):  # (no such day, or past the year 9999)
+    except (ValueError, OverflowError):  # (the end of the year 9999: no later date to end before)
+        following = None
+    start = parse_date(first.isoformat(), zone)[0]
+    if start is None:
         return None
-    start, end = parse_date(first.isoformat(), zone)[0], parse_date(following.isoformat(), zone)[0]
-    if start is None or end is None:
-        return None
-    return start, end - timedelta(microseconds=1)
+    if following is None:
+        return start, start.replace(month=12, day=31, hour=23, minute=59, second=59, microsecond=999999)
+    end = parse_date(following.isoformat(), zone)[0]
+    return None if end is None else (start, end - timedelta(microseconds=1))

@@ -326,6 +326,8 @@ def test_dates_of_a_day_a_month_or_a_year_take_in_the_whole_of_it(tmp_path: Path
         }
         assert found("正文 before:2023") == {"older"} and found("正文 after:2024") == {"june30", "july1"}
         assert found("正文 before:2024-06-30T22:00") == {"older"}  # (a time of day: that moment)
+        assert found("正文 before:2024/06/30") == found("正文 before:2024.06.30") == {"june30", "older"}
+        assert found("正文 before:9999") == set(dates) and found("正文 after:9999-12-31") == set()
 
 
 def test_the_index_follows_the_files(tmp_path: Path) -> None:
