@@ -295,16 +295,15 @@ def _excluding_query_kept(argv: list[str]) -> list[str]:
     if not argv or argv[0] != "search":
         return argv
     out, rest = argv[:1], iter(argv[1:])
-    for arg in rest:
-        if arg == "--" or not arg.startswith("-") or arg.startswith("--") or arg in ("-q", "-h"):
-            out.append(arg)
-            if arg in _SEARCH_VALUE_OPTIONS:
-                out.append(next(rest, ""))
-            if arg == "--" or not arg.startswith("-"):
-                break  # (the query, as it is: the rest are paths)
-            continue
-        out.append(" " + arg)
-        break
+    for arg in rest:  # (the options before the query, then the query)
+        if arg.startswith("-") and not arg.startswith("--") and arg not in ("-q", "-h"):
+            out.append(" " + arg)
+            break
+        out.append(arg)
+        if arg in _SEARCH_VALUE_OPTIONS:
+            out.append(next(rest, ""))
+        elif not arg.startswith("-") or arg == "--":
+            break  # (the query as it is, or the end of the options: the rest are paths)
     return [*out, *rest]
 
 

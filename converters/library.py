@@ -383,22 +383,13 @@ def fill_cache_in_subprocess(
 
 
 def _main(argv: list[str] | None = None) -> int:
-    """``python -m converters.library --zone-key KEY -- PATH...``: what :func:`fill_cache_in_subprocess`
-    runs. Prints ``progress DONE TOTAL`` lines; exits 0 once the cache is written."""
-    import argparse
-
+    """``--zone-key KEY -- PATH...``: what :func:`fill_cache_in_subprocess` runs. Prints ``progress DONE
+    TOTAL`` lines; exits 0 once the cache is written."""
     from .dates import resolve_zone
+    from .workers import given_elsewhere, say_progress
 
-    parser = argparse.ArgumentParser(prog="python -m converters.library")
-    parser.add_argument("--zone-key", default="local")
-    parser.add_argument("paths", nargs="+")
-    args = parser.parse_args(argv)
-    zone = resolve_zone(None if args.zone_key == "local" else args.zone_key)
-
-    def progress(done: int, total: int) -> None:
-        print(f"progress {done} {total}", flush=True)
-
-    scan_library(args.paths, zone, args.zone_key, use_cache=True, progress=progress)
+    paths, zone_key = given_elsewhere("library", argv)
+    scan_library(paths, resolve_zone(zone_key), zone_key, use_cache=True, progress=say_progress)
     return 0
 
 

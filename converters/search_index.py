@@ -482,21 +482,12 @@ def bring_up_to_date(
 def _main(argv: list[str] | None = None) -> int:
     """``--zone-key KEY -- PATH...``: what :func:`bring_up_to_date` runs in a process of its own. Prints
     ``progress DONE TOTAL`` lines; exits 0 once the index is up to date."""
-    import argparse
-
     from .dates import resolve_zone
+    from .workers import given_elsewhere, say_progress
 
-    parser = argparse.ArgumentParser(prog="python -m converters.search_index")
-    parser.add_argument("--zone-key", default="local")
-    parser.add_argument("paths", nargs="+")
-    args = parser.parse_args(argv)
-    zone = resolve_zone(args.zone_key)
-
-    def progress(done: int, total: int) -> None:
-        print(f"progress {done} {total}", flush=True)
-
-    with SearchIndex(index_file(args.paths, args.zone_key), zone) as index:
-        index.sync(args.paths, progress)
+    paths, zone_key = given_elsewhere("search_index", argv)
+    with SearchIndex(index_file(paths, zone_key), resolve_zone(zone_key)) as index:
+        index.sync(paths, say_progress)
     return 0
 
 

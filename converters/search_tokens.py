@@ -62,7 +62,7 @@ def tokens_plain(text: str) -> tuple[list[str], set[str]]:
     chars: set[str] = set()
     for piece in _PIECE.findall(fold(text)):
         if _CJK_RUN.match(piece):
-            ordered += [piece[i : i + 2] for i in range(len(piece) - 1)]
+            ordered += _bigrams(piece)
             ordered.append(piece[-1])
             chars.update(piece)
         else:
@@ -121,10 +121,14 @@ def query_tokens(text: str) -> list[list[str]]:
     found: list[list[str]] = []
     for piece in words_of(fold(text)):
         if len(piece) > 1 and _CJK_RUN.match(piece):
-            found.append([piece[i : i + 2] for i in range(len(piece) - 1)])
+            found.append(_bigrams(piece))
         else:
             found.append([piece])
     return found
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
 def words_of(text: str) -> list[str]:

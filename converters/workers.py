@@ -169,6 +169,22 @@ def run_elsewhere(
     return follow([sys.executable, "-c", code, *args], progress, cancelled)
 
 
+def given_elsewhere(module: str, argv: list[str] | None = None) -> tuple[list[str], str]:
+    """In the process :func:`run_elsewhere` started: the paths it was given, and the zone's key."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog=f"python -m converters.{module}")
+    parser.add_argument("--zone-key", default="local")
+    parser.add_argument("paths", nargs="+")
+    args = parser.parse_args(argv)
+    return args.paths, args.zone_key
+
+
+def say_progress(done: int, total: int) -> None:
+    """A ``progress DONE TOTAL`` line, for :func:`follow` in the process that started this one."""
+    print(f"progress {done} {total}", flush=True)
+
+
 def follow(
     command: Sequence[str],
     progress: Callable[[int, int], None] | None = None,

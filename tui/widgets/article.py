@@ -583,17 +583,19 @@ class ArticleView(ScrollView, can_focus=True):
         for row, line in enumerate(self._plain):
             hay = line.casefold()
             exact = len(hay) != len(line)  # casefold changed lengths (ß): fall back to exact matching
+            if exact:
+                hay = line
             found: list[tuple[int, int, int]] = []
             for term in terms:
                 needle = term if exact else term.casefold()
-                start = (line if exact else hay).find(needle)
+                start = hay.find(needle)
                 while start != -1:
                     end = start + len(needle)
                     if any(start < e and s < end for _, s, e in found):  # (within a longer one's)
                         end = start + 1
                     else:
                         found.append((row, start, end))
-                    start = (line if exact else hay).find(needle, max(end, start + 1))
+                    start = hay.find(needle, end)
             self.matches += sorted(found)
 
     def next_match(self, step: int = 1) -> None:
