@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from converters.search_index import SearchIndex, index_file
 from converters.search_tokens import tokens, tokens_plain
+from converters.walk import fingerprint
 
 
 def main() -> None:
@@ -115,6 +116,7 @@ def main() -> None:
         print(
             f"postshelf search as a whole process (index warm, {how}): median {statistics.median(runs):.2f} s"
         )
+    _fingerprint_in_one_process_and_in_two(library, args.posts)
     _tokens_beside_the_plain_rules(texts)
     t = time.perf_counter()
     needle = queries[0]
@@ -124,6 +126,21 @@ def main() -> None:
         f"brute force over the same text held in memory: {per_post * args.posts * 1000:.0f} ms for one query"
         f" over {args.posts:,} posts ({found} of {len(texts)} sampled hold {needle!r}); the reader's old search"
         f" read and stripped every file: ~1.6 s a 10k posts"
+    )
+
+
+def _fingerprint_in_one_process_and_in_two(library: Path, posts: int) -> None:
+    """The synced search's floor: the walk's fingerprint, a stat of every file (walk.py's one speed trick:
+    half of it in a forked process), timed in turns both ways."""
+    timed: dict[str, list[float]] = {"one process": [], "two processes": []}
+    for _ in range(5):
+        for name, expected in (("one process", 0), ("two processes", posts)):
+            t = time.perf_counter()
+            fingerprint([str(library)], expected=expected)
+            timed[name].append(time.perf_counter() - t)
+    print(
+        "the files' fingerprint (what a synced search costs when nothing changed): median "
+        + ", ".join(f"{statistics.median(v):.3f} s in {k}" for k, v in timed.items())
     )
 
 

@@ -30,7 +30,7 @@ from .dates import rfc3339
 from .post import Meta
 from .search_query import Query, Term, parse_query
 from .search_tokens import NAMES_APART, fold, is_char, is_word, query_tokens, tokens, words_of
-from .walk import SourceFile, walk
+from .walk import SourceFile, fingerprint, walk
 
 SCHEMA = 8
 """The index's layout and its tokens' rules: an index made by another version is built anew."""
@@ -225,7 +225,12 @@ class SearchIndex:
         workers: int | None,
         stamps: Mapping[str, tuple[int, int]] | None,
     ) -> SyncReport:
+        listing = None
         if stamps is None:
+            # (before the walk: a change made during it shows next time)
+            listing = fingerprint(list(roots), expected=len(self))
+            if listing == self._fingerprint():
+                return SyncReport(unchanged=len(self))
             stored = self.db.execute("SELECT path, mtime_ns, size FROM docs")
             known = {path: (path, mtime, size) for path, mtime, size in stored}
             unchanged: set[str] = set()
@@ -236,8 +241,14 @@ class SearchIndex:
         else:
             changed, gone, unchanged_count = self._compare(roots, stamps)
             report = SyncReport(unchanged=unchanged_count)
-        self._write(self._entries(changed, progress, workers), gone, report)
+        self._write(self._entries(changed, progress, workers), gone, report, listing)
         return report
+
+    def _fingerprint(self) -> str | None:
+        """The :func:`~converters.walk.fingerprint` of the files as the index holds them: the last walk's,
+        unless a sync by a scan's stamps changed the index since."""
+        row = self.db.execute("SELECT value FROM info WHERE key='fingerprint'").fetchone()
+        return None if row is None else str(row[0])
 
     def outdated(self, roots: Sequence[str], stamps: Mapping[str, tuple[int, int]]) -> int:
         """How many posts a sync given these ``stamps`` would index or take out (all of them, for an index
@@ -300,7 +311,16 @@ class SearchIndex:
         if progress is not None:
             progress(total, total)
 
-    def _write(self, entries: Iterator[tuple[Any, ...] | str], gone: list[str], report: SyncReport) -> None:
+    def _write(
+        self,
+        entries: Iterator[tuple[Any, ...] | str],
+        gone: list[str],
+        report: SyncReport,
+        listing: str | None,
+    ) -> None:
+        """The changes into the index, in one transaction, with the walk's fingerprint that led to them:
+        without one (a sync by a scan's stamps, which may be older than the files) a change leaves the
+        index's fingerprint unknown, and the next sync walks."""
         db = self.db
         db.execute("BEGIN IMMEDIATE")  # (one writer at a time: a second process waits, then sees ours)
         try:
@@ -325,6 +345,10 @@ class SearchIndex:
                     self._insert_tokens(pending)
                 report.indexed += 1
             self._insert_tokens(pending)
+            if listing is not None:
+                db.execute("INSERT OR REPLACE INTO info VALUES ('fingerprint', ?)", (listing,))
+            elif report.indexed or report.removed:
+                db.execute("DELETE FROM info WHERE key='fingerprint'")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

@@ -3,9 +3,13 @@ skipped, each file once however it is reached, in a stable order."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
+import threading
+from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -251,6 +255,128 @@ def _left_out(name: str, folder: str, rule: _Rule) -> bool:
     if rule.no_section_pages and name.startswith("_index."):
         return True
     return rule.dated_names and _DATED_NAME.match(name) is None
+
+
+# --- the walk's fingerprint ---------------------------------------------------------------------------
+
+
+def fingerprint(paths: list[str], expected: int = 0) -> str:
+    """A digest of what a walk of these paths would see: the site each folder belongs to, the names in
+    every folder it would list, and every file's (mtime, size). Two equal fingerprints: no post was added,
+    removed or changed between them (an edit in place included), so an index made from the first is up to
+    date (:meth:`SearchIndex.sync <converters.search_index.SearchIndex.sync>`: a search from a script then
+    costs no walk). A change to a file that is no post (an image beside the posts) changes it too.
+
+    A stat of every file is its floor. The work is cut in two below the folders given (their entries in
+    halves), and a second process does one half when this one has no other thread and ``expected`` (the
+    files the caller expects: as many as it last found) makes it worth a fork. ``bench_search.py`` times
+    both: 100k posts in ~0.15 s instead of ~0.26 s. The digest is the same either way. A change of the
+    walk's rules needs a new index schema, as the fingerprint knows nothing of them."""
+    listed: list[Any] = []  # each argument, its site, its folders' own names
+    entries: list[str] = []  # what is in those folders, and the files named
+    visited: set[tuple[int, int]] = set()  # those folders (a link back up to one is not listed again)
+    for arg in paths:
+        try:
+            st = os.stat(arg)
+        except OSError as e:
+            listed.append((arg, e.errno))
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            listed.append(arg)
+            entries.append(arg)
+            continue
+        site = site_of(arg)
+        folders = _post_folders(arg, site)
+        listed.append((arg, repr(site), folders))
+        for folder in folders:
+            entries += _list_folder(folder, listed, visited)
+    half = len(entries) // 2
+    parts = (entries[:half], entries[half:])
+    digest = hashlib.blake2b(repr(listed).encode("utf-8", "surrogateescape"), digest_size=16)
+    digest.update(_in_two(lambda part: _part_digest(parts[part], visited), max(expected, len(entries))))
+    return digest.hexdigest()
+
+
+def _list_folder(folder: str, listed: list[Any], visited: set[tuple[int, int]]) -> list[str]:
+    """The paths of what a folder holds, as a walk lists it (its names sorted: the order a folder gives
+    them in may change while they do not), its names into ``listed``."""
+    try:
+        st = os.stat(folder)
+        names = sorted([name for name in os.listdir(folder) if name[0] != "."])
+    except OSError as e:
+        listed.append((folder, e.errno))
+        return []
+    if (st.st_dev, st.st_ino) in visited:  # (a symbolic link's loop, or a folder linked twice)
+        listed.append((folder, "again"))
+        return []
+    visited.add((st.st_dev, st.st_ino))
+    listed.append((folder, "\0".join(names)))  # (one string: its repr is made at once)
+    prefix = os.path.join(folder, "")
+    return [prefix + name for name in names]
+
+
+def _part_digest(paths: list[str], visited: set[tuple[int, int]]) -> bytes:
+    """A digest of these files' (mtime, size) and these folders listed down to the bottom, theirs too."""
+    listed: list[Any] = []
+    stamps = array("q")
+    visited = set(visited)
+    stack = [paths]
+    while stack:
+        batch = stack.pop()
+        try:
+            stats: list[Any] = list(map(os.stat, batch))
+        except OSError:  # (one vanished, or a broken link: the slower loop, which says which)
+            stats = []
+            for path in batch:
+                try:
+                    stats.append(os.stat(path))
+                except OSError as e:
+                    stats.append(e.errno or -1)
+        folders = [i for i, s in enumerate(stats) if not isinstance(s, int) and stat.S_ISDIR(s.st_mode)]
+        mtimes = array("q", [-1 if isinstance(s, int) else s.st_mtime_ns for s in stats])
+        sizes = array("q", [s if isinstance(s, int) else s.st_size for s in stats])
+        for i in folders:  # (a folder's own stamps change with what it holds: that is listed instead)
+            mtimes[i] = sizes[i] = 0
+            if os.path.basename(batch[i]) not in SKIP_DIRS:
+                stack.append(_list_folder(batch[i], listed, visited))
+        stamps += mtimes
+        stamps += sizes
+    digest = hashlib.blake2b(repr(listed).encode("utf-8", "surrogateescape"), digest_size=16)
+    digest.update(stamps.tobytes())
+    return digest.digest()
+
+
+def _in_two(work: Callable[[int], bytes], size: int) -> bytes:
+    """``work(0) + work(1)``, ``work(1)`` done meanwhile by a forked process when that is safe (no other
+    thread here) and worth it (``size``: the files to stat); done here after all when the fork or its
+    child fails."""
+    if size < _FORK_FROM or not hasattr(os, "fork") or threading.active_count() != 1:
+        return work(0) + work(1)
+    try:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return work(0) + work(1)
+    if pid == 0:  # (the child: its bytes in one write, then out, running nothing of the parent's)
+        code = 1
+        try:
+            os.close(read_end)
+            os.write(write_end, work(1))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    try:
+        mine = work(0)
+        theirs = os.read(read_end, 4096)
+    finally:
+        os.close(read_end)
+        os.waitpid(pid, 0)
+    return mine + (theirs if len(theirs) == len(mine) else work(1))
+
+
+_FORK_FROM = 5000
+"""Stats from which a second process takes half of them (a fork costs ~3 ms; 5000 stats ~10 ms)."""
 
 
 def opens_with_front_matter(path: str) -> bool:

@@ -417,3 +417,87 @@ def test_a_library_and_a_load_are_shown_briefly() -> None:
     assert repr(library) == "Library(roots=['/lib'], posts=5,000, problems=0)"
     loaded = Loaded(library, checked=True, stamps={m.path: (1, 2) for m in posts})
     assert len(repr(loaded)) < 200
+
+
+def test_a_walks_fingerprint_changes_with_every_change_a_walk_would_see(
+    shelf: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Equal fingerprints mean no post added, removed or changed, an edit in place of the same size
+    included; what a walk never reads (a dot-file, node_modules) leaves it as it was; made in two
+    processes or in one, it is the same."""
+    from converters import walk as walk_module
+    from converters.walk import fingerprint
+
+    def fp() -> str:
+        return fingerprint([str(shelf)], expected=10**6)  # (in two processes, whatever the size)
+
+    first = fp()
+    monkeypatch.setattr(walk_module, "_FORK_FROM", 10**9)
+    assert fingerprint([str(shelf)]) == first  # (in one)
+    monkeypatch.undo()
+    assert fp() == first
+    (shelf / ".one.md.swp").write_text("editor's scratch")
+    (shelf / "node_modules" / "pkg" / "readme.md").write_text("changed")
+    (shelf / ".hidden" / "secret.md").write_text("changed")
+    assert fp() == first
+    seen = [first]
+
+    def changed() -> str:
+        now = fp()
+        assert now != seen[-1]
+        seen.append(now)
+        return now
+
+    two = shelf / "sub" / "two.markdown"
+    before = two.stat()
+    two.write_text(two.read_text(encoding="utf-8").replace("Two", "2wo"), encoding="utf-8")
+    os.utime(two, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000))  # (same size, a newer time)
+    assert two.stat().st_size == before.st_size
+    edited = changed()
+    write(shelf, "sub/deeper/four.md", "Four")
+    changed()
+    (shelf / "sub" / "deeper" / "four.md").rename(shelf / "sub" / "deeper" / "five.md")
+    changed()
+    (shelf / "sub" / "deeper" / "five.md").unlink()
+    assert changed() == edited  # (the files as they were: the fingerprint as it was)
+    (shelf / "sub" / "newer").mkdir()
+    changed()
+    write(shelf, "sub/newer/six.md", "Six")
+    changed()
+    (shelf / "notes.txt").write_text("now a post?\n")
+    changed()
+    assert fingerprint([str(shelf / "one.md")]) != fingerprint([str(shelf / "sub" / "two.markdown")])
+
+
+def test_a_walks_fingerprint_survives_links_in_a_loop_and_broken_ones(tmp_path: Path) -> None:
+    from converters.walk import fingerprint
+
+    write(tmp_path, "posts/a.md", "A")
+    (tmp_path / "posts" / "up").symlink_to(tmp_path / "posts")
+    (tmp_path / "posts" / "gone.md").symlink_to(tmp_path / "nowhere.md")
+    first = fingerprint([str(tmp_path / "posts")], expected=10**6)
+    assert fingerprint([str(tmp_path / "posts")]) == first
+    (tmp_path / "nowhere.md").write_text("---\ntitle: now here\n---\n")
+    assert fingerprint([str(tmp_path / "posts")]) != first
+    assert fingerprint([str(tmp_path / "missing")]) != fingerprint([str(tmp_path / "posts")])
+
+
+def test_a_walks_fingerprint_forks_only_where_no_other_thread_runs(
+    shelf: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from converters.walk import fingerprint
+
+    alone = fingerprint([str(shelf)])
+    forks: list[int] = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
+    assert fingerprint([str(shelf)], expected=10**6) == alone and forks == [1]
+    found: list[str] = []
+    thread = threading.Thread(target=lambda: found.append(fingerprint([str(shelf)], expected=10**6)))
+    thread.start()
+    thread.join()
+    assert found == [alone] and forks == [1]
+    monkeypatch.setattr(os, "fork", lambda: (_ for _ in ()).throw(OSError(11, "no more processes")))
+    assert fingerprint([str(shelf)], expected=10**6) == alone

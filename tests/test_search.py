@@ -349,6 +349,44 @@ def test_the_index_follows_the_files(tmp_path: Path) -> None:
         assert ix.sync([str(posts)]).indexed == 0
 
 
+def test_a_sync_walks_only_when_the_files_fingerprint_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A script's search costs a stat of every file, not a walk, while nothing changed; an edit in place
+    of the same size is still seen. A sync by a scan's stamps (perhaps older than the files) that changes
+    the index leaves the next sync to walk."""
+    from converters import search_index
+
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for name in ("a", "b", "c"):
+        (posts / f"{name}.md").write_text(f"---\ntitle: {name}\n---\n文本{name}\n", encoding="utf-8")
+    walked: list[int] = []
+    real_walk = search_index.walk
+    monkeypatch.setattr(search_index, "walk", lambda *a, **k: walked.append(1) or real_walk(*a, **k))
+    with SearchIndex(tmp_path / "i.sqlite") as ix:
+        assert ix.sync([str(posts)]).indexed == 3 and len(walked) == 1
+        again = ix.sync([str(posts)])
+        assert (again.indexed, again.removed, again.unchanged, len(walked)) == (0, 0, 3, 1)
+        a = posts / "a.md"
+        before = a.stat()
+        a.write_text("---\ntitle: a\n---\n改过a\n", encoding="utf-8")
+        os.utime(a, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000))
+        assert a.stat().st_size == before.st_size
+        assert ix.sync([str(posts)]).indexed == 1 and len(walked) == 2
+        assert _found(ix, "改过") == {str(a)}
+        # the reader's stamps, taken before d.md was written: d is not in them, and goes out
+        stamps = {str(p): (p.stat().st_mtime_ns, p.stat().st_size) for p in posts.iterdir()}
+        (posts / "d.md").write_text("---\ntitle: d\n---\n新的一篇\n", encoding="utf-8")
+        assert ix.sync([str(posts)]).indexed == 1 and len(walked) == 3
+        assert ix.sync([str(posts)], stamps=stamps).removed == 1 and _found(ix, "新的") == set()
+        assert ix.sync([str(posts)]).indexed == 1 and len(walked) == 4  # (walked again: d is back)
+        assert _found(ix, "新的") == {str(posts / "d.md")}
+        assert ix.sync([str(posts)], stamps={**stamps, str(posts / "d.md"): (0, 0)}).indexed == 1
+        assert ix.sync([str(posts)]).indexed == 0 and len(walked) == 5  # (one walk finds all as it is)
+        assert ix.sync([str(posts)]).indexed == 0 and len(walked) == 5
+
+
 def test_a_program_with_threads_indexes_much_elsewhere_and_a_little_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -847,6 +885,6 @@ def test_a_post_waiting_for_fts5_can_be_taken_out(tmp_path: Path) -> None:
         row = _entry((str(tmp_path / "a.md"), "a.md", False, None))
         from converters.search_index import SyncReport
 
-        ix._write(iter([row, row]), [], SyncReport())
+        ix._write(iter([row, row]), [], SyncReport(), None)
         assert len(ix) == 1 and _found(ix, "风景") == {str(tmp_path / "a.md")}
         ix.db.execute("INSERT INTO words(words) VALUES ('integrity-check')")
