@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import queue
 import selectors
 import signal
 import sys
@@ -118,6 +119,59 @@ def ordered_map(
             worker.stop(at_once=given < len(tasks))  # stopped early: their work is wanted no more
         for worker in workers.values():
             worker.process.join()
+
+
+def read_ahead(items: Iterator[T], depth: int) -> Iterator[T]:
+    """``items``, taken by a thread up to ``depth`` ahead of the consumer: the workers of an
+    :func:`ordered_map` are answered while the consumer is busy (a first index build's parent spends
+    seconds at a time in SQLite, which lets go of the GIL, and the workers waited meanwhile). The first
+    item is taken here, so that the map forks its workers before the thread exists. An error of
+    ``items`` comes out here; closed early, the thread closes ``items``."""
+    try:
+        first = next(items)
+    except StopIteration:
+        return
+    ahead: queue.Queue[tuple[bool, Any]] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def take() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        ahead.put((True, item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    break
+            message: tuple[bool, Any] = (False, None)
+        except BaseException as e:  # (given to the consumer, raised there)
+            message = (False, e)
+        finally:
+            if stop.is_set():
+                cast(Any, items).close()
+        while not stop.is_set():
+            try:
+                ahead.put(message, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    thread = threading.Thread(target=take, name="read-ahead", daemon=True)
+    thread.start()
+    try:
+        yield first
+        while True:
+            more, item = ahead.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _lost(worker: _Worker) -> WorkerLost:

@@ -202,3 +202,69 @@ def test_lines_that_come_together_are_passed_on_at_once() -> None:
     started = time.monotonic()
     follow([sys.executable, "-c", burst], lambda done, total: seen.append(done), lambda: len(seen) == 3)
     assert seen == [1, 2, 3] and time.monotonic() - started < 10
+
+
+def test_read_ahead_keeps_order_takes_the_first_item_here_and_the_rest_in_a_thread() -> None:
+    import threading
+
+    takers: list[str] = []
+
+    def items() -> Iterator[int]:
+        for i in range(50):
+            takers.append(threading.current_thread().name)
+            yield i
+
+    assert list(workers.read_ahead(items(), 4)) == list(range(50))
+    assert takers[0] == threading.current_thread().name
+    assert set(takers[1:]) == {"read-ahead"}
+    assert list(workers.read_ahead(iter([]), 4)) == []
+
+
+def test_read_ahead_raises_the_sources_error_after_what_came_before_it() -> None:
+    def items() -> Iterator[int]:
+        yield from range(3)
+        raise WorkerLost("a worker process ended (killed by SIGKILL)")
+
+    got: list[int] = []
+    with pytest.raises(WorkerLost, match="SIGKILL"):
+        for i in workers.read_ahead(items(), 2):
+            got.append(i)
+    assert got == [0, 1, 2]
+
+
+def test_read_ahead_closed_early_closes_its_source() -> None:
+    import threading
+
+    closed = threading.Event()
+
+    def items() -> Iterator[int]:
+        try:
+            yield from range(10**6)
+        finally:
+            closed.set()
+
+    ahead = workers.read_ahead(items(), 3)
+    assert [next(ahead) for _ in range(5)] == [0, 1, 2, 3, 4]
+    ahead.close()
+    assert closed.is_set()
+    assert not any(t.name == "read-ahead" for t in threading.enumerate())
+
+
+def test_read_ahead_takes_items_while_the_consumer_is_busy_up_to_its_depth() -> None:
+    """The index build's reason for it: the workers' results are taken while the parent is busy in
+    SQLite, so the workers do not wait for it; no more than ``depth`` of them are held."""
+    taken: list[int] = []
+
+    def items() -> Iterator[int]:
+        for i in range(100):
+            taken.append(i)
+            yield i
+
+    ahead = workers.read_ahead(items(), 5)
+    assert next(ahead) == 0
+    deadline = time.monotonic() + 10
+    while len(taken) < 7 and time.monotonic() < deadline:  # (the first, 5 waiting, 1 in the thread's hand)
+        time.sleep(0.01)
+    time.sleep(0.05)
+    assert len(taken) == 7
+    assert list(ahead) == list(range(1, 100))
