@@ -19,6 +19,7 @@ import math
 import os
 import re
 import sqlite3
+import threading
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -227,9 +228,9 @@ class SearchIndex:
     ) -> SyncReport:
         listing = None
         if stamps is None:
-            # (before the walk: a change made during it shows next time)
-            listing = fingerprint(list(roots), expected=len(self))
-            if listing == self._fingerprint():
+            # (before the walk: a change made during it changes a file's ctime, and shows next time)
+            listing = Listing(fingerprint(list(roots), expected=len(self)), self._version())
+            if listing.fingerprint == self._fingerprint():
                 return SyncReport(unchanged=len(self))
             stored = self.db.execute("SELECT path, mtime_ns, size FROM docs")
             known = {path: (path, mtime, size) for path, mtime, size in stored}
@@ -243,6 +244,10 @@ class SearchIndex:
             report = SyncReport(unchanged=unchanged_count)
         self._write(self._entries(changed, progress, workers), gone, report, listing)
         return report
+
+    def _version(self) -> int:
+        """A number that changes whenever another connection commits to the index."""
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
 
     def _fingerprint(self) -> str | None:
         """The :func:`~converters.walk.fingerprint` of the files as the index holds them: the last walk's,
@@ -298,7 +303,11 @@ class SearchIndex:
         if total >= PARALLEL_FROM and cores > 1 and single_threaded():
             chunks = [jobs[i : i + _CHUNK] for i in range(0, total, _CHUNK)]
             done = 0
-            for rows in read_ahead(ordered_map(_entries_of, chunks, cores), _FTS_BATCH // _CHUNK):
+            stop = threading.Event()
+            rows_ahead = read_ahead(
+                ordered_map(_entries_of, chunks, cores, stop=stop), _FTS_BATCH // _CHUNK, stop
+            )
+            for rows in rows_ahead:
                 yield from rows
                 done += len(rows)
                 if progress is not None:
@@ -316,13 +325,15 @@ class SearchIndex:
         entries: Iterator[tuple[Any, ...] | str],
         gone: list[str],
         report: SyncReport,
-        listing: str | None,
+        listing: Listing | None,
     ) -> None:
-        """The changes into the index, in one transaction, with the walk's fingerprint that led to them:
-        without one (a sync by a scan's stamps, which may be older than the files) a change leaves the
-        index's fingerprint unknown, and the next sync walks."""
+        """The changes into the index, in one transaction, with the walk's fingerprint that led to them.
+        The index's fingerprint is forgotten, and the next sync walks, when the changes came from a scan's
+        stamps (which may be older than the files), when another process wrote to the index since the
+        walk compared it with the files, or when a file could not be read (it is tried again)."""
         db = self.db
         db.execute("BEGIN IMMEDIATE")  # (one writer at a time: a second process waits, then sees ours)
+        whole = listing is not None and self._version() == listing.version
         try:
             for path in gone:
                 self._remove(path)
@@ -331,7 +342,9 @@ class SearchIndex:
             for entry in entries:
                 if isinstance(entry, str):  # (a .txt file that is no post: out, if it was in)
                     report.removed += self._remove(entry, pending)
+                    whole = whole and not isinstance(entry, Unread)
                     continue
+                whole = whole and entry[2] != UNREAD
                 self._remove(entry[0], pending)
                 rowid = self._free_id(entry[5])
                 db.execute(
@@ -345,9 +358,9 @@ class SearchIndex:
                     self._insert_tokens(pending)
                 report.indexed += 1
             self._insert_tokens(pending)
-            if listing is not None:
-                db.execute("INSERT OR REPLACE INTO info VALUES ('fingerprint', ?)", (listing,))
-            elif report.indexed or report.removed:
+            if whole and listing is not None:
+                db.execute("INSERT OR REPLACE INTO info VALUES ('fingerprint', ?)", (listing.fingerprint,))
+            elif listing is not None or report.indexed or report.removed:
                 db.execute("DELETE FROM info WHERE key='fingerprint'")
             db.execute("COMMIT")
         except BaseException:
@@ -730,9 +743,28 @@ def _entries_of(jobs: list[tuple[str, str, bool, tzinfo | None]]) -> list[tuple[
     return [_entry(job) for job in jobs]
 
 
+class Unread(str):
+    """The path of a file that could not be read, to know whether it is a post: out of the index for now,
+    read again at the next sync."""
+
+
+UNREAD = -1
+"""The mtime kept for a post that could not be read (indexed by its name alone): no file has it, so the
+next sync reads it again."""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A walk's :func:`~converters.walk.fingerprint` of the files, and the index's version it was compared
+    with (:meth:`SearchIndex._version`)."""
+
+    fingerprint: str
+    version: int
+
+
 def _entry(job: tuple[str, str, bool, tzinfo | None]) -> tuple[Any, ...] | str:
     """A post's row: its docs columns, then its token columns for ``words`` and for ``chars``. A file
-    that turns out to be no post gives its path."""
+    that turns out to be no post gives its path (an :class:`Unread` one when it could not be read)."""
     path, relative, maybe, zone = job
     try:
         st = os.stat(path)
@@ -741,7 +773,7 @@ def _entry(job: tuple[str, str, bool, tzinfo | None]) -> tuple[Any, ...] | str:
 
         post = read_post(path, zone)
         if maybe and post.front_matter_format is None:
-            return path
+            return path if post.readable else Unread(path)
         text = Rendered(post).text if post.readable else ""
     except Exception:  # (a post that trips the converter is indexed by its metadata alone)
         try:
@@ -750,7 +782,7 @@ def _entry(job: tuple[str, str, bool, tzinfo | None]) -> tuple[Any, ...] | str:
             post = read_post(path, zone)
             st = os.stat(path)
         except Exception:
-            return path
+            return Unread(path)
         text = ""
     meta = post.meta
     tags, authors, categories = _meta_columns(meta)
@@ -759,8 +791,8 @@ def _entry(job: tuple[str, str, bool, tzinfo | None]) -> tuple[Any, ...] | str:
     # The tokens as UTF-8, which is what SQLite keeps: a str would be encoded to go through the pipe to
     # the parent, decoded there, and encoded again for SQLite (~3 % of a first build's CPU).
     return (
-        path, relative, st.st_mtime_ns, st.st_size, meta.title, date, rfc3339(meta.date), categories,
-        tags, authors, int(meta.draft), zlib.compress(text.encode("utf-8"), 1),
+        path, relative, st.st_mtime_ns if post.readable else UNREAD, st.st_size, meta.title, date,
+        rfc3339(meta.date), categories, tags, authors, int(meta.draft), zlib.compress(text.encode("utf-8"), 1),
         [w.encode("utf-8") for w in words], [c.encode("utf-8") for c in chars],
     )  # fmt: skip
 

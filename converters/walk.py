@@ -3,6 +3,7 @@ skipped, each file once however it is reached, in a stable order."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import re
@@ -262,10 +263,12 @@ def _left_out(name: str, folder: str, rule: _Rule) -> bool:
 
 def fingerprint(paths: list[str], expected: int = 0) -> str:
     """A digest of what a walk of these paths would see: the site each folder belongs to, the names in
-    every folder it would list, and every file's (mtime, size). Two equal fingerprints: no post was added,
-    removed or changed between them (an edit in place included), so an index made from the first is up to
-    date (:meth:`SearchIndex.sync <converters.search_index.SearchIndex.sync>`: a search from a script then
-    costs no walk). A change to a file that is no post (an image beside the posts) changes it too.
+    every folder it would list, and every file's mtime, size, ctime and inode. Two equal fingerprints: no
+    post was added, removed, changed (an edit in place included, unless it kept the size within one tick
+    of the clock, which a walk misses too), linked, renamed or made readable between them, so an index
+    made from the first is up to date (:meth:`SearchIndex.sync
+    <converters.search_index.SearchIndex.sync>`: a search from a script then costs no walk). A change to
+    a file that is no post (an image beside the posts) changes it too.
 
     A stat of every file is its floor. The work is cut in two below the folders given (their entries in
     halves), and a second process does one half when this one has no other thread and ``expected`` (the
@@ -316,7 +319,7 @@ def _list_folder(folder: str, listed: list[Any], visited: set[tuple[int, int]]) 
 
 
 def _part_digest(paths: list[str], visited: set[tuple[int, int]]) -> bytes:
-    """A digest of these files' (mtime, size) and these folders listed down to the bottom, theirs too."""
+    """A digest of these files' stamps and these folders listed down to the bottom, theirs too."""
     listed: list[Any] = []
     stamps = array("q")
     visited = set(visited)
@@ -333,14 +336,19 @@ def _part_digest(paths: list[str], visited: set[tuple[int, int]]) -> bytes:
                 except OSError as e:
                     stats.append(e.errno or -1)
         folders = [i for i, s in enumerate(stats) if not isinstance(s, int) and stat.S_ISDIR(s.st_mode)]
+        # A file's (mtime, size), and what says it is the same file (a walk keeps one of two hard links, so
+        # its inode) and that it is as it was (its ctime: a link, a rename, a chmod change it; a walk may
+        # have read the file, or failed to, between two of them).
         mtimes = array("q", [-1 if isinstance(s, int) else s.st_mtime_ns for s in stats])
+        ctimes = array("q", [-1 if isinstance(s, int) else s.st_ctime_ns for s in stats])
         sizes = array("q", [s if isinstance(s, int) else s.st_size for s in stats])
-        for i in folders:  # (a folder's own stamps change with what it holds: that is listed instead)
-            mtimes[i] = sizes[i] = 0
+        inodes = array("Q", [0 if isinstance(s, int) else s.st_ino for s in stats])
+        for i in folders:  # (a folder's own times and size change with what it holds: that is listed)
+            mtimes[i] = ctimes[i] = sizes[i] = 0
             if os.path.basename(batch[i]) not in SKIP_DIRS:
                 stack.append(_list_folder(batch[i], listed, visited))
-        stamps += mtimes
-        stamps += sizes
+        for column in (mtimes, ctimes, sizes, inodes):
+            stamps.frombytes(column.tobytes())
     digest = hashlib.blake2b(repr(listed).encode("utf-8", "surrogateescape"), digest_size=16)
     digest.update(stamps.tobytes())
     return digest.digest()
@@ -350,7 +358,7 @@ def _in_two(work: Callable[[int], bytes], size: int) -> bytes:
     """``work(0) + work(1)``, ``work(1)`` done meanwhile by a forked process when that is safe (no other
     thread here) and worth it (``size``: the files to stat); done here after all when the fork or its
     child fails."""
-    if size < _FORK_FROM or not hasattr(os, "fork") or threading.active_count() != 1:
+    if size < _FORK_FROM or not hasattr(os, "fork") or threading.active_count() != 1:  # (see workers)
         return work(0) + work(1)
     try:
         read_end, write_end = os.pipe()
@@ -360,6 +368,7 @@ def _in_two(work: Callable[[int], bytes], size: int) -> bytes:
     if pid == 0:  # (the child: its bytes in one write, then out, running nothing of the parent's)
         code = 1
         try:
+            gc.disable()  # (no finalizer of the parent's objects, such as an SQLite connection, runs here)
             os.close(read_end)
             os.write(write_end, work(1))
             code = 0

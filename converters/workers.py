@@ -74,7 +74,11 @@ class _Worker:
 
 
 def ordered_map(
-    func: Callable[[T], R], tasks: Sequence[T], processes: int, start_method: str | None = None
+    func: Callable[[T], R],
+    tasks: Sequence[T],
+    processes: int,
+    start_method: str | None = None,
+    stop: threading.Event | None = None,
 ) -> Iterator[R]:
     """``map(func, tasks)`` on ``processes`` worker processes, a task to a message (the caller makes each
     task worth one: a chunk of posts, say).
@@ -83,7 +87,9 @@ def ordered_map(
     (``start_method``; by default the safe one, see :func:`_start_method`). Results are held only until the
     ones before them have been given out, and no more than a few tasks a worker are in flight, so memory
     does not grow with ``tasks``. Closing the iterator early (or an exception in the consumer) stops the
-    workers. A worker that dies, or a ``func`` that raises, ends the map with :class:`WorkerLost`."""
+    workers, and so does ``stop`` once set (within 0.1 s, from another thread: :func:`read_ahead`'s, waiting
+    here for a worker stuck on a post). A worker that dies, or a ``func`` that raises, ends the map with
+    :class:`WorkerLost`."""
     ctx = multiprocessing.get_context(start_method or _start_method())
     window = AHEAD * processes + processes  # tasks between the oldest not given out and the newest sent
     workers: dict[Connection, _Worker] = {}
@@ -102,7 +108,8 @@ def ordered_map(
                         raise _lost(worker) from None
                     worker.pending.append(sent)
                     sent += 1
-            for ready in wait([w.results for w in workers.values() if w.pending]):
+            busy = [w.results for w in workers.values() if w.pending]
+            for ready in wait(busy, timeout=None if stop is None else 0.1):
                 worker = workers[cast(Connection, ready)]
                 try:
                     ok, payload = worker.results.recv()
@@ -114,6 +121,8 @@ def ordered_map(
             while given in finished:
                 yield finished.pop(given)
                 given += 1
+            if stop is not None and stop.is_set():
+                return
     finally:
         for worker in workers.values():
             worker.stop(at_once=given < len(tasks))  # stopped early: their work is wanted no more
@@ -121,18 +130,19 @@ def ordered_map(
             worker.process.join()
 
 
-def read_ahead(items: Iterator[T], depth: int) -> Iterator[T]:
+def read_ahead(items: Iterator[T], depth: int, stop: threading.Event | None = None) -> Iterator[T]:
     """``items``, taken by a thread up to ``depth`` ahead of the consumer: the workers of an
     :func:`ordered_map` are answered while the consumer is busy (a first index build's parent spends
     seconds at a time in SQLite, which lets go of the GIL, and the workers waited meanwhile). The first
     item is taken here, so that the map forks its workers before the thread exists. An error of
-    ``items`` comes out here; closed early, the thread closes ``items``."""
+    ``items`` comes out here. Closed early, it sets ``stop`` (the map's own, so that it ends at once even
+    while a worker is stuck on a post) and the thread closes ``items``."""
     try:
         first = next(items)
     except StopIteration:
         return
     ahead: queue.Queue[tuple[bool, Any]] = queue.Queue(depth)
-    stop = threading.Event()
+    stop = stop or threading.Event()
 
     def take() -> None:
         try:
@@ -149,8 +159,9 @@ def read_ahead(items: Iterator[T], depth: int) -> Iterator[T]:
         except BaseException as e:  # (given to the consumer, raised there)
             message = (False, e)
         finally:
-            if stop.is_set():
-                cast(Any, items).close()
+            close = getattr(items, "close", None)
+            if stop.is_set() and close is not None:
+                close()
         while not stop.is_set():
             try:
                 ahead.put(message, timeout=0.1)

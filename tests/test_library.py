@@ -501,3 +501,24 @@ def test_a_walks_fingerprint_forks_only_where_no_other_thread_runs(
     assert found == [alone] and forks == [1]
     monkeypatch.setattr(os, "fork", lambda: (_ for _ in ()).throw(OSError(11, "no more processes")))
     assert fingerprint([str(shelf)], expected=10**6) == alone
+
+
+def test_a_walks_fingerprint_sees_a_hard_link_a_rename_there_and_back_and_a_chmod(tmp_path: Path) -> None:
+    """What a walk gives depends on a file's identity too (one of two hard links is kept) and on whether
+    it could be read: a link, a rename and a chmod change its ctime, or its inode."""
+    from converters.walk import fingerprint
+
+    a = write(tmp_path, "posts/a.md", "A")
+    b = write(tmp_path, "posts/b.md", "B")  # (the same size)
+    os.utime(b, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns))
+    first = fingerprint([str(tmp_path / "posts")])
+    b.unlink()
+    os.link(a, b)
+    linked = fingerprint([str(tmp_path / "posts")])
+    assert linked != first
+    a.rename(tmp_path / "away.md")
+    (tmp_path / "away.md").rename(a)
+    moved = fingerprint([str(tmp_path / "posts")])
+    assert moved != linked
+    a.chmod(0o600)
+    assert fingerprint([str(tmp_path / "posts")]) != moved

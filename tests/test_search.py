@@ -387,6 +387,65 @@ def test_a_sync_walks_only_when_the_files_fingerprint_changed(
         assert ix.sync([str(posts)]).indexed == 0 and len(walked) == 5
 
 
+def test_a_sync_keeps_no_fingerprint_of_a_walk_another_process_wrote_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader's sync by older stamps commits while a script's walk compares: the walk's fingerprint
+    is not kept over an index it no longer describes, and the next sync walks and mends it."""
+    from converters import search_index
+
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for name in ("a", "b", "c"):
+        (posts / f"{name}.md").write_text(f"---\ntitle: {name}\n---\n文本{name}\n", encoding="utf-8")
+    file = tmp_path / "i.sqlite"
+    with SearchIndex(file) as ix:
+        ix.sync([str(posts)])
+        (posts / "d.md").write_text("---\ntitle: d\n---\n新的一篇\n", encoding="utf-8")
+        older = {
+            str(p): (p.stat().st_mtime_ns, p.stat().st_size) for p in posts.iterdir() if p.name != "d.md"
+        }
+        real_walk = search_index.walk
+
+        def walk_meanwhile(*args: Any, **kwargs: Any) -> Any:
+            with SearchIndex(file) as reader:
+                reader.sync([str(posts)], stamps=older)  # (d is not in them: a no-op, here)
+                reader.sync([str(posts)], stamps={k: v for k, v in older.items() if not k.endswith("c.md")})
+            return real_walk(*args, **kwargs)
+
+        monkeypatch.setattr(search_index, "walk", walk_meanwhile)
+        ix.sync([str(posts)])
+        monkeypatch.setattr(search_index, "walk", real_walk)
+        assert _found(ix, "文本c") == set()  # (the reader took c out after the walk read the index)
+        assert ix.sync([str(posts)]).indexed == 1 and _found(ix, "文本c") == {str(posts / "c.md")}
+        assert _found(ix, "新的") == {str(posts / "d.md")}
+
+
+def test_a_file_that_could_not_be_read_is_read_again_at_the_next_sync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from converters import reading
+
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    (posts / "a.md").write_text("---\ntitle: a\n---\n文本a\n", encoding="utf-8")
+    (posts / "b.txt").write_text("---\ntitle: b\n---\n文本b\n", encoding="utf-8")
+    real_read = reading.read_post
+
+    def failing(path: str, *args: Any, **kwargs: Any) -> Any:
+        return reading.unreadable(path, [])
+
+    with SearchIndex(tmp_path / "i.sqlite") as ix:
+        monkeypatch.setattr(reading, "read_post", failing)  # (an I/O error, say: the file is as it was)
+        ix.sync([str(posts)])
+        assert _found(ix, "文本a") == set() and _found(ix, "文本b") == set()
+        monkeypatch.setattr(reading, "read_post", real_read)
+        again = ix.sync([str(posts)])
+        assert again.indexed == 2 and _found(ix, "文本a") == {str(posts / "a.md")}
+        assert _found(ix, "文本b") == {str(posts / "b.txt")}
+        assert ix.sync([str(posts)]).indexed == 0
+
+
 def test_a_program_with_threads_indexes_much_elsewhere_and_a_little_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -268,3 +268,21 @@ def test_read_ahead_takes_items_while_the_consumer_is_busy_up_to_its_depth() -> 
     time.sleep(0.05)
     assert len(taken) == 7
     assert list(ahead) == list(range(1, 100))
+
+
+def test_read_ahead_closed_while_a_worker_is_stuck_stops_it_at_once() -> None:
+    """ctrl+c during a first build, with a worker on a post that takes it a minute: the map ends within
+    its poll (0.1 s), its workers terminated, not when the worker is done."""
+    import threading
+
+    stop = threading.Event()
+    ahead = workers.read_ahead(ordered_map(_sleep_for, [0, 60, 0], 1, stop=stop), 2, stop)
+    assert next(ahead) == 0
+    started = time.monotonic()
+    ahead.close()
+    assert time.monotonic() - started < 20  # (60 s when it waited for the worker)
+
+
+def _sleep_for(seconds: int) -> int:
+    time.sleep(seconds)
+    return seconds
