@@ -505,12 +505,13 @@ def bring_up_to_date(
                 much = len(index) == 0 or len(index) > WALK_HERE_UP_TO
             else:
                 much = index.outdated(roots, stamps) >= PARALLEL_FROM
-        if much:
-            arguments = ["--zone-key", zone_key, "--", *roots]
-            if run_elsewhere("search_index", arguments, progress, cancelled):
-                return True
-            if cancelled():
-                return False
+            if much:
+                before = index._version()
+                arguments = ["--zone-key", zone_key, "--", *roots]
+                if run_elsewhere("search_index", arguments, progress, cancelled):
+                    return index._version() != before  # (no commit there: the files were as indexed)
+                if cancelled():
+                    return False
     with SearchIndex(file, zone) as index:
         report = index.sync(roots, progress, stamps=stamps)
     return bool(report.indexed or report.removed)

@@ -488,6 +488,38 @@ def test_a_program_with_threads_indexes_much_elsewhere_and_a_little_here(
         assert _found(ix, "又改") == {str(posts / "p4.md")}
 
 
+def test_a_sync_elsewhere_says_whether_it_changed_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader makes its search again after ctrl+f's sync only when the process that synced changed
+    the index (it commits nothing when the files' fingerprint is as the index holds it)."""
+    from converters import search_index
+
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for i in range(3):
+        (posts / f"p{i}.md").write_text(f"---\ntitle: p{i}\n---\n正文{i}\n", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(search_index, "WALK_HERE_UP_TO", 0)
+    monkeypatch.setattr(search_index, "SearchIndex", _NoSyncHere)
+    changed: list[bool] = []
+    walk = [str(posts)], timezone.utc, "utc"
+    for _ in range(2):
+        _in_a_thread(lambda: changed.append(search_index.bring_up_to_date(*walk)))
+    (posts / "p1.md").write_text("---\ntitle: p1\n---\n改过\n", encoding="utf-8")
+    _in_a_thread(lambda: changed.append(search_index.bring_up_to_date(*walk)))
+    assert changed == [True, False, True]
+    with SearchIndex(search_index.index_file([str(posts)], "utc")) as ix:
+        assert _found(ix, "改过") == {str(posts / "p1.md")}
+
+
+class _NoSyncHere(SearchIndex):
+    """The index, which syncs only in the process :func:`bring_up_to_date` starts."""
+
+    def sync(self, *args: Any, **kwargs: Any) -> Any:
+        pytest.fail("synced in the reader's process")
+
+
 def _in_a_thread(func: Any) -> None:
     import threading
 
