@@ -8,6 +8,7 @@ import hashlib
 import os
 import re
 import stat
+import sys
 import threading
 from array import array
 from collections.abc import Callable
@@ -362,10 +363,11 @@ def _part_digest(paths: list[str], visited: set[tuple[int, int]]) -> bytes:
 
 
 def _in_two(work: Callable[[int], bytes], size: int) -> bytes:
-    """``work(0) + work(1)``, ``work(1)`` done meanwhile by a forked process when that is safe (no other
-    thread here) and worth it (``size``: the files to stat); done here after all when the fork or its
-    child fails."""
-    if size < _FORK_FROM or not hasattr(os, "fork") or threading.active_count() != 1:  # (see workers)
+    """``work(0) + work(1)``, ``work(1)`` done meanwhile by a forked process when that is safe (on Linux,
+    no other thread here) and worth it (``size``: the files to stat); done here after all when the fork
+    or its child fails."""
+    alone = sys.platform.startswith("linux") and threading.active_count() == 1  # (as workers.py forks)
+    if size < _FORK_FROM or not alone:
         return work(0) + work(1)
     try:
         read_end, write_end = os.pipe()
