@@ -966,6 +966,71 @@ def test_a_sync_of_many_changes_equals_a_fresh_build(tmp_path: Path, monkeypatch
             kept.db.execute("INSERT INTO words(words) VALUES ('integrity-check')")
 
 
+def test_a_sync_after_any_change_to_the_files_equals_a_fresh_build(tmp_path: Path) -> None:
+    """What the fingerprint spares a walk for is never a change: after edits of the same size, hard
+    links, renames there and back, new folders and .txt files that become posts, an index kept by syncs
+    holds what a fresh build holds."""
+    rng = random.Random(18)
+    posts = tmp_path / "posts"
+    (posts / "sub").mkdir(parents=True)
+    clock = [1_700_000_000 * 10**9]
+
+    def write(path: Path, text: str, whole: bool = False) -> None:
+        path.write_text(text if whole else f"---\ntitle: {path.stem}\n---\n{text}\n", encoding="utf-8")
+        clock[0] += 10**7  # (time goes on between two edits, as a tick of the file system's clock)
+        os.utime(path, ns=(clock[0], clock[0]))
+
+    def files() -> list[Path]:  # (in the walk's order)
+        return sorted((p for p in posts.rglob("*") if p.is_file()), key=lambda p: str(p.relative_to(posts)))
+
+    def held(index: SearchIndex) -> set[tuple[Any, ...]]:
+        rows = index.db.execute(
+            "SELECT d.path, d.title, d.size, t.text FROM docs d JOIN texts t ON t.id = d.id"
+        )
+        return set(rows)
+
+    for i in range(6):
+        write(posts / ("sub" if i % 2 else "") / f"p{i}.md", _random_text(rng, 5))
+    with SearchIndex(tmp_path / "kept.sqlite") as kept:
+        kept.sync([str(posts)])
+        for round_ in range(30):
+            present = files()
+            victim = rng.choice(present)
+            change = rng.randrange(7)
+            if change == 0:  # an edit in place of the same size
+                write(victim, victim.read_text(encoding="utf-8")[::-1], whole=True)
+            elif change == 1:
+                write(victim, _random_text(rng, 6))
+            elif change == 2 and victim != present[-1]:  # a hard link over a post of the same size and time
+                # (one after it: the walk keeps the first of two links, and would keep the other's path
+                # with its old text, unchanged by its stamps, as an edit of the same size and time is)
+                other = rng.choice(present[present.index(victim) + 1 :])
+                other.write_text(victim.read_text(encoding="utf-8")[::-1], encoding="utf-8")
+                os.utime(other, ns=(victim.stat().st_atime_ns, victim.stat().st_mtime_ns))
+                kept.sync([str(posts)])
+                other.unlink()
+                os.link(victim, other)
+            elif change == 3:  # away and back again, its stamps as they were
+                victim.rename(tmp_path / "away")
+                (tmp_path / "away").rename(victim)
+            elif change == 4:
+                folder = posts / f"new{round_}"
+                folder.mkdir()
+                write(folder / "n.md", _random_text(rng, 4))
+            elif change == 5:
+                note = posts / f"note{round_}.txt"
+                note.write_text("just a note\n", encoding="utf-8")
+                kept.sync([str(posts)])
+                write(note, _random_text(rng, 3))  # (now with front matter: a post)
+            elif len(present) > 2:
+                victim.unlink()
+            kept.sync([str(posts)])
+            (tmp_path / "fresh.sqlite").unlink(missing_ok=True)
+            with SearchIndex(tmp_path / "fresh.sqlite") as fresh:
+                fresh.sync([str(posts)])
+                assert held(kept) == held(fresh), (round_, change)
+
+
 def test_a_post_waiting_for_fts5_can_be_taken_out(tmp_path: Path) -> None:
     """The same post's row twice in one sync (its tokens still waiting for FTS5 when it is taken out
     again): the waiting tokens go in first, so that FTS5 can take them out."""
