@@ -337,20 +337,15 @@ def _part_digest(paths: list[str], visited: set[tuple[int, int]]) -> bytes:
         try:
             stats: list[Any] = list(map(os.stat, batch))
         except OSError:  # (one vanished, or a broken link: the slower loop, which says which)
-            stats = []
-            for path in batch:
-                try:
-                    stats.append(os.stat(path))
-                except OSError as e:
-                    stats.append(e.errno or -1)
-        folders = [i for i, s in enumerate(stats) if not isinstance(s, int) and stat.S_ISDIR(s.st_mode)]
+            stats = [_stat_or_failed(path) for path in batch]
+        folders = [i for i, s in enumerate(stats) if s.st_mode & 0o170000 == stat.S_IFDIR]
         # A file's (mtime, size), and what says it is the same file (a walk keeps one of two hard links, so
         # its inode) and that it is as it was (its ctime: a link, a rename, a chmod change it; a walk may
         # have read the file, or failed to, between two of them).
-        mtimes = array("q", [-1 if isinstance(s, int) else s.st_mtime_ns for s in stats])
-        ctimes = array("q", [-1 if isinstance(s, int) else s.st_ctime_ns for s in stats])
-        sizes = array("q", [s if isinstance(s, int) else s.st_size for s in stats])
-        inodes = array("Q", [0 if isinstance(s, int) else s.st_ino for s in stats])
+        mtimes = array("q", [s.st_mtime_ns for s in stats])
+        ctimes = array("q", [s.st_ctime_ns for s in stats])
+        sizes = array("q", [s.st_size for s in stats])
+        inodes = array("Q", [s.st_ino for s in stats])
         for i in folders:  # (a folder's own times and size change with what it holds: that is listed)
             mtimes[i] = ctimes[i] = sizes[i] = 0
             if os.path.basename(batch[i]) not in SKIP_DIRS:
@@ -360,6 +355,24 @@ def _part_digest(paths: list[str], visited: set[tuple[int, int]]) -> bytes:
     digest = hashlib.blake2b(repr(listed).encode("utf-8", "surrogateescape"), digest_size=16)
     digest.update(stamps.tobytes())
     return digest.digest()
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """A stat that failed, as the fingerprint keeps it: its error in place of a size."""
+
+    st_size: int
+    st_mode: int = 0
+    st_mtime_ns: int = -1
+    st_ctime_ns: int = -1
+    st_ino: int = 0
+
+
+def _stat_or_failed(path: str) -> os.stat_result | _Failed:
+    try:
+        return os.stat(path)
+    except OSError as e:
+        return _Failed(e.errno or -1)
 
 
 def _in_two(work: Callable[[int], bytes], size: int) -> bytes:
