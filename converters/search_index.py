@@ -229,9 +229,10 @@ class SearchIndex:
         listing = None
         if stamps is None:
             # (before the walk: a change made during it changes a file's ctime, and shows next time)
-            listing = Listing(fingerprint(list(roots), expected=len(self)), self._version())
+            count = len(self)
+            listing = Listing(fingerprint(list(roots), expected=count), self._version())
             if listing.fingerprint == self._fingerprint():
-                return SyncReport(unchanged=len(self))
+                return SyncReport(unchanged=count)
             stored = self.db.execute("SELECT path, mtime_ns, size FROM docs")
             known = {path: (path, mtime, size) for path, mtime, size in stored}
             unchanged: set[str] = set()
@@ -502,7 +503,7 @@ def bring_up_to_date(
     if named_by(zone, zone_key):
         with SearchIndex(file, zone) as index:
             if stamps is None:
-                much = len(index) == 0 or len(index) > WALK_HERE_UP_TO
+                much = not 0 < len(index) <= WALK_HERE_UP_TO
             else:
                 much = index.outdated(roots, stamps) >= PARALLEL_FROM
             if much:

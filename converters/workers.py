@@ -144,30 +144,27 @@ def read_ahead(items: Iterator[T], depth: int, stop: threading.Event | None = No
     ahead: queue.Queue[tuple[bool, Any]] = queue.Queue(depth)
     stop = stop or threading.Event()
 
+    def offer(message: tuple[bool, Any]) -> bool:
+        """Put it in the queue once there is room; False if the consumer stopped first."""
+        while not stop.is_set():
+            with contextlib.suppress(queue.Full):
+                ahead.put(message, timeout=0.1)
+                return True
+        return False
+
     def take() -> None:
         try:
             for item in items:
-                while not stop.is_set():
-                    try:
-                        ahead.put((True, item), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not offer((True, item)):
                     break
-            message: tuple[bool, Any] = (False, None)
+            end: tuple[bool, Any] = (False, None)
         except BaseException as e:  # (given to the consumer, raised there)
-            message = (False, e)
+            end = (False, e)
         finally:
             close = getattr(items, "close", None)
             if stop.is_set() and close is not None:
                 close()
-        while not stop.is_set():
-            try:
-                ahead.put(message, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+        offer(end)
 
     thread = threading.Thread(target=take, name="read-ahead", daemon=True)
     thread.start()

@@ -780,7 +780,7 @@ class ReaderScreen(Screen[None]):
             )
         except Exception as e:  # (the index is a help: the reader goes on without it)
             self.app.call_from_thread(
-                self.notify, f"search index: {type(e).__name__}: {e}", severity="warning"
+                self.notify, f"search index: {type(e).__name__}: {safe(str(e))}", severity="warning"
             )
         self.post_message(IndexProgress(library, 1, 1, changed))
 
