@@ -14,6 +14,7 @@ that is damaged or another program's is set aside and built anew, never fatal.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import math
 import os
@@ -339,7 +340,7 @@ class SearchIndex:
             for path in gone:
                 self._remove(path)
                 report.removed += 1
-            pending: dict[int, tuple[list[bytes], list[bytes]]] = {}  # rowid → its tokens for words, chars
+            pending: _Pending = {}
             for entry in entries:
                 if isinstance(entry, str):  # (a .txt file that is no post: out, if it was in)
                     report.removed += self._remove(entry, pending)
@@ -353,12 +354,11 @@ class SearchIndex:
                     " tags, authors, draft, keys, author_keys) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (rowid, *entry[:11], _casefold(entry[7] + entry[8]), _casefold(entry[9])),
                 )
-                db.execute("INSERT INTO texts(id, text) VALUES (?,?)", (rowid, entry[11]))
-                pending[rowid] = (entry[12], entry[13])
+                pending[rowid] = (entry[11], entry[12], entry[13])
                 if len(pending) == _FTS_BATCH:
-                    self._insert_tokens(pending)
+                    self._insert_pending(pending)
                 report.indexed += 1
-            self._insert_tokens(pending)
+            self._insert_pending(pending)
             if whole and listing is not None:
                 db.execute("INSERT OR REPLACE INTO info VALUES ('fingerprint', ?)", (listing.fingerprint,))
             elif listing is not None or report.indexed or report.removed:
@@ -368,12 +368,14 @@ class SearchIndex:
             db.execute("ROLLBACK")
             raise
 
-    def _insert_tokens(self, pending: dict[int, tuple[list[bytes], list[bytes]]]) -> None:
-        """The posts' tokens into the FTS5 tables, by rowid: FTS5 writes what it holds to disk each time a
-        rowid comes lower than the one before (ids go by date, files by path: at almost every post, which
-        made a first build a third slower)."""
+    def _insert_pending(self, pending: _Pending) -> None:
+        """The posts' texts and tokens into their tables, by rowid: FTS5 writes what it holds to disk each
+        time a rowid comes lower than the one before (ids go by date, files by path: at almost every post,
+        which made a first build a third slower), and a B-tree fills its pages in order."""
         columns = ", ".join(COLUMNS)
-        for rowid, (words, chars) in sorted(pending.items()):
+        rows = sorted(pending.items())
+        self.db.executemany("INSERT INTO texts(id, text) VALUES (?,?)", [(i, row[0]) for i, row in rows])
+        for rowid, (_, words, chars) in rows:
             self.db.execute(f"INSERT INTO words(rowid, {columns}) VALUES (?,?,?,?,?,?)", (rowid, *words))
             self.db.execute(f"INSERT INTO chars(rowid, {columns}) VALUES (?,?,?,?,?,?)", (rowid, *chars))
         pending.clear()
@@ -389,20 +391,19 @@ class SearchIndex:
             rowid += 1
         return rowid
 
-    def _remove(self, path: str, pending: dict[int, tuple[list[bytes], list[bytes]]] | None = None) -> int:
+    def _remove(self, path: str, pending: _Pending | None = None) -> int:
         """Take a post out: a contentless FTS5 table forgets a row only when told its tokens again, which
         are made anew from what ``docs`` keeps (the same rules: the schema's version pins them). A row
-        whose tokens wait in ``pending`` goes into FTS5 first: it must be there to be taken out."""
+        whose text and tokens wait in ``pending`` go into their tables first: it must be there to be taken out."""
         row = self.db.execute(
-            "SELECT d.id, d.title, d.categories, d.tags, d.authors, t.text FROM docs d"
-            " JOIN texts t ON t.id = d.id WHERE d.path=?",
-            (path,),
+            "SELECT id, title, categories, tags, authors FROM docs WHERE path=?", (path,)
         ).fetchone()
         if row is None:
             return 0
-        rowid, title, categories, tags, authors, text = row
+        rowid, title, categories, tags, authors = row
         if pending and rowid in pending:
-            self._insert_tokens(pending)
+            self._insert_pending(pending)
+        (text,) = self.db.execute("SELECT text FROM texts WHERE id=?", (rowid,)).fetchone()
         words, chars = _token_columns(title, zlib.decompress(text).decode("utf-8"), tags, categories, authors)
         columns = ", ".join(COLUMNS)
         self.db.execute(
@@ -799,6 +800,11 @@ def _entry(job: tuple[str, str, bool, tzinfo | None]) -> tuple[Any, ...] | str:
     )  # fmt: skip
 
 
+_Pending = dict[int, tuple[bytes, list[bytes], list[bytes]]]
+"""Posts of a sync still to go into ``texts`` and the FTS5 tables: rowid → (its compressed text, its tokens
+for ``words``, for ``chars``)."""
+
+
 def _meta_columns(meta: Meta) -> tuple[str, str, str]:
     """tags, authors, categories as ``docs`` keeps them (names between \\x1f; each category path opening
     with \\x1d and each name with \\x1e: a prefix of components is found with ``instr``)."""
@@ -808,6 +814,15 @@ def _meta_columns(meta: Meta) -> tuple[str, str, str]:
         "\x1d" + "".join(f"\x1e{name}" for name in path) + "\x1e" for path in meta.categories
     )
     return tags, authors, categories
+
+
+_NAMES = re.compile("[\x1d\x1e\x1f]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_tokens(name: str) -> tuple[str, str]:
+    """:func:`tokens` of a tag, category or author name: a library has few, each in many posts."""
+    return tokens(name)
 
 
 def _token_columns(
@@ -821,7 +836,7 @@ def _token_columns(
         words.append(ordered)
         chars.append(singles)
     for value in (tags, categories, authors):
-        pieces = [tokens(n) for n in re.split("[\x1d\x1e\x1f]", value) if n]
+        pieces = [_name_tokens(n) for n in _NAMES.split(value) if n]
         words.append(f" {NAMES_APART} ".join(ordered for ordered, _ in pieces if ordered))
         chars.append(" ".join({ch for _, singles in pieces for ch in singles.split()}))
     return words, chars

@@ -77,6 +77,7 @@ _UNIT = next(code for code in "IL" if array(code).itemsize == 4)
 _GAP = "\n"
 _WORD_MARK = "\ufdd0"
 """Stands for a word while the pairs are made: a noncharacter, no word's (nor a CJK run's)."""
+_WORDS_APART = re.compile(f"({_WORD.pattern})")
 _AFTER_GAP = re.compile(f"{_GAP}[^{_GAP}]")
 
 
@@ -86,10 +87,9 @@ def tokens(text: str) -> tuple[str, str]:
     pieces = _PIECE.findall(fold(text))
     if not pieces:
         return "", ""
-    line = _GAP.join(pieces)
-    words = _WORD.findall(line)
-    if words:
-        line = _WORD.sub(_WORD_MARK, line)
+    parts = _WORDS_APART.split(_GAP.join(pieces))  # (the CJK runs between words, a word, and so on)
+    words = parts[1::2]
+    line = _WORD_MARK.join(parts[0::2]) if words else parts[0]
     # Each character, then the one after it unless a gap or a word's mark comes between, then a space:
     # a run gives its bigrams and its last character alone (``ab\n`` → ``ab b\n``), a mark itself.
     after = _AFTER_GAP.sub(_GAP + _GAP, line[1:] + _GAP)
@@ -100,10 +100,10 @@ def tokens(text: str) -> tuple[str, str]:
         joined[0::2] = parts
         joined[1::2] = words
         ordered = "".join(joined)
-    chars = set(line)
-    chars.discard(_GAP)
-    chars.discard(_WORD_MARK)
-    return ordered, " ".join(chars)
+    chars = set(array(_UNIT, line.encode("utf-32-le")))  # (code points: a str made per character cost more)
+    chars.discard(ord(_GAP))
+    chars.discard(ord(_WORD_MARK))
+    return ordered, " ".join(map(chr, chars))
 
 
 def _interleave(*columns: str) -> str:
