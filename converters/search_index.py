@@ -48,6 +48,10 @@ WALK_HERE_UP_TO = 2000
 """Posts of an index whose files :func:`bring_up_to_date` may walk in its caller's thread (~10 ms);
 a larger library is walked by a process of its own, the reader's interface left alone."""
 _CHUNK = 64
+_WAITING = 1
+"""Workers beyond the cores, by default: a first build reads every file, most of them not yet in memory, and
+while a worker waits for the disk another keeps its core busy (a first build of 30k posts just after the
+files were read from disk: 21 s instead of 24-26 s; with the files in memory, the same 19-20 s)."""
 _FTS_BATCH = 2048
 """Posts whose tokens are held to go into the FTS5 tables together, in rowid order (~35 MB)."""
 _FTS_HASH = 64 << 20
@@ -207,8 +211,9 @@ class SearchIndex:
     ) -> SyncReport:
         """Index what changed under ``roots`` since the last sync (new and changed posts, by mtime and
         size), and take out what is gone. Given ``stamps``, every post's (mtime, size) as a scan just found
-        them, no walk is made: the posts whose stamps differ from the index's are indexed. An index found
-        damaged on the way is set aside and built anew."""
+        them, no walk is made: the posts whose stamps differ from the index's are indexed. Many posts are
+        read by ``workers`` processes (by default one more than the cores). An index found damaged on the
+        way is set aside and built anew."""
         try:
             return self._sync(roots, progress, workers, stamps)
         except sqlite3.DatabaseError as e:
@@ -303,11 +308,12 @@ class SearchIndex:
         from .workers import ordered_map, read_ahead, single_threaded
 
         if total >= PARALLEL_FROM and cores > 1 and single_threaded():
+            processes = cores if workers is not None else cores + _WAITING
             chunks = [jobs[i : i + _CHUNK] for i in range(0, total, _CHUNK)]
             done = 0
             stop = threading.Event()
             rows_ahead = read_ahead(
-                ordered_map(_entries_of, chunks, cores, stop=stop), _FTS_BATCH // _CHUNK, stop
+                ordered_map(_entries_of, chunks, processes, stop=stop), _FTS_BATCH // _CHUNK, stop
             )
             for rows in rows_ahead:
                 yield from rows
