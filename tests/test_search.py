@@ -446,6 +446,27 @@ def test_a_file_that_could_not_be_read_is_read_again_at_the_next_sync(
         assert ix.sync([str(posts)]).indexed == 0
 
 
+def test_many_posts_are_read_by_one_worker_more_than_the_cores_unless_told(
+    library: Path, index: SearchIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first build reads posts on a worker more than the cores (one waits for the disk while the others
+    work), on as many as it is told when told, and indexes the same as one process does."""
+    from converters import search_index, workers
+
+    monkeypatch.setattr(search_index, "PARALLEL_FROM", 5)
+    monkeypatch.setattr(search_index.os, "cpu_count", lambda: 2)
+    used: list[int] = []
+    real_map = workers.ordered_map
+    monkeypatch.setattr(workers, "ordered_map", lambda f, t, n, **k: used.append(n) or real_map(f, t, n, **k))
+    for told in (None, 2):
+        with SearchIndex(tmp_path / f"{told}.sqlite", timezone.utc) as ix:
+            ix.sync([str(library)], workers=told)
+            rows = "SELECT path, title, date, keys FROM docs ORDER BY id"
+            assert ix.db.execute(rows).fetchall() == index.db.execute(rows).fetchall()
+            assert _found(ix, "的") == _found(index, "的")
+    assert used == [3, 2]
+
+
 def test_a_program_with_threads_indexes_much_elsewhere_and_a_little_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
