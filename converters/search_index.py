@@ -389,11 +389,11 @@ class SearchIndex:
     def _free_id(self, timestamp: float | None) -> int:
         """The next id of the post's second (:func:`date_key`), after those taken."""
         first = date_key(timestamp)
-        row = self.db.execute(
-            "SELECT max(id) FROM docs WHERE id BETWEEN ? AND ?", (first, first + (1 << _SLOT_BITS) - 1)
-        ).fetchone()
+        last = first + (1 << _SLOT_BITS) - 1
+        row = self.db.execute("SELECT max(id) FROM docs WHERE id BETWEEN ? AND ?", (first, last)).fetchone()
         rowid = first if row[0] is None else int(row[0]) + 1
-        while self.db.execute("SELECT 1 FROM docs WHERE id = ?", (rowid,)).fetchone():  # (a full second)
+        # (past the second's last id, a full second's posts go on into the next second's ids, if free)
+        while rowid > last and self.db.execute("SELECT 1 FROM docs WHERE id = ?", (rowid,)).fetchone():
             rowid += 1
         return rowid
 

@@ -446,6 +446,27 @@ def test_a_file_that_could_not_be_read_is_read_again_at_the_next_sync(
         assert ix.sync([str(posts)]).indexed == 0
 
 
+def test_posts_of_one_second_beyond_its_ids_take_the_next_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second's ids (2**12 of them) are a post's by its date; more posts of that second go on into the
+    next second's free ids, around the posts there, and are all found newest first."""
+    from converters import search_index
+
+    monkeypatch.setattr(search_index, "_SLOT_BITS", 1)  # (two ids a second)
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for i in range(5):
+        (posts / f"a{i}.md").write_text(f"---\ntitle: a{i}\ndate: 2024-05-01 10:00:00\n---\n同秒\n", "utf-8")
+    (posts / "b.md").write_text("---\ntitle: b\ndate: 2024-05-01 10:00:01\n---\n同秒\n", "utf-8")
+    with SearchIndex(tmp_path / "index.sqlite", timezone.utc) as ix:
+        ix.sync([str(posts)], workers=1)
+        ids = dict(ix.db.execute("SELECT path, id FROM docs"))
+        assert len(set(ids.values())) == 6
+        assert ids[str(posts / "b.md")] > search_index.date_key(ix.search("b")[0].date.timestamp())
+        assert [hit.title for hit in ix.search("同秒", limit=0)] == ["b", "a4", "a3", "a2", "a1", "a0"]
+
+
 def test_many_posts_are_read_by_one_worker_more_than_the_cores_unless_told(
     library: Path, index: SearchIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
