@@ -446,6 +446,42 @@ def test_a_file_that_could_not_be_read_is_read_again_at_the_next_sync(
         assert ix.sync([str(posts)]).indexed == 0
 
 
+def test_a_first_build_stopped_midway_keeps_what_it_committed_and_the_next_goes_on(
+    library: Path, index: SearchIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long sync commits every so many posts: stopped (Ctrl-C, say), it keeps those, never the files'
+    fingerprint (the next sync walks), and the next sync indexes only the rest, to what a whole build
+    holds."""
+    from converters import search_index
+
+    monkeypatch.setattr(search_index, "_FTS_BATCH", 4)
+    monkeypatch.setattr(search_index, "_COMMIT_EVERY", 8)
+    real_entry = search_index._entry
+    read: list[str] = []
+
+    def stopped_at_the_30th(job: Any) -> Any:
+        if len(read) == 29:
+            raise KeyboardInterrupt
+        read.append(job[0])
+        return real_entry(job)
+
+    monkeypatch.setattr(search_index, "_entry", stopped_at_the_30th)
+    with SearchIndex(tmp_path / "index.sqlite", timezone.utc) as ix:
+        with pytest.raises(KeyboardInterrupt):
+            ix.sync([str(library)], workers=1)
+        assert len(ix) == 24  # (three commits of eight; the five posts after them rolled back)
+        assert ix._fingerprint() is None
+        assert _found(ix, "的") <= set(read[:24])
+        monkeypatch.setattr(search_index, "_entry", real_entry)
+        report = ix.sync([str(library)], workers=1)
+        assert (report.indexed, report.unchanged) == (120 - 24, 24)
+        rows = "SELECT path, title, date, keys, mtime_ns FROM docs ORDER BY id"
+        assert ix.db.execute(rows).fetchall() == index.db.execute(rows).fetchall()
+        for query in ("的", "一是", "alpha", '"beta gamma"', "category:技术"):
+            assert _found(ix, query) == _found(index, query), query
+        assert ix._fingerprint() is not None and ix.sync([str(library)]).indexed == 0
+
+
 def test_posts_of_one_second_beyond_its_ids_take_the_next_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
