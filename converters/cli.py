@@ -98,7 +98,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if query.empty:
         raise UsageError(f"the query {args.query!r} asks for nothing (no word, phrase or field)")
     with SearchIndex(index_file(args.paths, args.timezone or "local"), zone) as index:
-        if not args.no_sync or len(index) == 0:
+        if not args.no_sync or len(index) == 0 or index.partial():
             index.sync(args.paths)
         hits = index.search(query, limit=args.limit, drafts=args.drafts)
     out = sys.stdout
@@ -249,7 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
     find.add_argument(
         "--no-sync",
         action="store_true",
-        help="search the index as it is, without checking the files first (a stat of each; ~0.15 s for 100k)",
+        help="search the index as it is, without checking the files first (a stat of each; ~0.15 s for 100k);"
+        " an index never built whole is built all the same",
     )
     _common(find)
     find.set_defaults(func=cmd_search)

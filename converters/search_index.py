@@ -260,6 +260,10 @@ class SearchIndex:
         """A number that changes whenever another connection commits to the index."""
         return int(self.db.execute("PRAGMA data_version").fetchone()[0])
 
+    def partial(self) -> bool:
+        """Whether a sync stopped midway left the index part built."""
+        return self.db.execute("SELECT 1 FROM info WHERE key='partial'").fetchone() is not None
+
     def _fingerprint(self) -> str | None:
         """The :func:`~converters.walk.fingerprint` of the files as the index holds them: the last walk's,
         unless a sync by a scan's stamps changed the index since."""
@@ -379,16 +383,20 @@ class SearchIndex:
                 db.execute("INSERT OR REPLACE INTO info VALUES ('fingerprint', ?)", (listing.fingerprint,))
             elif listing is not None or report.indexed or report.removed:
                 db.execute("DELETE FROM info WHERE key='fingerprint'")
+            db.execute("DELETE FROM info WHERE key='partial'")
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # (a midway BEGIN IMMEDIATE that failed, or Ctrl-C just after its COMMIT)
+                db.execute("ROLLBACK")
             raise
 
     def _commit_midway(self) -> bool:
         """Commit a long sync's work so far and go on in a new transaction: stopped later (the reader
-        closed, a script killed), it keeps what it did. The index's fingerprint goes first: until the end
-        the index is not what the files are. Whether no other process wrote to the index in between."""
+        closed, a script killed), it keeps what it did, marked :meth:`partial` until a sync ends. The
+        index's fingerprint goes first: until the end the index is not what the files are. Whether no
+        other process wrote to the index in between."""
         self.db.execute("DELETE FROM info WHERE key='fingerprint'")
+        self.db.execute("INSERT OR REPLACE INTO info VALUES ('partial', '1')")
         version = self._version()
         self.db.execute("COMMIT")
         self.db.execute("BEGIN IMMEDIATE")
@@ -498,7 +506,7 @@ class SearchIndex:
         rows = self.db.execute(sql, params).fetchall()
         texts = self._texts([row[0] for row in rows])
         terms = query.terms()
-        return [_hit(row, texts[row[0]], terms) for row in rows]
+        return [_hit(row, texts[row[0]], terms) for row in rows if row[0] in texts]
 
     def _texts(self, ids: list[int]) -> dict[int, bytes]:
         """The compressed texts of these posts (kept apart from ``docs``: a scan of it, as a sync makes,

@@ -446,6 +446,19 @@ def test_a_file_that_could_not_be_read_is_read_again_at_the_next_sync(
         assert ix.sync([str(posts)]).indexed == 0
 
 
+def _stopping_at(n: int, entry: Any, read: list[str] | None = None) -> Any:
+    """A post's reading (``_entry``) that is stopped, as by Ctrl-C, at the ``n``-th post."""
+    read = [] if read is None else read
+
+    def stopping(job: Any) -> Any:
+        if len(read) == n - 1:
+            raise KeyboardInterrupt
+        read.append(job[0])
+        return entry(job)
+
+    return stopping
+
+
 def test_a_first_build_stopped_midway_keeps_what_it_committed_and_the_next_goes_on(
     library: Path, index: SearchIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -458,19 +471,12 @@ def test_a_first_build_stopped_midway_keeps_what_it_committed_and_the_next_goes_
     monkeypatch.setattr(search_index, "_COMMIT_EVERY", 8)
     real_entry = search_index._entry
     read: list[str] = []
-
-    def stopped_at_the_30th(job: Any) -> Any:
-        if len(read) == 29:
-            raise KeyboardInterrupt
-        read.append(job[0])
-        return real_entry(job)
-
-    monkeypatch.setattr(search_index, "_entry", stopped_at_the_30th)
+    monkeypatch.setattr(search_index, "_entry", _stopping_at(30, real_entry, read))
     with SearchIndex(tmp_path / "index.sqlite", timezone.utc) as ix:
         with pytest.raises(KeyboardInterrupt):
             ix.sync([str(library)], workers=1)
         assert len(ix) == 24  # (three commits of eight; the five posts after them rolled back)
-        assert ix._fingerprint() is None
+        assert ix._fingerprint() is None and ix.partial()
         assert _found(ix, "的") <= set(read[:24])
         monkeypatch.setattr(search_index, "_entry", real_entry)
         report = ix.sync([str(library)], workers=1)
@@ -479,7 +485,65 @@ def test_a_first_build_stopped_midway_keeps_what_it_committed_and_the_next_goes_
         assert ix.db.execute(rows).fetchall() == index.db.execute(rows).fetchall()
         for query in ("的", "一是", "alpha", '"beta gamma"', "category:技术"):
             assert _found(ix, query) == _found(index, query), query
-        assert ix._fingerprint() is not None and ix.sync([str(library)]).indexed == 0
+        assert ix._fingerprint() is not None and not ix.partial()
+        assert ix.sync([str(library)]).indexed == 0
+
+
+def test_a_stop_just_after_a_midway_commit_is_the_stop_itself(
+    library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C between a midway commit and the next transaction's start: the KeyboardInterrupt goes on
+    (no "cannot rollback" in its place), and what was committed stays."""
+    from converters import search_index
+
+    monkeypatch.setattr(search_index, "_FTS_BATCH", 4)
+    monkeypatch.setattr(search_index, "_COMMIT_EVERY", 8)
+
+    def commit_then_stop(self: SearchIndex) -> bool:
+        self.db.execute("COMMIT")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SearchIndex, "_commit_midway", commit_then_stop)
+    with SearchIndex(tmp_path / "index.sqlite", timezone.utc) as ix:
+        with pytest.raises(KeyboardInterrupt):
+            ix.sync([str(library)], workers=1)
+        assert len(ix) == 8
+
+
+def test_a_search_within_a_sync_leaves_out_the_posts_it_has_not_written_yet(
+    library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search from a sync's progress (in its transaction) sees the posts written so far, without the
+    ones whose texts and tokens still wait to go in together (batches of 5: at the 64th post, 60 in)."""
+    from converters import search_index
+
+    monkeypatch.setattr(search_index, "_FTS_BATCH", 5)
+    seen: list[set[str]] = []
+    with SearchIndex(tmp_path / "index.sqlite", timezone.utc) as ix:
+
+        def progress(done: int, total: int) -> None:
+            seen.append({hit.path for hit in ix.search("after:2020-01-01", limit=0)})  # (every post)
+
+        ix.sync([str(library)], progress, workers=1)
+        assert seen[0] == {str(path) for path in sorted(library.glob("*.md"))[:60]}
+
+
+def test_no_sync_still_builds_an_index_whose_build_was_stopped(
+    library: Path, index: SearchIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--no-sync`` searches the index as it is, unless it was never built whole: then it builds it."""
+    from converters import search_index
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(search_index, "_FTS_BATCH", 4)
+    monkeypatch.setattr(search_index, "_COMMIT_EVERY", 8)
+    monkeypatch.setattr(search_index, "_entry", _stopping_at(20, search_index._entry))
+    with SearchIndex(search_index.index_file([str(library)], "local")) as ix:
+        with pytest.raises(KeyboardInterrupt):
+            ix.sync([str(library)], workers=1)
+        assert 0 < len(ix) < 120
+    found = _search("的", str(library), "--no-sync", "--json", "--limit", "0", cache=tmp_path)
+    assert {json.loads(line)["path"] for line in found.stdout.splitlines()} == _found(index, "的")
 
 
 def test_posts_of_one_second_beyond_its_ids_take_the_next_ones(
