@@ -87,9 +87,9 @@ def tokens(text: str) -> tuple[str, str]:
     pieces = _PIECE.findall(fold(text))
     if not pieces:
         return "", ""
-    parts = _WORDS_APART.split(_GAP.join(pieces))  # (the CJK runs between words, a word, and so on)
-    words = parts[1::2]
-    line = _WORD_MARK.join(parts[0::2]) if words else parts[0]
+    apart = _WORDS_APART.split(_GAP.join(pieces))  # (the CJK runs between words, a word, and so on)
+    words = apart[1::2]
+    line = _WORD_MARK.join(apart[0::2]) if words else apart[0]
     # Each character, then the one after it unless a gap or a word's mark comes between, then a space:
     # a run gives its bigrams and its last character alone (``ab\n`` → ``ab b\n``), a mark itself.
     after = _AFTER_GAP.sub(_GAP + _GAP, line[1:] + _GAP)
