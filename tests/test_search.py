@@ -1072,11 +1072,13 @@ def test_a_phrase_stops_at_the_end_of_a_name_and_keeps_a_character_alone(tmp_pat
 
 
 def test_a_sync_of_many_changes_equals_a_fresh_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Posts' tokens go into FTS5 a batch at a time: with batches of two, a sync of edits, moves, deletions
-    and new posts leaves the index a fresh build would make, and SQLite finds it sound."""
+    """Posts' tokens go into FTS5 a batch at a time, and a long sync commits as it goes: with batches of
+    two and a commit every four posts, a sync of edits, moves, deletions and new posts leaves the index a
+    fresh build would make, and SQLite finds it sound."""
     import converters.search_index as search_index
 
     monkeypatch.setattr(search_index, "_FTS_BATCH", 2)
+    monkeypatch.setattr(search_index, "_COMMIT_EVERY", 4)
     rng = random.Random(7)
     posts = tmp_path / "posts"
     posts.mkdir()
@@ -1100,6 +1102,7 @@ def test_a_sync_of_many_changes_equals_a_fresh_build(tmp_path: Path, monkeypatch
             (posts / names[1]).unlink()
             write(f"new{round_}.md")
             kept.sync([str(posts)], workers=1)
+            assert not kept.partial()
             with SearchIndex(tmp_path / f"fresh{round_}.sqlite") as fresh:
                 fresh.sync([str(posts)], workers=1)
                 for query in queries:
