@@ -555,6 +555,12 @@ def bring_up_to_date(
     return bool(report.indexed or report.removed)
 
 
+BACKGROUND_NICENESS = 10
+"""How much lower than the reader's the priority of a build in a process of its own is: the reader's
+screen and its own work come first on cores the build would otherwise fill (with one worker more than
+them); on cores with nothing else to do, the build takes as long."""
+
+
 def _main(argv: list[str] | None = None) -> int:
     """``--zone-key KEY -- PATH...``: what :func:`bring_up_to_date` runs in a process of its own. Prints
     ``progress DONE TOTAL`` lines; exits 0 once the index is up to date."""
@@ -562,6 +568,8 @@ def _main(argv: list[str] | None = None) -> int:
     from .workers import given_elsewhere, say_progress
 
     paths, zone_key = given_elsewhere("search_index", argv)
+    with contextlib.suppress(OSError, AttributeError):  # (no os.nice on Windows)
+        os.nice(BACKGROUND_NICENESS)  # (its workers, forked from it, too)
     with SearchIndex(index_file(paths, zone_key), resolve_zone(zone_key)) as index:
         index.sync(paths, say_progress)
     return 0

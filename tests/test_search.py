@@ -630,6 +630,23 @@ def test_a_program_with_threads_indexes_much_elsewhere_and_a_little_here(
         assert _found(ix, "又改") == {str(posts / "p4.md")}
 
 
+def test_a_build_in_a_process_of_its_own_gives_way_to_the_reader(library: Path, tmp_path: Path) -> None:
+    """What :func:`bring_up_to_date` runs elsewhere lowers its priority (and its workers') below the
+    reader's, then indexes as a sync does."""
+    code = (
+        "import os, sys; from converters.search_index import _main;"
+        " before = os.nice(0); _main(['--zone-key', 'utc', '--', sys.argv[1]]); print(before, os.nice(0))"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(library)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    before, after = map(int, lines[-1].split())
+    assert after == min(before + 10, 19) and lines[-2] == "progress 120 120"
+
+
 def test_a_sync_elsewhere_says_whether_it_changed_the_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
