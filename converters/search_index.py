@@ -216,7 +216,8 @@ class SearchIndex:
         """Index what changed under ``roots`` since the last sync (new and changed posts, by mtime and
         size), and take out what is gone. Given ``stamps``, every post's (mtime, size) as a scan just found
         them, no walk is made: the posts whose stamps differ from the index's are indexed. Many posts are
-        read by ``workers`` processes (by default one more than the cores). An index found damaged on the
+        read by ``workers`` processes (by default one more than the cores). ``progress(done, total)`` is
+        told how many are read, all of them only once all are in the index. An index found damaged on the
         way is set aside and built anew."""
         try:
             return self._sync(roots, progress, workers, stamps)
@@ -254,6 +255,8 @@ class SearchIndex:
             changed, gone, unchanged_count = self._compare(roots, stamps)
             report = SyncReport(unchanged=unchanged_count)
         self._write(self._entries(changed, progress, workers), gone, report, listing)
+        if progress is not None and changed:  # (all of them only once they are in: searches find them)
+            progress(len(changed), len(changed))
         return report
 
     def _version(self) -> int:
@@ -326,15 +329,13 @@ class SearchIndex:
             for rows in rows_ahead:
                 yield from rows
                 done += len(rows)
-                if progress is not None:
+                if progress is not None and done < total:
                     progress(done, total)
         else:
             for done, job in enumerate(jobs, 1):
                 yield _entry(job)
-                if progress is not None and done % 64 == 0:
+                if progress is not None and done % 64 == 0 and done < total:
                     progress(done, total)
-        if progress is not None:
-            progress(total, total)
 
     def _write(
         self,

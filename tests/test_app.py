@@ -767,6 +767,31 @@ async def test_the_list_title_says_how_far_the_index_build_has_got(library: Path
         await wait_for(pilot, lambda: "indexing" not in title(), "the end of the build, said")
 
 
+async def test_a_search_shown_while_the_index_is_built_runs_again_as_it_goes(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build commits as it goes: the search shown runs again on its progress, once every
+    SEARCH_REFRESH seconds at most, and once more at its end."""
+    from tui.screens import reader as reader_module
+    from tui.screens.reader import IndexProgress
+
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        reader = app.reader
+        await search_for(pilot, "环境")
+        runs: list[str] = []
+        monkeypatch.setattr(reader, "search_library", runs.append)
+        reader.post_message(IndexProgress(reader.library, 390, 1000))  # type: ignore[arg-type]
+        await settle(pilot)
+        assert runs == []  # (the search has just run)
+        monkeypatch.setattr(reader_module, "SEARCH_REFRESH", 0.0)
+        reader.post_message(IndexProgress(reader.library, 700, 1000))  # type: ignore[arg-type]
+        await wait_for(pilot, lambda: runs == ["环境"], "the search run again")
+        reader.post_message(IndexProgress(reader.library, 1, 1))  # type: ignore[arg-type]
+        await wait_for(pilot, lambda: runs == ["环境", "环境"], "and at the end")
+
+
 async def test_a_large_index_build_runs_in_a_process_of_its_own(
     library: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -528,6 +528,29 @@ def test_a_search_within_a_sync_leaves_out_the_posts_it_has_not_written_yet(
         assert seen[0] == {str(path) for path in sorted(library.glob("*.md"))[:60]}
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_sync_says_all_are_done_only_once_they_are_in_the_index(
+    library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """The last progress (all of them) comes once the index holds every post, in its last commit: a
+    search another process makes then (the reader's, on that word) finds them all."""
+    from converters import search_index
+
+    monkeypatch.setattr(search_index, "PARALLEL_FROM", 5)
+    monkeypatch.setattr(search_index, "_COMMIT_EVERY", 8)
+    told: list[tuple[int, int, int]] = []
+    file = tmp_path / "index.sqlite"
+
+    def progress(done: int, total: int) -> None:
+        with SearchIndex(file) as elsewhere:
+            told.append((done, total, len(elsewhere)))
+
+    with SearchIndex(file, timezone.utc) as ix:
+        ix.sync([str(library)], progress, workers=workers)
+    assert told[-1] == (120, 120, 120)
+    assert all(done < total for done, total, _ in told[:-1]) and len(told) > 1
+
+
 def test_no_sync_still_builds_an_index_whose_build_was_stopped(
     library: Path, index: SearchIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

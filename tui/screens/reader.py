@@ -51,6 +51,9 @@ LINK_KEYS = ("link", "url", "source", "source_url", "original", "original_url", 
 NARROW = 100
 SEARCH_DELAY = 0.25
 """Seconds of pause in typing after which ctrl+f's search runs."""
+SEARCH_REFRESH = 5.0
+"""Seconds between two runs of the search shown while the index is built: a build commits as it goes, so
+what the search finds grows until the build is done."""
 SEARCH_HITS = 500
 """Hits a search lists, best first: each costs its snippet (a word in 95k of 100k posts took 7.6 s for
 them all); the list's title says how many more there are."""
@@ -149,6 +152,7 @@ class ReaderScreen(Screen[None]):
         self._search_words: tuple[str, ...] = ()  # (found in an article opened from search results)
         self._search_total = 0  # (how many posts the search shown found: its best are listed)
         self._search_term = ""  # the search whose results the list shows (their matches are found)
+        self._searched_at = 0.0  # (time.monotonic() of the last search run)
         self._search_timer: Timer | None = None
 
     @property
@@ -756,6 +760,7 @@ class ReaderScreen(Screen[None]):
 
     def _search_now(self, term: str) -> None:
         self._search_term = term
+        self._searched_at = time.monotonic()
         self._set_list_title(f"Searching for {safe(term)}…")
         self.search_library(term)
 
@@ -789,6 +794,9 @@ class ReaderScreen(Screen[None]):
         self._indexing = None if done else (message.done, message.total)
         if done and message.changed and self._searching and self._search_term:
             self.search_library(self._search_term)  # (the results of a whole index, or a newer one)
+        elif self._searching and self._search_term and time.monotonic() - self._searched_at >= SEARCH_REFRESH:
+            self._searched_at = time.monotonic()
+            self.search_library(self._search_term)  # (what the build has committed since: more to find)
         else:
             self._set_list_title(self._list_heading())  # (in any list: its last word on indexing too)
 
