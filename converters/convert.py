@@ -147,7 +147,8 @@ def run_convert(
     run = _Run(args, settings, jobs, reporter, args.jobs or os.cpu_count() or 1)
     if fmt == "epub":
         return _convert_epub(run, on_progress)
-    run.progress = _progress(total, reporter, on_progress)
+    # (no bar between records shown on the same terminal: with stdout piped or written to files, a bar)
+    run.progress = _progress(total, reporter, on_progress, to_stdout and sys.stdout.isatty())
     try:
         if to_stdout:
             _to_stream(sys.stdout, run)
@@ -191,13 +192,9 @@ class _RichProgress:
     """A progress bar on stderr, only for long runs on a terminal."""
 
     def __init__(self, total: int, stream: TextIO) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+        from .report import progress_bar
 
-        self.bar = Progress(
-            "{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            console=Console(file=stream), transient=True,
-        )  # fmt: skip
+        self.bar = progress_bar(stream)
         self.task = self.bar.add_task("converting", total=total)
         self.bar.start()
 
@@ -209,11 +206,16 @@ class _RichProgress:
 
 
 def _progress(
-    total: int, reporter: Reporter, callback: Callable[[int, int], None] | None = None
+    total: int,
+    reporter: Reporter,
+    callback: Callable[[int, int], None] | None = None,
+    shown_here: bool = False,
 ) -> _RichProgress | _CallbackProgress | None:
+    """The callback's, or a bar on a terminal's stderr for a long run, unless what is written (``shown_here``)
+    goes to that terminal too."""
     if callback is not None:
         return _CallbackProgress(total, callback)
-    if reporter.quiet or total < 50 or not reporter.stream.isatty():
+    if reporter.quiet or total < 50 or not reporter.stream.isatty() or shown_here:
         return None
     return _RichProgress(total, reporter.stream)
 

@@ -1,8 +1,11 @@
-"""What the Pilot tests share: waiting for the reader's background work, and reading its list."""
+"""What the tests share: waiting for the reader's background work and reading its list (Pilot tests), and
+running the console script with its stderr a terminal."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import subprocess
+from collections.abc import Callable, Sequence
 
 from tui.app import PostshelfApp
 from tui.widgets.post_list import PostList
@@ -38,3 +41,31 @@ async def search_for(pilot, words: str) -> None:  # type: ignore[no-untyped-def]
         await pilot.press(ch)
     await pilot.press("enter")
     await settle(pilot)
+
+
+def run_with_terminal_stderr(command: Sequence[str], env: dict[str, str]) -> tuple[int, bytes, bytes]:
+    """Run ``command``, its stdout a pipe and its stderr a terminal (a pseudo-terminal), as in a shell's
+    ``postshelf … > out``: (exit status, stdout, what the terminal was shown)."""
+    import pty
+    import select
+
+    terminal, stderr = pty.openpty()
+    done = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, env=env)
+    os.close(stderr)
+    assert done.stdout is not None
+    out, shown = b"", b""
+    streams = {done.stdout.fileno(), terminal}
+    while streams:
+        for ready in select.select(list(streams), [], [], 60)[0]:
+            try:
+                chunk = os.read(ready, 1 << 16)
+            except OSError:  # (the terminal's far end closed: the program is done with it)
+                chunk = b""
+            if not chunk:
+                streams.discard(ready)
+            elif ready == terminal:
+                shown += chunk
+            else:
+                out += chunk
+    os.close(terminal)
+    return done.wait(timeout=60), out, shown

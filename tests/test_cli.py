@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import run_with_terminal_stderr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -355,6 +356,41 @@ def test_worker_pool_writes_the_same_files_as_one_process(
     two = {p.relative_to(tmp_path / "2"): p.read_bytes() for p in (tmp_path / "2").rglob("*") if p.is_file()}
     assert one == two and len(one) == (1 if "." in out else 60)
     assert any("中".encode() in data for data in one.values())
+
+
+def test_records_piped_on_with_stderr_a_terminal_go_to_stdout_beside_the_bar(many: Path) -> None:
+    """``postshelf convert … --to jsonl > out`` in a shell: the records go to stdout, every one of them,
+    and the terminal shows the bar (which once took the records along to the terminal)."""
+    env = {**os.environ, "COLUMNS": "100"}
+    status, out, shown = run_with_terminal_stderr([str(SCRIPT), "convert", str(many), "--to", "jsonl"], env)
+    assert status == 1  # (the broken-tags sample is among them)
+    assert len(out.splitlines()) == 60 and all(json.loads(line)["id"] for line in out.splitlines())
+    assert b"converting" in shown and b"source_path" not in shown
+
+
+def test_records_shown_on_the_terminal_have_no_bar_drawn_between_them(many: Path) -> None:
+    """``postshelf convert … --to jsonl`` in a shell, its records on the screen: no bar among them."""
+    import pty
+    import select
+
+    terminal, both = pty.openpty()
+    env = {**os.environ, "COLUMNS": "100"}
+    done = subprocess.Popen(
+        [str(SCRIPT), "convert", str(many), "--to", "jsonl"], stdout=both, stderr=both, env=env
+    )
+    os.close(both)
+    shown = b""
+    while select.select([terminal], [], [], 60)[0]:
+        try:
+            chunk = os.read(terminal, 1 << 16)
+        except OSError:  # (the far end closed: the program is done)
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(terminal)
+    assert done.wait(timeout=60) == 1  # (the broken-tags sample is among them)
+    assert shown.count(b'"source_path"') == 60 and b"converting" not in shown
 
 
 def test_no_progress_output_when_stderr_is_not_a_terminal(many: Path, tmp_path: Path) -> None:
