@@ -13,6 +13,8 @@ import json
 import os
 import re
 import sys
+import time
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .chars import path_text
@@ -99,7 +101,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise UsageError(f"the query {args.query!r} asks for nothing (no word, phrase or field)")
     with SearchIndex(index_file(args.paths, args.timezone or "local"), zone) as index:
         if not args.no_sync or len(index) == 0 or index.partial():
-            index.sync(args.paths)
+            with _indexing_bar(reporter) as progress:
+                index.sync(args.paths, progress)
         hits = index.search(query, limit=args.limit, drafts=args.drafts)
     out = sys.stdout
     for hit in hits:
@@ -120,6 +123,38 @@ def cmd_search(args: argparse.Namespace) -> int:
             fields = (day, cats, hit.title, hit.path, hit.marked_snippet())
             out.write("\t".join(one_line(x) for x in fields) + "\n")
     return 0 if hits else 1
+
+
+@contextlib.contextmanager
+def _indexing_bar(reporter: Reporter) -> Iterator[Callable[[int, int], None] | None]:
+    """While many posts are indexed (a first build: a minute for 100k), a bar on stderr, on a terminal
+    only. It is drawn when told, never by a thread of its own: with another thread the build would not
+    fork its workers."""
+    if reporter.quiet or not reporter.stream.isatty():
+        yield None
+        return
+    from .report import progress_bar
+    from .search_index import PARALLEL_FROM
+
+    bar = progress_bar(reporter.stream, auto_refresh=False)
+    task = bar.add_task("indexing", total=None, visible=False)
+    drawn = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        if total < PARALLEL_FROM:
+            return
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=done, total=total, visible=True)
+        if time.monotonic() - drawn[0] >= 0.1 or done >= total:  # (ten times a second at most)
+            bar.refresh()
+            drawn[0] = time.monotonic()
+
+    try:
+        yield progress
+    finally:
+        if bar.live.is_started:
+            bar.stop()
 
 
 def cmd_categories(args: argparse.Namespace) -> int:

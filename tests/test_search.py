@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import run_with_terminal_stderr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -840,6 +841,44 @@ def test_postshelf_search_for_scripts(library: Path, tmp_path: Path) -> None:
     assert _search("absentword", str(library), cache=tmp_path).returncode == 1
     assert _search("*", str(library), cache=tmp_path).returncode == 2
     assert _search("alpha", str(tmp_path / "nowhere"), cache=tmp_path).returncode == 2
+
+
+def test_a_first_build_in_a_terminal_shows_a_bar_on_stderr_only(tmp_path: Path) -> None:
+    """``postshelf search`` indexing many posts, its stderr a terminal: a bar there while it builds, gone
+    after; the posts on stdout as ever."""
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for i in range(260):
+        (posts / f"p{i}.md").write_text(f"---\ntitle: 帖子{i}\n---\n<p>城市正文 {i}</p>\n", encoding="utf-8")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "COLUMNS": "100"}
+    command = [str(POSTSHELF), "search", "城市", str(posts), "--limit", "3"]
+    status, out, shown = run_with_terminal_stderr(command, env)
+    assert status == 0 and len(out.splitlines()) == 3
+    assert b"indexing" in shown and b"260/260" in shown
+
+
+def test_the_bar_of_a_first_build_runs_no_thread_of_its_own() -> None:
+    """A thread would keep the build from forking its workers: the bar is drawn when told."""
+    import io
+    import threading
+
+    from converters.cli import _indexing_bar
+    from converters.report import Reporter
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    threads = threading.active_count()
+    with _indexing_bar(Reporter(False, stream)) as progress:
+        assert progress is not None
+        progress(64, 1000)
+        assert threading.active_count() == threads
+        progress(1000, 1000)
+    assert "indexing" in stream.getvalue() and "1000/1000" in stream.getvalue()
+    with _indexing_bar(Reporter(True, Terminal())) as progress:
+        assert progress is None  # (--quiet)
 
 
 def test_postshelf_search_takes_a_query_that_excludes_a_word(library: Path, tmp_path: Path) -> None:
