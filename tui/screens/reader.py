@@ -792,9 +792,10 @@ class ReaderScreen(Screen[None]):
     def on_index_progress(self, message: IndexProgress) -> None:
         done = message.done >= message.total
         self._indexing = None if done else (message.done, message.total)
-        if done and message.changed and self._searching and self._search_term:
+        searching = self._searching and bool(self._search_term)
+        if searching and done and message.changed:
             self.search_library(self._search_term)  # (the results of a whole index, or a newer one)
-        elif self._searching and self._search_term and time.monotonic() - self._searched_at >= SEARCH_REFRESH:
+        elif searching and not done and time.monotonic() - self._searched_at >= SEARCH_REFRESH:
             self._searched_at = time.monotonic()
             self.search_library(self._search_term)  # (what the build has committed since: more to find)
         else:
