@@ -3,17 +3,19 @@ skipped, each file once however it is reached, in a stable order."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import os
+import pickle
 import re
 import stat
 import sys
 import threading
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from .post import Problem
 from .site import Site, site_of
@@ -25,6 +27,8 @@ MAYBE_SUFFIXES = {".txt"}  # a post only when it opens with front matter (scrape
 
 
 SKIP_DIRS = {"node_modules", "__pycache__"}
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -49,6 +53,16 @@ _SUFFIX_KIND = {**dict.fromkeys(POST_SUFFIXES, False), **dict.fromkeys(MAYBE_SUF
 PROJECT_DOCUMENTS = re.compile(r"(?i)(readme|changelog|license|licence|contributing|code_of_conduct)\.[a-z]+")
 """A project's own documents, found beside a blog's sources: in a folder, a post only with front matter
 (like any .txt file), so a README.md is not listed as a post; named on the command line, always read."""
+
+
+def kind_of(name: str) -> bool | None:
+    """What a file of this name is, found in a folder: a post (False), maybe one (True: a post only if it
+    opens with front matter) or none (None)."""
+    dot = name.rfind(".")
+    maybe = _SUFFIX_KIND.get(name[dot:].lower()) if dot > 0 else None
+    if maybe is False and name[0] in "RrCcLl" and PROJECT_DOCUMENTS.fullmatch(name):
+        return True
+    return maybe
 
 
 def walk(
@@ -182,7 +196,6 @@ def _walk_dir(
     visited: set[tuple[int, int]] = set()
     prefix = os.path.join(root, "")
     cut = len(prefix)
-    kinds = _SUFFIX_KIND
     stack = [root]
     while stack:
         if enough is not None and len(found) >= enough:
@@ -206,10 +219,7 @@ def _walk_dir(
             name = entry.name
             if name[0] == ".":
                 continue
-            dot = name.rfind(".")
-            maybe = kinds.get(name[dot:].lower()) if dot > 0 else None
-            if maybe is False and name[0] in "RrCcLl" and PROJECT_DOCUMENTS.fullmatch(name):
-                maybe = True
+            maybe = kind_of(name)
             if rule is not _PLAIN and maybe is not None and _left_out(name, folder, rule):
                 continue
             try:
@@ -276,6 +286,29 @@ def fingerprint(paths: list[str], expected: int = 0) -> str:
     files the caller expects: as many as it last found) makes it worth a fork. ``bench_search.py`` times
     both: 100k posts in ~0.15 s instead of ~0.26 s. The digest is the same either way. A change of the
     walk's rules needs a new index schema, as the fingerprint knows nothing of them."""
+    return survey(paths, {}, expected).whole
+
+
+@dataclass(frozen=True)
+class Survey:
+    """The files as :func:`survey` found them, beside the posts an index holds (``known``)."""
+
+    whole: str
+    """Their :func:`fingerprint`."""
+    rest: str
+    """The fingerprint less the known posts' stamps (the folders listed, the sites, every other file's
+    stamps). While it is as it was when the known posts were what a walk found, a walk finds them still,
+    and only :attr:`changed` changed."""
+    changed: list[tuple[str, int, int]]
+    """Known posts whose (mtime, size) are not the known ones: (path, mtime, size)."""
+    each_once: bool
+    """Whether every known post was found, and no two of them are one file (a walk keeps one of two)."""
+
+
+def survey(paths: list[str], known: Mapping[str, tuple[Any, ...]], expected: int = 0) -> Survey:
+    """The files under ``paths`` against ``known`` posts (path → (path, mtime, size, …), as :func:`walk`
+    takes them), in one stat of every file: their :func:`fingerprint`, and which known posts changed (a
+    re-index after an edit then costs no walk)."""
     listed: list[Any] = []  # each argument, its site, its folders' own names
     entries: list[str] = []  # what is in those folders, and the files named
     visited: set[tuple[int, int]] = set()  # those folders (a link back up to one is not listed again)
@@ -303,9 +336,21 @@ def fingerprint(paths: list[str], expected: int = 0) -> str:
             entries += _list_folder(folder, listed, visited)
     half = len(entries) // 2
     parts = (entries[:half], entries[half:])
-    digest = hashlib.blake2b(repr(listed).encode("utf-8", "surrogateescape"), digest_size=16)
-    digest.update(_in_two(lambda part: _part_digest(parts[part], visited), max(expected, len(entries))))
-    return digest.hexdigest()
+    mine, theirs = _in_two(
+        lambda part: _part_survey(parts[part], visited, known), max(expected, len(entries))
+    )
+    top = repr(listed).encode("utf-8", "surrogateescape")
+    whole = hashlib.blake2b(top, digest_size=16)
+    whole.update(mine.whole + theirs.whole)
+    rest = hashlib.blake2b(top, digest_size=16)
+    rest.update(mine.rest + theirs.rest)
+    inodes = mine.inodes + theirs.inodes
+    return Survey(
+        whole=whole.hexdigest(),
+        rest=rest.hexdigest(),
+        changed=mine.changed + theirs.changed,
+        each_once=len(inodes) == len(known) == len(set(inodes)),
+    )
 
 
 def _list_folder(folder: str, listed: list[Any], visited: set[tuple[int, int]]) -> list[str]:
@@ -326,10 +371,27 @@ def _list_folder(folder: str, listed: list[Any], visited: set[tuple[int, int]]) 
     return [prefix + name for name in names]
 
 
-def _part_digest(paths: list[str], visited: set[tuple[int, int]]) -> bytes:
-    """A digest of these files' stamps and these folders listed down to the bottom, theirs too."""
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """What :func:`_part_survey` found of a part of the files."""
+
+    whole: bytes
+    rest: bytes
+    changed: list[tuple[str, int, int]]
+    inodes: array[int]
+    """The known posts' inodes, one for each found."""
+
+
+def _part_survey(
+    paths: list[str], visited: set[tuple[int, int]], known: Mapping[str, tuple[Any, ...]]
+) -> _Part:
+    """These files' stamps and these folders listed down to the bottom, theirs too: digested whole, and
+    less the ``known`` posts' stamps, which are compared with theirs instead."""
     listed: list[Any] = []
     stamps = array("q")
+    others = array("q")  # (the stamps of all but the known posts)
+    changed: list[tuple[str, int, int]] = []
+    inodes = array("Q")
     visited = set(visited)
     stack = [paths]
     while stack:
@@ -345,16 +407,34 @@ def _part_digest(paths: list[str], visited: set[tuple[int, int]]) -> bytes:
         mtimes = array("q", [s.st_mtime_ns for s in stats])
         ctimes = array("q", [s.st_ctime_ns for s in stats])
         sizes = array("q", [s.st_size for s in stats])
-        inodes = array("Q", [s.st_ino for s in stats])
+        inode = array("Q", [s.st_ino for s in stats])
         for i in folders:  # (a folder's own times and size change with what it holds: that is listed)
             mtimes[i] = ctimes[i] = sizes[i] = 0
             if os.path.basename(batch[i]) not in SKIP_DIRS:
                 stack.append(_list_folder(batch[i], listed, visited))
-        for column in (mtimes, ctimes, sizes, inodes):
+        columns = (mtimes, ctimes, sizes, inode)
+        for column in columns:
             stamps.frombytes(column.tobytes())
+        if not known:
+            continue
+        posts = [path in known for path in batch]
+        for i, path in enumerate(batch):
+            if posts[i]:
+                inodes.append(inode[i])
+                seen = known[path]
+                if seen[1] != mtimes[i] or seen[2] != sizes[i]:
+                    changed.append((path, mtimes[i], sizes[i]))
+        rest = [i for i, post in enumerate(posts) if not post]
+        for column in columns:
+            others.extend(column[i] for i in rest)
     digest = hashlib.blake2b(repr(listed).encode("utf-8", "surrogateescape"), digest_size=16)
-    digest.update(stamps.tobytes())
-    return digest.digest()
+    whole = digest.copy()
+    whole.update(stamps.tobytes())
+    if known:
+        digest.update(others.tobytes())
+    else:
+        digest = whole
+    return _Part(whole.digest(), digest.digest(), changed, inodes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,35 +455,40 @@ def _stat_or_failed(path: str) -> os.stat_result | _Failed:
         return _Failed(e.errno or -1)
 
 
-def _in_two(work: Callable[[int], bytes], size: int) -> bytes:
-    """``work(0) + work(1)``, ``work(1)`` done meanwhile by a forked process when that is safe (on Linux,
-    no other thread here) and worth it (``size``: the files to stat); done here after all when the fork
-    or its child fails."""
+def _in_two(work: Callable[[int], T], size: int) -> tuple[T, T]:
+    """``(work(0), work(1))``, ``work(1)`` done meanwhile by a forked process when that is safe (on Linux,
+    no other thread here) and worth it (``size``: the files to stat), which gives it back pickled; done
+    here after all when the fork or its child fails."""
     alone = sys.platform.startswith("linux") and threading.active_count() == 1  # (as workers.py forks)
     if size < _FORK_FROM or not alone:
-        return work(0) + work(1)
+        return work(0), work(1)
     try:
         read_end, write_end = os.pipe()
         pid = os.fork()
     except OSError:
-        return work(0) + work(1)
-    if pid == 0:  # (the child: its bytes in one write, then out, running nothing of the parent's)
+        return work(0), work(1)
+    if pid == 0:  # (the child: its result, then out, running nothing of the parent's)
         code = 1
         try:
             gc.disable()  # (no finalizer of the parent's objects, such as an SQLite connection, runs here)
             os.close(read_end)
-            os.write(write_end, work(1))
+            with os.fdopen(write_end, "wb") as out:
+                pickle.dump(work(1), out, protocol=pickle.HIGHEST_PROTOCOL)
             code = 0
         finally:
             os._exit(code)
     os.close(write_end)
+    given = os.fdopen(read_end, "rb")
     try:
         mine = work(0)
-        theirs = os.read(read_end, 4096)
+        answer = given.read()
     finally:
-        os.close(read_end)
-        os.waitpid(pid, 0)
-    return mine + (theirs if len(theirs) == len(mine) else work(1))
+        given.close()  # (first: a child still writing then stops, and is not waited for in vain)
+        _, status = os.waitpid(pid, 0)
+    if status == 0:
+        with contextlib.suppress(Exception):
+            return mine, pickle.loads(answer)
+    return mine, work(1)
 
 
 _SPLIT_AMONG = 64

@@ -469,6 +469,48 @@ def test_a_walks_fingerprint_changes_with_every_change_a_walk_would_see(
     assert fingerprint([str(shelf / "one.md")]) != fingerprint([str(shelf / "sub" / "two.markdown")])
 
 
+def test_a_survey_finds_the_known_posts_changed_by_one_stat_of_each_file(
+    shelf: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its fingerprint is the walk's; the known posts whose stamps changed are found, and what else
+    changed (a file that is no post, a name) shows in its rest; the same in one process and in two."""
+    from converters import walk as walk_module
+    from converters.walk import fingerprint, survey, walk
+
+    def known() -> dict[str, tuple[str, int, int]]:
+        return {s.path: (s.path, s.mtime_ns, s.size) for s in walk([str(shelf)], [])}
+
+    def both(posts: dict[str, tuple[str, int, int]]) -> walk_module.Survey:
+        two = survey([str(shelf)], posts, expected=10**6)
+        monkeypatch.setattr(walk_module, "_FORK_FROM", 10**9)
+        assert survey([str(shelf)], posts) == two  # (in one process)
+        monkeypatch.undo()
+        return two
+
+    posts = known()
+    first = both(posts)
+    assert first.whole == fingerprint([str(shelf)]) and first.changed == [] and first.each_once
+    two = shelf / "sub" / "two.markdown"
+    two.write_text(two.read_text(encoding="utf-8") + "more\n", encoding="utf-8")
+    edited = both(posts)
+    assert edited.changed == [(str(two), two.stat().st_mtime_ns, two.stat().st_size)]
+    assert edited.rest == first.rest and edited.whole != first.whole and edited.each_once
+    assert both(known()).changed == []
+    (shelf / "image.png").write_bytes(b"\x89PNG and more")
+    assert both(posts).rest != first.rest
+    assert not both({**posts, str(shelf / "gone.md"): ("", 0, 0)}).each_once
+    (shelf / "one.md").unlink()
+    os.link(two, shelf / "one.md")  # (two names, one file: a walk keeps one of them)
+    assert not both(posts).each_once
+
+
+def test_the_half_a_forked_process_surveys_comes_back_whole_however_large() -> None:
+    from converters.walk import _in_two
+
+    large = bytes(range(256)) * 2000  # (more than a pipe holds: the child waits for the parent to read)
+    assert _in_two(lambda part: large if part else b"mine", 10**6) == (b"mine", large)
+
+
 def test_a_walks_fingerprint_survives_links_in_a_loop_and_broken_ones(tmp_path: Path) -> None:
     from converters.walk import fingerprint
 

@@ -388,6 +388,70 @@ def test_a_sync_walks_only_when_the_files_fingerprint_changed(
         assert ix.sync([str(posts)]).indexed == 0 and len(walked) == 5
 
 
+def test_after_edits_alone_a_sync_finds_them_by_a_stat_of_each_file_without_a_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a sync found the posts the index holds, edits of them are found by their stamps alone; anything
+    else (a post that is one no more, a note that becomes one, a link that makes two posts one file) is
+    left to a walk. Each time the index holds what a fresh build does."""
+    from converters import search_index
+
+    posts = tmp_path / "posts"
+    (posts / "sub").mkdir(parents=True)
+    clock = [1_700_000_000 * 10**9]
+
+    def write(name: str, text: str) -> Path:
+        path = posts / name
+        path.write_text(text, encoding="utf-8")
+        clock[0] += 10**7
+        os.utime(path, ns=(clock[0], clock[0]))
+        return path
+
+    walked: list[int] = []
+    real_walk = search_index.walk
+    monkeypatch.setattr(search_index, "walk", lambda *a, **k: walked.append(1) or real_walk(*a, **k))
+
+    def synced(kept: SearchIndex, walks: int) -> tuple[int, int]:
+        report = kept.sync([str(posts)])
+        assert len(walked) == walks
+        rows = "SELECT d.path, d.relative, d.title, d.size, t.text FROM docs d JOIN texts t ON t.id = d.id"
+        (tmp_path / "fresh.sqlite").unlink(missing_ok=True)
+        with SearchIndex(tmp_path / "fresh.sqlite") as fresh:
+            real_walk_count = len(walked)
+            fresh.sync([str(posts)])
+            del walked[real_walk_count:]
+            assert set(kept.db.execute(rows)) == set(fresh.db.execute(rows))
+        return report.indexed, report.removed
+
+    a = write("a.md", "---\ntitle: a\n---\n文本一\n")
+    b = write("sub/b.md", "---\ntitle: b\n---\n文本二\n")
+    c = write("c.txt", "---\ntitle: c\n---\n文本三\n")
+    notes = write("notes.txt", "只是笔记\n")
+    with SearchIndex(tmp_path / "kept.sqlite") as kept:
+        assert synced(kept, 1) == (3, 0)
+        write("a.md", "---\ntitle: a\n---\n改了一\n")
+        assert synced(kept, 2) == (1, 0)  # (the first sync after a build walks: it learns the rest)
+        write("sub/b.md", "---\ntitle: b\n---\n改了二\n")
+        write("a.md", "---\ntitle: a\n---\n又改一\n")
+        assert synced(kept, 2) == (2, 0)  # (no walk)
+        assert _found(kept, "改了二") == {str(b)} and _found(kept, "又改") == {str(a)}
+        write("c.txt", "再也不是一篇\n")  # (a post no more: read, and taken out)
+        assert synced(kept, 2) == (0, 1)
+        write("a.md", "---\ntitle: a\n---\n三改一\n")
+        assert synced(kept, 3) == (1, 0)  # (the posts changed last time: a walk learns the rest again)
+        write("notes.txt", "---\ntitle: notes\n---\n成了一篇\n")  # (a file that is no post, changed)
+        assert synced(kept, 4) == (1, 0)
+        assert _found(kept, "成了") == {str(notes)}
+        write("sub/b.md", "---\ntitle: b\n---\n四改二\n")
+        assert synced(kept, 5) == (1, 0)  # (the posts changed last time: walked)
+        os.utime(b, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns))
+        assert synced(kept, 5) == (1, 0)
+        b.unlink()
+        os.link(a, b)  # (one file twice, the names and b's stamps as they were: a walk keeps one of two)
+        assert synced(kept, 6) == (0, 1)
+        assert c.exists() and len(kept) == 2
+
+
 def test_a_sync_keeps_no_fingerprint_of_a_walk_another_process_wrote_after(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
