@@ -33,7 +33,7 @@ from .dates import rfc3339
 from .post import Meta
 from .search_query import Query, Term, parse_query
 from .search_tokens import NAMES_APART, fold, is_char, is_word, query_tokens, tokens, words_of
-from .walk import SourceFile, fingerprint, kind_of, survey, walk
+from .walk import SourceFile, fingerprint, kind_of, placer, survey, walk
 
 SCHEMA = 8
 """The index's layout and its tokens' rules: an index made by another version is built anew."""
@@ -267,20 +267,17 @@ class SearchIndex:
         found = survey(list(roots), known, expected=len(known))
         listing = dataclasses.replace(listing, rest=found.rest)
         if found.each_once and found.rest == self._stored("rest"):
-            edited = [self._edited(path, mtime, size, roots) for path, mtime, size in found.changed]
+            place = placer(roots)
+            edited = []
+            for path, mtime, size in found.changed:
+                # (as a walk gives it: a .txt file found in a folder is maybe no post now)
+                maybe = path not in roots and kind_of(os.path.basename(path)) is True
+                edited.append(SourceFile(path, *place(path), mtime, size, maybe))
             return edited, [], len(known) - len(edited), listing
         unchanged: set[str] = set()
         changed = walk(list(roots), [], known, check_txt=False, unchanged=unchanged)
         seen = unchanged | {s.path for s in changed}
         return changed, [path for path in known if path not in seen], len(unchanged), listing
-
-    def _edited(self, path: str, mtime: int, size: int, roots: Sequence[str]) -> SourceFile:
-        """An indexed post that changed, as a walk would give it (a ``.txt`` file found in a folder is
-        maybe no post now)."""
-        (relative,) = self.db.execute("SELECT relative FROM docs WHERE path=?", (path,)).fetchone()
-        root = path[: len(path) - len(relative)].rstrip(os.sep) or "."
-        maybe = path not in roots and kind_of(os.path.basename(path)) is True
-        return SourceFile(path, root, relative, mtime, size, maybe)
 
     def _version(self) -> int:
         """A number that changes whenever another connection commits to the index."""
@@ -319,19 +316,18 @@ class SearchIndex:
         changed: list[SourceFile] = []
         gone: list[str] = []
         unchanged = 0
+        place = placer(roots)
         for path, mtime, size in self.db.execute("SELECT path, mtime_ns, size FROM docs"):
             indexed.add(path)
             stamp = stamps.get(path)
             if stamp is None:
                 gone.append(path)
             elif stamp[0] != mtime or stamp[1] != size:
-                changed.append(SourceFile(path, *_place(path, roots), *stamp))
+                changed.append(SourceFile(path, *place(path), *stamp))
             else:
                 unchanged += 1
         changed += [
-            SourceFile(path, *_place(path, roots), *stamp)
-            for path, stamp in stamps.items()
-            if path not in indexed
+            SourceFile(path, *place(path), *stamp) for path, stamp in stamps.items() if path not in indexed
         ]
         return changed, gone, unchanged
 
@@ -734,15 +730,6 @@ def _filters(plan: _Plan, query: Query, drafts: bool, low: int) -> tuple[str, li
         clauses.append("d.date <= ?")
         params.append(query.before.timestamp())
     return " AND ".join(clauses), params
-
-
-def _place(path: str, roots: Sequence[str]) -> tuple[str, str]:
-    """(root, relative) of a post's path, as a walk of ``roots`` gives them."""
-    for root in roots:
-        prefix = os.path.join(root, "")
-        if path.startswith(prefix):
-            return root, path[len(prefix) :]
-    return os.path.dirname(path) or ".", os.path.basename(path)
 
 
 def _casefold(value: str | None) -> str:

@@ -13,7 +13,7 @@ import stat
 import sys
 import threading
 from array import array
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -164,6 +164,26 @@ def _post_folders(arg: str, site: Site | None) -> list[str]:
         f for f in site.content + site.drafts if f.startswith(os.path.join(here, "")) and os.path.isdir(f)
     ]
     return [os.path.join(arg, os.path.relpath(f, here)) for f in inside]
+
+
+def placer(paths: Sequence[str]) -> Callable[[str], tuple[str, str]]:
+    """path → (root, relative) of a post file under ``paths``, as a :func:`walk` of them gives them: from the
+    folder its walk starts at (a site's post folder, not the site's root), the first of two by the walk's
+    order, or for a file named directly, its own folder."""
+    starts = [
+        (folder, os.path.join(folder, ""))
+        for arg in paths
+        if os.path.isdir(arg)
+        for folder in _post_folders(arg, site_of(arg))
+    ]
+    named = set(paths)
+
+    def place(path: str) -> tuple[str, str]:
+        alone = (os.path.dirname(path) or ".", os.path.basename(path))
+        found = [(folder, path[len(prefix) :]) for folder, prefix in starts if path.startswith(prefix)]
+        return min([*found, alone] if path in named else found, default=alone)
+
+    return place
 
 
 def _dated_posts(folder: str, site: Site | None) -> bool:

@@ -907,6 +907,28 @@ def test_postshelf_search_for_scripts(library: Path, tmp_path: Path) -> None:
     assert _search("alpha", str(tmp_path / "nowhere"), cache=tmp_path).returncode == 2
 
 
+def test_a_site_post_re_indexed_any_way_keeps_its_json_record_id(tmp_path: Path) -> None:
+    """A Hexo site's post keeps the id its JSON record has (made from its path below ``source/_posts``),
+    re-indexed after an edit by a walk, by the reader's stamps or by a stat of each file."""
+    site = tmp_path / "blog"
+    (site / "source" / "_posts").mkdir(parents=True)
+    (site / "_config.yml").write_text("title: A blog\n", encoding="utf-8")
+    post = site / "source" / "_posts" / "hello.md"
+    post.write_text("---\ntitle: Hello\ndate: 2021-01-01\n---\n你好 world\n", encoding="utf-8")
+    record = subprocess.run(
+        [str(POSTSHELF), "convert", str(site), "--to", "jsonl"], capture_output=True, text=True, timeout=60
+    )
+    (expected,) = [json.loads(line)["id"] for line in record.stdout.splitlines()]
+    with SearchIndex(tmp_path / "i.sqlite") as ix:
+        ix.sync([str(site)])
+        for how in ("walk", "stamps", "stat", "stat"):
+            post.write_text(post.read_text(encoding="utf-8") + "更多\n", encoding="utf-8")
+            st = post.stat()
+            ix.sync([str(site)], stamps={str(post): (st.st_mtime_ns, st.st_size)} if how == "stamps" else None)
+            (hit,) = ix.search("你好")
+            assert (hit.relative, hit.id) == ("hello.md", expected), how
+
+
 def test_a_first_build_in_a_terminal_shows_a_bar_on_stderr_only(tmp_path: Path) -> None:
     """``postshelf search`` indexing many posts, its stderr a terminal: a bar there while it builds, gone
     after; the posts on stdout as ever."""
