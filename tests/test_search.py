@@ -924,7 +924,9 @@ def test_a_site_post_re_indexed_any_way_keeps_its_json_record_id(tmp_path: Path)
         for how in ("walk", "stamps", "stat", "stat"):
             post.write_text(post.read_text(encoding="utf-8") + "更多\n", encoding="utf-8")
             st = post.stat()
-            ix.sync([str(site)], stamps={str(post): (st.st_mtime_ns, st.st_size)} if how == "stamps" else None)
+            ix.sync(
+                [str(site)], stamps={str(post): (st.st_mtime_ns, st.st_size)} if how == "stamps" else None
+            )
             (hit,) = ix.search("你好")
             assert (hit.relative, hit.id) == ("hello.md", expected), how
 
