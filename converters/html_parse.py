@@ -177,10 +177,10 @@ def parse(html: str) -> etree._Element:
         doc = etree.fromstring(html, parser)
         if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
             doc = etree.fromstring(_limit_depth(html), parser)  # libxml2 dropped what lay too deep
-    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        doc = None
-    if doc is None:  # nothing the parser could make a tree of
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):  # nothing it could make a tree of
         container.text = html
+        return container
+    if doc is None:  # markup alone, which shows nothing: end tags, comments (``</div>`` left by a block)
         return container
     body = doc.find("body")
     if body is None:

@@ -458,3 +458,16 @@ def test_links_with_no_address_and_terms_with_no_description_are_repaired() -> N
     assert "空" in markup and "坏" in markup and 'href="http://"' not in markup and "http::" not in markup
     assert "<dl><dt>术语</dt><dd/></dl>" in markup
     assert "<dl><dt/><dd>只有描述</dd><dt>甲</dt><dd>乙</dd></dl>" in markup
+
+
+def test_end_tags_and_comments_alone_show_nothing(tmp_path: Path) -> None:
+    """A Markdown post's closing tag on a line of its own (an HTML block of its own to CommonMark) shows
+    nothing in any output, nor does a fragment of comments: neither ``\\</div>`` nor ``<!-- -->`` as text."""
+    path = tmp_path / "closing.md"
+    body = "<div class=note>\nSome text.\n</div>\n\nMore.\n</fieldset>\n\nEnd.\n</div>\n"
+    path.write_text(f"---\ntitle: t\n---\n\n{body}", encoding="utf-8")
+    rendered = Rendered(read_post(path, timezone.utc))
+    assert rendered.markdown.split() == ["Some", "text.", "More.", "End."]
+    assert rendered.text.split() == ["Some", "text.", "More.", "End."]
+    for markup in ("</div>\n</div>", "<!-- a comment -->", "</p> <!-- x --> </span>"):
+        assert parse(markup).text is None and len(parse(markup)) == 0, markup
