@@ -145,32 +145,43 @@ _BLOCKY = re.compile(r"<(?:p|div|br)\b[^>]*>", re.I)
 
 _MD_LINE = re.compile(r"(?: {0,3}#{1,6} |```|~~~| {0,3}[-*+] \S| {0,3}\d+\. |> |\{% )")
 """Markdown's signs at the start of a line."""
-_MD_INLINE = re.compile(r"!?\[[^\]\n]{0,300}\]\([^)\s]+(?:\s+\"[^\"\n]*\")?\)|\*\*[^*\n]+\*\*")
-"""Markdown's signs within a line: a link or an image, strong emphasis."""
+_MD_LINK = re.compile(r"!?\[[^\]\n]{0,300}\]\([^)\s]+(?:\s+\"[^\"\n]*\")?\)")
+_MD_STRONG = re.compile(r"\*\*[^*\n]+\*\*")
+"""Markdown's signs within a line: a link or an image, strong emphasis (a link in strong emphasis is two)."""
 
 
 KIND_SAMPLE = 1000
+"""Characters read at each end of a long body to tell its kind."""
 
 
 def body_kind(body: str) -> BodyKind:
     """Scraped HTML or Markdown. Markdown with HTML inside is Markdown (CommonMark reads its HTML): a body
     with Markdown's own syntax, or with paragraphs of text between blank lines, which scraped HTML never
     has (its text sits inside tags, on few lines). Otherwise HTML when block tags outnumber Markdown's
-    line-start signs."""
-    head = body[:KIND_SAMPLE]
-    if _HTML_SIGNS.search(head) is None:
+    line-start signs. A long body is judged by its opening and its end: a post imported from another
+    blog may open with that blog's HTML and show its Markdown only at the end."""
+    sample, blocks = _kind_sample(body)
+    if _HTML_SIGNS.search(sample) is None:
         return "markdown"
     # Counted line by line, not with one multi-line findall: scraped HTML comes as a few very long lines.
-    md = sum(1 for line in head.split("\n") if _MD_LINE.match(line))
-    signs = md + len(_MD_INLINE.findall(head))
-    if signs >= 2 and ("\n\n" in head or signs >= 4):
+    md = sum(1 for line in sample.split("\n") if _MD_LINE.match(line))
+    signs = md + len(_MD_LINK.findall(sample)) + len(_MD_STRONG.findall(sample))
+    if signs >= 2 and ("\n\n" in sample or signs >= 4):
         return "markdown"
-    blocks = head.split("\n\n")[:-1]  # (the last may be cut off by the sample)
     if sum(1 for block in blocks if block.strip() and not block.lstrip().startswith("<")) >= 2:
         return "markdown"  # paragraphs of text
-    if head.lstrip().startswith("<") and (md == 0 or len(_HTML_SIGNS.findall(head)) >= md):
+    if sample.lstrip().startswith("<") and (md == 0 or len(_HTML_SIGNS.findall(sample)) >= md):
         return "html"
-    return "html" if len(_BLOCKY.findall(head)) > 3 * md + 2 else "markdown"
+    return "html" if len(_BLOCKY.findall(sample)) > 3 * md + 2 else "markdown"
+
+
+def _kind_sample(body: str) -> tuple[str, list[str]]:
+    """What :func:`body_kind` reads of a body, and the whole blocks in it (between blank lines): all of a
+    short body; of a long one, its opening and its end, less the blocks the cuts go through."""
+    if len(body) <= 2 * KIND_SAMPLE:
+        return body, body.split("\n\n")
+    head, tail = body[:KIND_SAMPLE], body[-KIND_SAMPLE:]
+    return head + "\n\n" + tail, head.split("\n\n")[:-1] + tail.split("\n\n")[1:]
 
 
 def title_from_body(body: str, kind: BodyKind) -> str | None:

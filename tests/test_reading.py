@@ -262,6 +262,21 @@ def test_head_reading_gives_the_same_metadata_as_a_full_read(fixtures: Path) -> 
         # scraped HTML, as archives hold it: text inside tags, on few lines
         ("<p>第一段</p>\n<p>第二段<br>换行</p>\n<p>**不是强调**</p>\n", "html"),
         ("<p>\n  The first.\n</p>\n\n<p>\n  The second.\n</p>\n\n<p>The third.</p>\n", "html"),
+        ("<div><p>" + "长" * 3000 + "</p></div>\n\n<p>" + "尾" * 50 + "</p>\n", "html"),
+        # imported from another blog: its HTML, then a note in Markdown (strong emphasis round a link)
+        (
+            "<div class=code><span>make</span></div>\n\n**[Note]: see [the old post](http://a.b/c)**\n",
+            "markdown",
+        ),
+        (
+            "<div class=code>" + "<span>x</span>" * 200 + "</div>\n\n**Moved**, see [there](http://a.b/c)\n",
+            "markdown",
+        ),
+        # Markdown paragraphs round HTML blocks, the last at the very end
+        (
+            '<div class="x">\nSome text.\n</div>\n\nMore.\n\n<fieldset>text</fieldset>\n\nmore text\n',
+            "markdown",
+        ),
     ],
 )
 def test_body_kind(body: str, kind: str) -> None:
@@ -274,25 +289,30 @@ def _body_kind_by_the_rule(body: str) -> str:
 
     from converters.metadata import _BLOCKY, _HTML_SIGNS, KIND_SAMPLE
 
-    head = body[:KIND_SAMPLE]
-    html = len(_HTML_SIGNS.findall(head))
+    if len(body) <= 2 * KIND_SAMPLE:
+        sample, blocks = body, body.split("\n\n")
+    else:  # (the opening and the end, less the blocks cut)
+        sample = body[:KIND_SAMPLE] + "\n\n" + body[-KIND_SAMPLE:]
+        blocks = body[:KIND_SAMPLE].split("\n\n")[:-1] + body[-KIND_SAMPLE:].split("\n\n")[1:]
+    html = len(_HTML_SIGNS.findall(sample))
     if html == 0:
         return "markdown"
-    md = len(re.findall(r"^(?: {0,3}#{1,6} |```|~~~| {0,3}[-*+] \S| {0,3}\d+\. |> |\{% )", head, re.M))
-    inline = len(re.findall(r"!?\[[^\]\n]{0,300}\]\([^)\s]+(?:\s+\"[^\"\n]*\")?\)|\*\*[^*\n]+\*\*", head))
-    if md + inline >= 2 and ("\n\n" in head or md + inline >= 4):
+    md = len(re.findall(r"^(?: {0,3}#{1,6} |```|~~~| {0,3}[-*+] \S| {0,3}\d+\. |> |\{% )", sample, re.M))
+    links = len(re.findall(r"!?\[[^\]\n]{0,300}\]\([^)\s]+(?:\s+\"[^\"\n]*\")?\)", sample))
+    inline = links + len(re.findall(r"\*\*[^*\n]+\*\*", sample))
+    if md + inline >= 2 and ("\n\n" in sample or md + inline >= 4):
         return "markdown"  # Markdown's own syntax
-    paragraphs = [b for b in head.split("\n\n")[:-1] if b.strip() and not b.lstrip().startswith("<")]
+    paragraphs = [b for b in blocks if b.strip() and not b.lstrip().startswith("<")]
     if len(paragraphs) >= 2:
         return "markdown"  # paragraphs of text between blank lines
-    if head.lstrip().startswith("<") and html >= md:
+    if sample.lstrip().startswith("<") and html >= md:
         return "html"
-    return "html" if len(_BLOCKY.findall(head)) > 3 * md + 2 else "markdown"
+    return "html" if len(_BLOCKY.findall(sample)) > 3 * md + 2 else "markdown"
 
 
 _PIECES = ["<p>", "</p>", "<div class=x>", "<br>", "<span>", "段落", "text", "\n", "\n\n", "# ", "- item",
            "1. one", "> quote", "```", "{% note %}", "  ", "<", ">", "<pre>", "* ", "\t", "![a](b.png)", "**x**",
-           "[l](u)"]  # fmt: skip
+           "[l](u)", "**[l](u)**", "x" * 900]  # fmt: skip
 
 
 @settings(max_examples=500, deadline=None)
