@@ -47,6 +47,11 @@ class _Post:
     unknown: dict[str, int] = field(default_factory=dict)  # a tag name → the first line it is on
 
     @property
+    def liquid(self) -> bool:
+        """Whether ``{% %}`` tags are tags (Hexo's, Jekyll's, an archive's), not text (Hugo reads none)."""
+        return self.site is None or self.site.generator != "hugo"
+
+    @property
     def asset_dir(self) -> str:
         return PurePosixPath(self.path.replace("\\", "/")).stem
 
@@ -54,12 +59,12 @@ class _Post:
 def resolve_tags(markdown: str, post_path: str) -> tuple[str, list[tuple[str, int]]]:
     """Resolve template tags outside code; return the Markdown and a warning for each tag name kept as
     text (with the line of its first use in the body, from 1)."""
-    markdown = _RAW.sub("", markdown)  # Liquid removes raw/endraw even inside fences
-    site = site_of_file(post_path)
-    assets = site is not None and site.post_asset_folder and "](" in markdown
+    post = _Post(post_path, site_of_file(post_path))
+    if post.liquid:
+        markdown = _RAW.sub("", markdown)  # Liquid removes raw/endraw even inside fences
+    assets = post.site is not None and post.site.post_asset_folder and "](" in markdown
     if "{%" not in markdown and "{{" not in markdown and not assets:
         return markdown, []
-    post = _Post(post_path, site)
     out = []
     line = 1
     for text, is_code in split_fences(markdown):
@@ -77,9 +82,11 @@ _HTML_CODE = re.compile(r"<(pre|code)\b[^>]*>.*?</\1\s*>", re.S | re.I)
 def tags_in_html(html: str, post_path: str) -> list[tuple[str, int]]:
     """The template tags an HTML body of a site's post holds outside code, each name once with its first
     line: they are kept as text (rendering them is done for Markdown bodies), and said so."""
-    if ("{%" not in html and "{{" not in html) or site_of_file(post_path) is None:
+    if "{%" not in html and "{{" not in html:
         return []
-    post = _Post(post_path, None)
+    post = _Post(post_path, site_of_file(post_path))
+    if post.site is None:
+        return []
     code_free = _HTML_CODE.sub(lambda m: "\n" * m.group(0).count("\n"), html)
     _note_unknown(code_free, post, 1, left=True)
     return [(_kept(name), first) for name, first in post.unknown.items()]
@@ -120,10 +127,13 @@ def _resolve_text(text: str, post: _Post, first_line: int, assets: bool = False)
         held = _in_asset_folder(held, post)
     _note_unknown(held, post, first_line)
     held = _resolve_blocks(held, post)
-    held = _LIQUID.sub(lambda m: _inline(m, post, first_line), held)
+    if post.liquid:
+        held = _LIQUID.sub(lambda m: _inline(m, post, first_line), held)
     if "{{" in held:
         held = _SHORTCODE.sub(lambda m: _shortcode(m, post, first_line), held)
-    if "{%" in held or "{{" in held:  # (a known tag left as it was: over two lines, a block around a fence)
+    if (
+        "{%" in held and post.liquid
+    ) or "{{" in held:  # (a known tag left: over lines, a block round a fence)
         _note_unknown(held, post, first_line, left=True)
     if "{{" in held:
         held = _unescape_shortcodes(held)
@@ -146,6 +156,8 @@ def _note_unknown(text: str, post: _Post, first_line: int, left: bool = False) -
             continue
         name = m.group(1)
         shortcode = tag.group(0).startswith("{{")
+        if not shortcode and not post.liquid:
+            continue  # (text to its site's generator)
         known = _SHORTCODES if shortcode else _KNOWN_LIQUID
         if shortcode and tag.group(0)[3:4] == "/" and tag.group(0)[4:5] == "*":
             continue  # (an escaped shortcode, shown as written on purpose)
@@ -250,7 +262,7 @@ def _resolve_blocks(text: str, post: _Post) -> str:
     what they mean. Once a tag name has no end tag after some point, later openings of it are not searched
     again: an unclosed tag costs one search, not one per opening."""
     for opener, ends, liquid in ((_BLOCK_OPEN, _BLOCK_END, True), (_SHORTCODE_OPEN, _SHORTCODE_END, False)):
-        if ("{%" if liquid else "{{") not in text:
+        if ("{%" if liquid else "{{") not in text or (liquid and not post.liquid):
             continue
         out: list[str] = []
         pos = 0

@@ -280,3 +280,22 @@ def test_tags_in_an_html_body_of_a_site_are_warned_about(tmp_path: Path) -> None
     html = "<p>前</p>\n<div>\n{{< youtube abc >}}\n</div>\n<pre><code>{{< figure src=x >}}</code></pre>\n"
     assert tags_in_html(html, str(post)) == [("shortcode kept as text: {{< youtube >}}", 3)]
     assert tags_in_html(html, str(tmp_path / "loose.md")) == []  # (no site: its braces are its own)
+
+
+def test_liquid_tags_in_a_hugo_site_are_its_text(tmp_path: Path) -> None:
+    """Hugo reads no ``{% %}``: a Hugo post that writes one (about Jekyll, say) keeps it as written, its
+    ``{% raw %}`` included, and no warning says it was kept; in a Hexo or Jekyll site it is a tag."""
+    hugo = tmp_path / "hugo"
+    (hugo / "content" / "posts").mkdir(parents=True)
+    (hugo / "hugo.toml").write_text('title = "s"\n', encoding="utf-8")
+    jekyll = tmp_path / "jekyll"
+    (jekyll / "_posts").mkdir(parents=True)
+    (jekyll / "_config.yml").write_text("title: s\n", encoding="utf-8")
+    text = "1. {% raw %} {% endraw %}将不需要了。\n\n{% note info %}\n提示\n{% endnote %}\n\n{{< youtube abc >}}\n"
+    markdown, warnings = resolve_tags(text, str(hugo / "content" / "posts" / "a.md"))
+    assert markdown.startswith(
+        "1. {% raw %} {% endraw %}将不需要了。\n\n{% note info %}\n提示\n{% endnote %}"
+    )
+    assert "youtube.com" in markdown and warnings == []
+    markdown, _ = resolve_tags(text, str(jekyll / "_posts" / "2020-01-01-a.md"))
+    assert markdown.startswith("1.  将不需要了。\n\n> 提示")
