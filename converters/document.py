@@ -5,6 +5,7 @@ Both are computed on first use and kept, so a JSON record (which needs both) cle
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -90,7 +91,10 @@ class Rendered:
         parsing is most of markdown-it's time, and a JSON record needs both."""
         if self._tokens is None:
             env: dict[str, Any] = {}
-            self._tokens = _markdown_renderer().parse(self._source_markdown[0], env), env
+            markdown = self._source_markdown[0]
+            tokens = _markdown_renderer().parse(markdown, env)
+            _unclosed_as_text(markdown, tokens)
+            self._tokens = tokens, env
         return self._tokens
 
     @property
@@ -207,6 +211,44 @@ def plain_text(root: etree._Element) -> str:
     return "\n".join(line for line in lines if line)
 
 
+_RAW_TEXT = re.compile(r"<(script|style|textarea|title|iframe|xmp|noembed|noframes)\b[^<>]*>", re.I)
+"""The opening tag of an element whose content is no markup, or is not shown: left open, it takes the rest
+of the page with it."""
+
+
+def _unclosed_as_text(markdown: str, tokens: list[Token]) -> None:
+    """A raw HTML tag of :data:`_RAW_TEXT` that a Markdown post opens and never closes (``the <script>
+    tag``, written in prose) is made its text: as HTML it would take the rest of the post with it, in
+    every output but the Markdown, which no author who left it open meant. Closed anywhere after the line
+    it stands on, it is HTML."""
+    if _RAW_TEXT.search(markdown) is None:
+        return
+    lowered = markdown.lower()
+    line_starts = [0, *(m.end() for m in re.finditer("\n", markdown))]
+    last_end_tag: dict[str, int] = {}
+
+    def closed(name: str, line: int) -> bool:
+        name = name.lower()
+        if name not in last_end_tag:
+            last_end_tag[name] = lowered.rfind("</" + name)
+        return last_end_tag[name] >= line_starts[min(line, len(line_starts) - 1)]
+
+    def as_text(m: re.Match[str], line: int) -> str:
+        return m.group(0) if closed(m.group(1), line) else "&lt;" + m.group(0)[1:]
+
+    for token in tokens:
+        if token.map is None:
+            continue
+        line = token.map[0]
+        if token.type == "html_block":
+            token.content = _RAW_TEXT.sub(functools.partial(as_text, line=line), token.content)
+        elif token.type == "inline":
+            for child in token.children or ():
+                m = _RAW_TEXT.fullmatch(child.content) if child.type == "html_inline" else None
+                if m is not None and not closed(m.group(1), line):
+                    child.type = "text"
+
+
 def convert_html_blocks(markdown: str, options: RenderOptions, tokens: list[Token] | None = None) -> str:
     """Markdown passes through unchanged, except HTML blocks, which go through the HTML pipeline.
     ``tokens``: the Markdown already parsed, when the caller has it."""
@@ -214,12 +256,13 @@ def convert_html_blocks(markdown: str, options: RenderOptions, tokens: list[Toke
         return markdown
     if tokens is None:
         tokens = _block_parser().parse(markdown)
+        _unclosed_as_text(markdown, tokens)
     blocks = [(t, t.map) for t in tokens if t.type == "html_block" and t.level == 0 and t.map]
     if not blocks:
         return markdown
     lines = markdown.split("\n")
-    for _, (start, end) in reversed(blocks):
-        source = "\n".join(lines[start:end])
+    for token, (start, end) in reversed(blocks):
+        source = token.content.removesuffix("\n")  # (its lines, as :func:`_unclosed_as_text` left them)
         if re.fullmatch(r"\s*(<!--.*?-->\s*)+", source, re.S):
             continue  # comments (the excerpt marker among them) stay as they are
         converted = html_to_markdown(clean(source, options.keep_proxies).root).strip("\n")

@@ -471,3 +471,26 @@ def test_end_tags_and_comments_alone_show_nothing(tmp_path: Path) -> None:
     assert rendered.text.split() == ["Some", "text.", "More.", "End."]
     for markup in ("</div>\n</div>", "<!-- a comment -->", "</p> <!-- x --> </span>"):
         assert parse(markup).text is None and len(parse(markup)) == 0, markup
+
+
+@pytest.mark.parametrize("name", ["script", "style", "textarea", "title", "iframe"])
+def test_a_tag_named_in_prose_and_never_closed_is_text(tmp_path: Path, name: str) -> None:
+    """``the <script> tag`` in a Markdown post's prose opens no element that takes the rest of the post:
+    every output keeps all of it. Closed, it is HTML as before (a script's code is no text)."""
+    path = tmp_path / "prose.md"
+    path.write_text(
+        f"---\ntitle: t\n---\n\nAdd async to the <{name}> tag.\n\nSecond paragraph.\n\n"
+        f"<{name.upper()}> at a line's start.\n\nThe end.\n",
+        encoding="utf-8",
+    )
+    rendered = Rendered(read_post(path, timezone.utc))
+    assert rendered.text.split("\n") == [
+        f"Add async to the <{name}> tag.",
+        "Second paragraph.",
+        f"<{name.upper()}> at a line's start.",
+        "The end.",
+    ]
+    assert "The end." in rendered.markdown and "The end." in xhtml_of(path)
+    closed = tmp_path / "closed.md"
+    closed.write_text("---\ntitle: t\n---\n\nA <script>var x = 1;</script> b.\n\nEnd.\n", encoding="utf-8")
+    assert Rendered(read_post(closed, timezone.utc)).text == "A b.\nEnd."
