@@ -64,11 +64,33 @@ def prepare(root: etree._Element, holds: Holds) -> None:
     for table in reversed(list(root.iter("table"))):
         if table.getparent() is not None:
             _hold_table(table, holds)
-    for li in root.iter("li"):
+    for li in list(root.iter("li")):
+        _wrap_loose_runs(li)
         _mark_continuations(li)
 
 
 _LI_BLOCKS = {"p", "div", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "dl", "figure"}
+
+
+def _wrap_loose_runs(container: etree._Element) -> None:
+    """Text and inline elements that follow a block within a list item (``<li><p>…</p><a>link</a></li>``)
+    made a paragraph of their own, in the blocks within it too: html2text writes such a run at the left
+    margin, where it ends the list."""
+    for block in [el for el in container if el.tag in _LI_BLOCKS or el.tag in ("ul", "ol")]:
+        if block.tag in _LI_BLOCKS:
+            _wrap_loose_runs(block)
+        run: list[etree._Element] = []
+        follower = block.getnext()
+        while follower is not None and follower.tag not in _LI_BLOCKS and follower.tag not in ("ul", "ol"):
+            run.append(follower)
+            follower = follower.getnext()
+        if not (block.tail or "").strip() and not run:
+            continue
+        paragraph = etree.Element("p")
+        paragraph.text, block.tail = block.tail, None
+        block.addnext(paragraph)
+        for el in run:
+            paragraph.append(el)  # (with its tail)
 
 
 def _mark_continuations(li: etree._Element) -> None:

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from converters.document import plain_text
 from converters.html import clean
 from converters.markdown import html_to_markdown
 from converters.markdown_marks import OPENERS
@@ -402,3 +403,23 @@ def test_a_line_with_one_pair_of_markers_is_written_as_any_line_is(line: str) ->
 
     found = m._positions(line, m._PAIR_CHARS)
     assert m._emphasis_line(line, found) == m._emphasis_pairs(line, list(found))
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<ul><li><p>One.</p><a href="https://e.com/x">Fork</a></li><li><p>Two.</p><a href="https://e.com/y">Y</a></li></ul>',
+        "<div><ul><li><p>One.</p>tail text</li><li><p>Two.</p><strong>bold tail</strong></li></ul></div>",
+        "<ul><li><div><h3>One</h3><p>About.</p><a href='https://e.com/x'>Fork</a> more</div></li><li>Two</li></ul>",
+        "<ol><li><div>in a div</div>tail</li><li>b</li></ol>",
+    ],
+)
+def test_what_follows_a_block_in_a_list_item_stays_in_the_item(html: str) -> None:
+    """Text and links after a paragraph within a list item (a project list: a heading, a paragraph, a
+    link) stay in the item: the list is one list, read in its order."""
+    markdown = convert(html)
+    tree = CM.parse(markdown)
+    lists = [t for t in tree if t.type in ("bullet_list_open", "ordered_list_open")]
+    assert len(lists) == 1, markdown
+    assert all(t.level > 0 for t in tree if t.type == "paragraph_open"), markdown  # (all within the list)
+    assert rendered_text(markdown).split() == plain_text(clean(html).root).split()
