@@ -55,7 +55,6 @@ LAZY_SRC = ("data-original", "data-original-src", "data-src", "data-actualsrc", 
 CHROME_TEXT = {"复制代码", "复制", "copy", "Copy", "Copy code", "代码"}
 CHROME_CLASSES = re.compile(r"\b(copy-code-btn|code-copy|copy-btn|btn-copy|hljs-copy)\b")
 CHROME_IDS = {"recommend_bottom", "article_bottom"}
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _LANG_PATTERNS = (
     re.compile(r"\blanguage-([\w+#.-]+)"),
     re.compile(r"\blang-([\w+#.-]+)"),
@@ -121,12 +120,12 @@ def clean_tree(root: etree._Element, keep_proxies: bool = False) -> CleanDocumen
     return doc
 
 
-_JUDGED_BY = frozenset({"hidden", "type", "style", "class", "id"})
+_JUDGED_BY = frozenset({"hidden", "type", "class", "id"})
 
 
 def _maybe_hidden(root: etree._Element) -> list[etree._Element]:
     """The elements below ``root`` that carry an attribute :func:`_unwanted` judges, in document order:
-    the XPath ``.//*[@hidden or @type or @style or @class or @id]``, at a quarter of its cost."""
+    the XPath ``.//*[@hidden or @type or @class or @id]``, at a quarter of its cost."""
     judged = _JUDGED_BY.isdisjoint
     return [
         el for el in root.iter(etree.Element) if el is not root and (keys := el.keys()) and not judged(keys)
@@ -163,10 +162,7 @@ def _unwanted(el: etree._Element) -> bool:
     """Hidden elements, copy buttons and empty site chrome (judged by their attributes)."""
     attrs = el.attrib
     if "hidden" in attrs or attrs.get("type") == "hidden":
-        return True
-    style = attrs.get("style")
-    if style and _HIDDEN_STYLE.search(style):
-        return True
+        return True  # (hidden by the page's style, content is kept: a blog's collapsed code is its text)
     cls = attrs.get("class")
     if cls and CHROME_CLASSES.search(cls):
         return True

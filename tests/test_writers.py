@@ -494,3 +494,13 @@ def test_a_tag_named_in_prose_and_never_closed_is_text(tmp_path: Path, name: str
     closed = tmp_path / "closed.md"
     closed.write_text("---\ntitle: t\n---\n\nA <script>var x = 1;</script> b.\n\nEnd.\n", encoding="utf-8")
     assert Rendered(read_post(closed, timezone.utc)).text == "A b.\nEnd."
+
+
+def test_what_a_page_hides_by_its_style_is_kept_and_what_it_marks_hidden_is_not() -> None:
+    """A blog's collapsed code (``display:none`` until a click) is the post's text, as a reader of the file
+    sees it; an element marked ``hidden`` is none."""
+    root = clean(
+        '<p>Code:</p><div class="cnblogs_code_hide" style="display: none"><pre>make all</pre></div>'
+        '<p style="visibility:hidden">quiet</p><div hidden>gone</div><input type="hidden" value="v">'
+    ).root
+    assert plain_text(root).split("\n") == ["Code:", "make all", "quiet"]
