@@ -374,18 +374,18 @@ def test_a_sync_walks_only_when_the_files_fingerprint_changed(
         a.write_text("---\ntitle: a\n---\n改过a\n", encoding="utf-8")
         os.utime(a, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000))
         assert a.stat().st_size == before.st_size
-        assert ix.sync([str(posts)]).indexed == 1 and len(walked) == 2
+        assert ix.sync([str(posts)]).indexed == 1 and len(walked) == 1  # (found by its stamps)
         assert _found(ix, "改过") == {str(a)}
         # the reader's stamps, taken before d.md was written: d is not in them, and goes out
         stamps = {str(p): (p.stat().st_mtime_ns, p.stat().st_size) for p in posts.iterdir()}
         (posts / "d.md").write_text("---\ntitle: d\n---\n新的一篇\n", encoding="utf-8")
-        assert ix.sync([str(posts)]).indexed == 1 and len(walked) == 3
+        assert ix.sync([str(posts)]).indexed == 1 and len(walked) == 2
         assert ix.sync([str(posts)], stamps=stamps).removed == 1 and _found(ix, "新的") == set()
-        assert ix.sync([str(posts)]).indexed == 1 and len(walked) == 4  # (walked again: d is back)
+        assert ix.sync([str(posts)]).indexed == 1 and len(walked) == 3  # (walked again: d is back)
         assert _found(ix, "新的") == {str(posts / "d.md")}
         assert ix.sync([str(posts)], stamps={**stamps, str(posts / "d.md"): (0, 0)}).indexed == 1
-        assert ix.sync([str(posts)]).indexed == 0 and len(walked) == 5  # (one walk finds all as it is)
-        assert ix.sync([str(posts)]).indexed == 0 and len(walked) == 5
+        assert ix.sync([str(posts)]).indexed == 0 and len(walked) == 4  # (one walk finds all as it is)
+        assert ix.sync([str(posts)]).indexed == 0 and len(walked) == 4
 
 
 def test_after_edits_alone_a_sync_finds_them_by_a_stat_of_each_file_without_a_walk(
@@ -430,26 +430,60 @@ def test_after_edits_alone_a_sync_finds_them_by_a_stat_of_each_file_without_a_wa
     with SearchIndex(tmp_path / "kept.sqlite") as kept:
         assert synced(kept, 1) == (3, 0)
         write("a.md", "---\ntitle: a\n---\n改了一\n")
-        assert synced(kept, 2) == (1, 0)  # (the first sync after a build walks: it learns the rest)
+        assert synced(kept, 1) == (1, 0)  # (a first build learns the rest at its end: no walk)
         write("sub/b.md", "---\ntitle: b\n---\n改了二\n")
         write("a.md", "---\ntitle: a\n---\n又改一\n")
-        assert synced(kept, 2) == (2, 0)  # (no walk)
+        assert synced(kept, 1) == (2, 0)
         assert _found(kept, "改了二") == {str(b)} and _found(kept, "又改") == {str(a)}
         write("c.txt", "再也不是一篇\n")  # (a post no more: read, and taken out)
-        assert synced(kept, 2) == (0, 1)
+        assert synced(kept, 1) == (0, 1)
         write("a.md", "---\ntitle: a\n---\n三改一\n")
-        assert synced(kept, 3) == (1, 0)  # (the posts changed last time: a walk learns the rest again)
+        assert synced(kept, 2) == (1, 0)  # (the posts changed last time: a walk learns the rest again)
         write("notes.txt", "---\ntitle: notes\n---\n成了一篇\n")  # (a file that is no post, changed)
-        assert synced(kept, 4) == (1, 0)
+        assert synced(kept, 3) == (1, 0)
         assert _found(kept, "成了") == {str(notes)}
         write("sub/b.md", "---\ntitle: b\n---\n四改二\n")
-        assert synced(kept, 5) == (1, 0)  # (the posts changed last time: walked)
+        assert synced(kept, 4) == (1, 0)  # (the posts changed last time: walked)
         os.utime(b, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns))
-        assert synced(kept, 5) == (1, 0)
+        assert synced(kept, 4) == (1, 0)
         b.unlink()
         os.link(a, b)  # (one file twice, the names and b's stamps as they were: a walk keeps one of two)
-        assert synced(kept, 6) == (0, 1)
+        assert synced(kept, 5) == (0, 1)
         assert c.exists() and len(kept) == 2
+
+
+def test_a_first_build_learns_the_files_rest_only_as_its_walk_found_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A note that becomes a post while the first build reads the posts (after its walk) is not taken for
+    what the build found: the next sync walks, and finds it."""
+    from converters import search_index
+
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    a = posts / "a.md"
+    a.write_text("---\ntitle: a\n---\n文本一\n", encoding="utf-8")
+    notes = posts / "notes.txt"
+    notes.write_text("只是笔记\n", encoding="utf-8")
+    walked: list[int] = []
+    real_walk = search_index.walk
+    monkeypatch.setattr(search_index, "walk", lambda *a, **k: walked.append(1) or real_walk(*a, **k))
+    real_entries = SearchIndex._entries
+
+    def entries(self: SearchIndex, *args: Any, **kwargs: Any) -> Any:
+        yield from real_entries(self, *args, **kwargs)
+        notes.write_text("---\ntitle: notes\n---\n成了一篇\n", encoding="utf-8")
+
+    with SearchIndex(tmp_path / "i.sqlite") as ix:
+        monkeypatch.setattr(SearchIndex, "_entries", entries)
+        assert ix.sync([str(posts)]).indexed == 1 and len(walked) == 1
+        monkeypatch.setattr(SearchIndex, "_entries", real_entries)
+        a.write_text("---\ntitle: a\n---\n改了一\n", encoding="utf-8")
+        assert ix.sync([str(posts)]).indexed == 2 and len(walked) == 2
+        assert _found(ix, "成了") == {str(notes)} and _found(ix, "改了") == {str(a)}
+        for text in ("又改一", "三改一"):  # (the posts changed: a walk learns the rest again)
+            a.write_text(f"---\ntitle: a\n---\n{text}\n", encoding="utf-8")
+            assert ix.sync([str(posts)]).indexed == 1 and len(walked) == 3
 
 
 def test_a_sync_keeps_no_fingerprint_of_a_walk_another_process_wrote_after(
