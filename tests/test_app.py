@@ -6,6 +6,7 @@ import json
 import shutil
 from datetime import timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import search_for, settle, titles, wait_for
@@ -702,6 +703,35 @@ async def test_search_follows_the_words_as_they_are_typed_with_snippets_and_matc
         await pilot.press("escape", "escape", "escape")  # find, article, then out of the results
         await settle(pilot)
         assert len(titles(app)) == 21
+
+
+async def test_a_search_asked_for_while_the_posts_are_read_runs_once_they_are(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ctrl+f while a large library is still being read (no list yet to show results in): the search waits
+    for the posts, says so, and runs once they are read; it never fails."""
+    import threading
+
+    from tui.screens import reader as reader_module
+
+    gate = threading.Event()
+    real_open = reader_module.open_library
+
+    def slow_open(*args: Any, **kwargs: Any) -> Any:
+        gate.wait(10)
+        yield from real_open(*args, **kwargs)
+
+    monkeypatch.setattr(reader_module, "open_library", slow_open)
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.reader.library is None
+        await pilot.press("ctrl+f", *"环境", "enter")
+        await pilot.pause(0.5)  # (past the wait for typing to pause)
+        assert "once the posts are read" in str(app.reader.query_one("#list-title", Label).render())
+        gate.set()
+        await wait_for(pilot, lambda: len(titles(app)) == 3, "the results, once the posts are read")
+        assert app.reader.selection is not None and app.reader.selection.kind == "search"
 
 
 async def test_an_article_opened_from_a_search_finds_each_of_its_words(library: Path) -> None:

@@ -153,6 +153,7 @@ class ReaderScreen(Screen[None]):
         self._search_total = 0  # (how many posts the search shown found: its best are listed)
         self._search_term = ""  # the search whose results the list shows (their matches are found)
         self._searched_at = 0.0  # (time.monotonic() of the last search run)
+        self._search_waits = False  # (asked for while the posts were still being read: run once they are)
         self._search_timer: Timer | None = None
 
     @property
@@ -249,6 +250,9 @@ class ReaderScreen(Screen[None]):
         self.selection = Selection("all", "All posts", loaded=True)
         self._before_search = None
         self._show_rows(list(range(len(self.library.posts))), "All posts")
+        if self._search_waits:  # (asked for while the posts were read: now it can run)
+            self._search_waits = False
+            self.call_after_refresh(self._search_now, self._search_term)
         errors = frozenset(p.path for p in self.library.problems if p.severity == "error")
         if errors and errors != self._told_unreadable:  # (a full scan after the cache: said once, not twice)
             self.notify(f"{len(errors)} post(s) could not be read cleanly: see Problems", severity="warning")
@@ -739,6 +743,8 @@ class ReaderScreen(Screen[None]):
                 self._search_timer.stop()
             if term:
                 self._search_now(term)
+            elif self._search_waits:  # (given up before the posts were read)
+                self._search_waits = False
             elif self.selection is not None and self.selection.kind == "search":
                 self._search_term = before[1]
                 self._select(self._before_search or Selection("all", "All posts", loaded=True))
@@ -761,6 +767,10 @@ class ReaderScreen(Screen[None]):
     def _search_now(self, term: str) -> None:
         self._search_term = term
         self._searched_at = time.monotonic()
+        if self.library is None:  # (the posts are still being read: the search runs once they are)
+            self._search_waits = True
+            self._set_list_title(f"Searching for {safe(term)} once the posts are read…")
+            return
         self._set_list_title(f"Searching for {safe(term)}…")
         self.search_library(term)
 
