@@ -288,7 +288,7 @@ class SearchIndex:
         if not known:  # (a first build: all is new, nothing to compare; it learns the rest at its end)
             return walk(list(roots), [], {}, check_txt=False), [], 0, listing
         found = survey(list(roots), known, expected=len(known))
-        listing = dataclasses.replace(listing, rest=found.rest)
+        listing = dataclasses.replace(listing, rest=found.rest if found.each_once else None)
         if found.each_once and found.rest == self._stored("rest"):
             place = placer(roots)
             edited = []

@@ -322,7 +322,8 @@ class Survey:
     changed: list[tuple[str, int, int]]
     """Known posts whose (mtime, size) are not the known ones: (path, mtime, size)."""
     each_once: bool
-    """Whether every known post was found, and no two of them are one file (a walk keeps one of two)."""
+    """Whether every known post was found, and none is one file with another post or any other file found
+    (a walk keeps one of two names, the first, be the other a post or not)."""
 
 
 def survey(paths: list[str], known: Mapping[str, tuple[Any, ...]], expected: int = 0) -> Survey:
@@ -365,11 +366,14 @@ def survey(paths: list[str], known: Mapping[str, tuple[Any, ...]], expected: int
     rest = hashlib.blake2b(top, digest_size=16)
     rest.update(mine.rest + theirs.rest)
     inodes = mine.inodes + theirs.inodes
+    distinct = set(inodes)
     return Survey(
         whole=whole.hexdigest(),
         rest=rest.hexdigest(),
         changed=mine.changed + theirs.changed,
-        each_once=len(inodes) == len(known) == len(set(inodes)),
+        each_once=len(inodes) == len(known) == len(distinct)
+        and distinct.isdisjoint(mine.other_inodes)
+        and distinct.isdisjoint(theirs.other_inodes),
     )
 
 
@@ -400,6 +404,8 @@ class _Part:
     changed: list[tuple[str, int, int]]
     inodes: array[int]
     """The known posts' inodes, one for each found."""
+    other_inodes: array[int]
+    """Every other file's."""
 
 
 def _part_survey(
@@ -412,6 +418,7 @@ def _part_survey(
     others = array("q")  # (the stamps of all but the known posts)
     changed: list[tuple[str, int, int]] = []
     inodes = array("Q")
+    other_inodes = array("Q")
     visited = set(visited)
     stack = [paths]
     while stack:
@@ -447,6 +454,8 @@ def _part_survey(
         rest = [i for i, post in enumerate(posts) if not post]
         for column in columns:
             others.extend(column[i] for i in rest)
+        in_folders = set(folders)
+        other_inodes.extend(inode[i] for i in rest if i not in in_folders)
     digest = hashlib.blake2b(repr(listed).encode("utf-8", "surrogateescape"), digest_size=16)
     whole = digest.copy()
     whole.update(stamps.tobytes())
@@ -454,7 +463,7 @@ def _part_survey(
         digest.update(others.tobytes())
     else:
         digest = whole
-    return _Part(whole.digest(), digest.digest(), changed, inodes)
+    return _Part(whole.digest(), digest.digest(), changed, inodes, other_inodes)
 
 
 @dataclass(frozen=True, slots=True)

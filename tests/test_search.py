@@ -452,6 +452,36 @@ def test_after_edits_alone_a_sync_finds_them_by_a_stat_of_each_file_without_a_wa
         assert c.exists() and len(kept) == 2
 
 
+@pytest.mark.parametrize("case", ["a post becomes a link to a note", "a link to a post becomes a post"])
+def test_a_name_that_makes_a_post_one_file_with_another_is_left_to_a_walk(tmp_path: Path, case: str) -> None:
+    """A walk keeps one of two names of one file, the first, be the other a post or not: a symbolic link
+    (which changes no stamp of its target) between a post and another file is found by a walk, and the
+    index holds what a fresh build does."""
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    if case == "a post becomes a link to a note":
+        (posts / "a.txt").write_text("只是笔记, no front matter\n", encoding="utf-8")
+        (posts / "z.md").write_text("---\ntitle: z\n---\n文章 z\n", encoding="utf-8")
+        (posts / "y.md").write_text("---\ntitle: y\n---\n文章 y\n", encoding="utf-8")
+    else:
+        (posts / "b.md").write_text("---\ntitle: b\n---\n文章 b\n", encoding="utf-8")
+        (posts / "a.md").symlink_to("b.md")
+    rows = "SELECT d.path, d.title, t.text FROM docs d JOIN texts t ON t.id = d.id"
+    with SearchIndex(tmp_path / "kept.sqlite") as kept:
+        kept.sync([str(posts)])
+        if case == "a post becomes a link to a note":
+            (posts / "z.md").unlink()
+            (posts / "z.md").symlink_to("a.txt")
+        else:
+            (posts / "a.md").unlink()
+            (posts / "a.md").write_text("---\ntitle: a\n---\n文章 a, a file of its own\n", encoding="utf-8")
+        kept.sync([str(posts)])
+        with SearchIndex(tmp_path / "fresh.sqlite") as fresh:
+            fresh.sync([str(posts)])
+            assert set(kept.db.execute(rows)) == set(fresh.db.execute(rows))
+        assert kept.sync([str(posts)]).indexed == 0
+
+
 def test_a_first_build_learns_the_files_rest_only_as_its_walk_found_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
