@@ -211,20 +211,26 @@ def plain_text(root: etree._Element) -> str:
     return "\n".join(line for line in lines if line)
 
 
-_RAW_TEXT = re.compile(r"<(script|style|textarea|title|iframe|xmp|noembed|noframes)\b[^<>]*>", re.I)
+_RAW_TEXT = re.compile(r"<(script|style|textarea|title|iframe|xmp|noembed|noframes)\b[^<>]*(?<!/)>", re.I)
 """The opening tag of an element whose content is no markup, or is not shown: left open, it takes the rest
-of the page with it."""
+of the page with it (one that closes itself, ``<iframe … />``, does not)."""
 
 
 def _unclosed_as_text(markdown: str, tokens: list[Token]) -> None:
     """A raw HTML tag of :data:`_RAW_TEXT` that a Markdown post opens and never closes (``the <script>
     tag``, written in prose) is made its text: as HTML it would take the rest of the post with it, in
     every output but the Markdown, which no author who left it open meant. Closed anywhere after the line
-    it stands on, it is HTML."""
+    it stands on, outside code (a code block showing ``<script src=…></script>`` closes nothing), it is
+    HTML."""
     if _RAW_TEXT.search(markdown) is None:
         return
-    lowered = markdown.lower()
-    line_starts = [0, *(m.end() for m in re.finditer("\n", markdown))]
+    lines = markdown.lower().split("\n")
+    for token in tokens:
+        if token.type in ("fence", "code_block") and token.map:
+            lines[token.map[0] : token.map[1]] = [""] * (token.map[1] - token.map[0])
+    # (code spans, roughly: what stands between two backticks; split, not a pattern, to stay linear)
+    lowered = "\n".join("".join(line.split("`")[0::2]) if "`" in line else line for line in lines)
+    line_starts = [0, *(m.end() for m in re.finditer("\n", lowered))]
     last_end_tag: dict[str, int] = {}
 
     def closed(name: str, line: int) -> bool:

@@ -160,13 +160,13 @@ def body_kind(body: str) -> BodyKind:
     has (its text sits inside tags, on few lines). Otherwise HTML when block tags outnumber Markdown's
     line-start signs. A long body is judged by its opening and its end: a post imported from another
     blog may open with that blog's HTML and show its Markdown only at the end."""
-    sample, blocks = _kind_sample(body)
+    sample, blocks, blank = _kind_sample(body)
     if _HTML_SIGNS.search(sample) is None:
         return "markdown"
     # Counted line by line, not with one multi-line findall: scraped HTML comes as a few very long lines.
     md = sum(1 for line in sample.split("\n") if _MD_LINE.match(line))
     signs = md + len(_MD_LINK.findall(sample)) + len(_MD_STRONG.findall(sample))
-    if signs >= 2 and ("\n\n" in sample or signs >= 4):
+    if signs >= 2 and (blank or signs >= 4):
         return "markdown"
     if sum(1 for block in blocks if block.strip() and not block.lstrip().startswith("<")) >= 2:
         return "markdown"  # paragraphs of text
@@ -175,13 +175,25 @@ def body_kind(body: str) -> BodyKind:
     return "html" if len(_BLOCKY.findall(sample)) > 3 * md + 2 else "markdown"
 
 
-def _kind_sample(body: str) -> tuple[str, list[str]]:
-    """What :func:`body_kind` reads of a body, and the whole blocks in it (between blank lines): all of a
-    short body; of a long one, its opening and its end, less the blocks the cuts go through."""
+_PRE = re.compile(r"<pre\b.*?</pre\s*>", re.I | re.S)
+
+
+def _kind_sample(body: str) -> tuple[str, list[str], bool]:
+    """What :func:`body_kind` reads of a body: its text, its whole blocks (between blank lines), and
+    whether it has a blank line. All of a short body; of a long one, its opening and its end, less the
+    blocks the cuts go through and the end's code (a scraped post may end with a listing, whose blank
+    lines and ``#`` comments are no Markdown)."""
     if len(body) <= 2 * KIND_SAMPLE:
-        return body, body.split("\n\n")
-    head, tail = body[:KIND_SAMPLE], body[-KIND_SAMPLE:]
-    return head + "\n\n" + tail, head.split("\n\n")[:-1] + tail.split("\n\n")[1:]
+        return body, body.split("\n\n"), "\n\n" in body
+    head, tail = body[:KIND_SAMPLE], _PRE.sub("", body[-KIND_SAMPLE:])
+    lowered = tail.lower()
+    if "</pre" in lowered:  # (a listing that began before the cut: what follows it)
+        tail = tail[lowered.rindex("</pre") :].partition(">")[2]
+        lowered = tail.lower()
+    if "<pre" in lowered:  # (one that runs to the end)
+        tail = tail[: lowered.index("<pre")]
+    blank = "\n\n" in head or "\n\n" in tail
+    return head + "\n" + tail, head.split("\n\n")[:-1] + tail.split("\n\n")[1:], blank
 
 
 def title_from_body(body: str, kind: BodyKind) -> str | None:

@@ -277,6 +277,14 @@ def test_head_reading_gives_the_same_metadata_as_a_full_read(fixtures: Path) -> 
             '<div class="x">\nSome text.\n</div>\n\nMore.\n\n<fieldset>text</fieldset>\n\nmore text\n',
             "markdown",
         ),
+        # long scraped HTML: a listing with # comments at its opening; one with blank lines at its end
+        ("<pre><code>\n# one\nmake\n# two\n</code></pre>" + ("<p>" + "正文" * 40 + "</p>") * 30, "html"),
+        (
+            "<p>"
+            + "正文" * 1500
+            + "</p><pre><code>int f() {\n\n  # x\n\n  return 0;\n}\n</code></pre><p>完</p>",
+            "html",
+        ),
     ],
 )
 def test_body_kind(body: str, kind: str) -> None:
@@ -290,17 +298,22 @@ def _body_kind_by_the_rule(body: str) -> str:
     from converters.metadata import _BLOCKY, _HTML_SIGNS, KIND_SAMPLE
 
     if len(body) <= 2 * KIND_SAMPLE:
-        sample, blocks = body, body.split("\n\n")
-    else:  # (the opening and the end, less the blocks cut)
-        sample = body[:KIND_SAMPLE] + "\n\n" + body[-KIND_SAMPLE:]
-        blocks = body[:KIND_SAMPLE].split("\n\n")[:-1] + body[-KIND_SAMPLE:].split("\n\n")[1:]
+        sample, blocks, blank = body, body.split("\n\n"), "\n\n" in body
+    else:  # (the opening and the end less its code, less the blocks cut)
+        head = body[:KIND_SAMPLE]
+        tail = re.sub(r"(?is)<pre\b.*?</pre\s*>", "", body[-KIND_SAMPLE:])
+        tail = re.sub(r"(?is)^.*</pre[^>]*>", "", tail)  # (a listing begun before the cut)
+        tail = re.sub(r"(?is)<pre\b.*$", "", tail)  # (one that runs to the end)
+        sample = head + "\n" + tail
+        blocks = head.split("\n\n")[:-1] + tail.split("\n\n")[1:]
+        blank = "\n\n" in head or "\n\n" in tail
     html = len(_HTML_SIGNS.findall(sample))
     if html == 0:
         return "markdown"
     md = len(re.findall(r"^(?: {0,3}#{1,6} |```|~~~| {0,3}[-*+] \S| {0,3}\d+\. |> |\{% )", sample, re.M))
     links = len(re.findall(r"!?\[[^\]\n]{0,300}\]\([^)\s]+(?:\s+\"[^\"\n]*\")?\)", sample))
     inline = links + len(re.findall(r"\*\*[^*\n]+\*\*", sample))
-    if md + inline >= 2 and ("\n\n" in sample or md + inline >= 4):
+    if md + inline >= 2 and (blank or md + inline >= 4):
         return "markdown"  # Markdown's own syntax
     paragraphs = [b for b in blocks if b.strip() and not b.lstrip().startswith("<")]
     if len(paragraphs) >= 2:
@@ -312,7 +325,7 @@ def _body_kind_by_the_rule(body: str) -> str:
 
 _PIECES = ["<p>", "</p>", "<div class=x>", "<br>", "<span>", "段落", "text", "\n", "\n\n", "# ", "- item",
            "1. one", "> quote", "```", "{% note %}", "  ", "<", ">", "<pre>", "* ", "\t", "![a](b.png)", "**x**",
-           "[l](u)", "**[l](u)**", "x" * 900]  # fmt: skip
+           "[l](u)", "**[l](u)**", "x" * 900, "<pre>", "</pre>", "<PRE>"]  # fmt: skip
 
 
 @settings(max_examples=500, deadline=None)

@@ -494,6 +494,24 @@ def test_a_tag_named_in_prose_and_never_closed_is_text(tmp_path: Path, name: str
     closed = tmp_path / "closed.md"
     closed.write_text("---\ntitle: t\n---\n\nA <script>var x = 1;</script> b.\n\nEnd.\n", encoding="utf-8")
     assert Rendered(read_post(closed, timezone.utc)).text == "A b.\nEnd."
+    embed = tmp_path / "embed.md"  # (one that closes itself: an embed, a link to it as before)
+    embed.write_text(
+        '---\ntitle: t\n---\n\nA video:\n\n<iframe src="https://www.youtube.com/embed/abc" allowfullscreen />\n\n'
+        'After it, <iframe src="https://e.com/x"/> inline.\n',
+        encoding="utf-8",
+    )
+    rendered = Rendered(read_post(embed, timezone.utc))
+    assert rendered.text == "A video:\nhttps://www.youtube.com/embed/abc\nAfter it,\nhttps://e.com/x\ninline."
+    shown = tmp_path / "shown.md"  # (an end tag shown in code closes nothing)
+    shown.write_text(
+        f"---\ntitle: t\n---\n\nUse the <{name}> tag, like this:\n\n```html\n<{name} src=a></{name}>\n```\n\n"
+        f"Or write `</{name}>` after it.\n\n## Then\n\nThe end.\n",
+        encoding="utf-8",
+    )
+    assert Rendered(read_post(shown, timezone.utc)).text.split("\n") == [
+        f"Use the <{name}> tag, like this:", f"<{name} src=a></{name}>", f"Or write </{name}> after it.", "Then",
+        "The end.",
+    ]  # fmt: skip
 
 
 def test_what_a_page_hides_by_its_style_is_kept_and_what_it_marks_hidden_is_not() -> None:
