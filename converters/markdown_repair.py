@@ -201,14 +201,19 @@ def resolve_escapes(md: str) -> str:
 def _escape_line(line: str, found: list[int]) -> str:
     start = _prefix(line).end()
     heading = bool(re.match(r"[ ]{0,3}#{1,6}(?:[ ]|$)", line[start:] if start else line))
+    # (where a heading's closing sequence would begin: past it, only #s and spaces. Known once, not from
+    # a copy of the rest of the line at each character escaped, which made a long line quadratic)
+    closing_from = len(line.rstrip("#\ufdd6 \t")) if heading else len(line) + 1
     pieces = []
     pos = 0
     for i in found:
         prev = _plain_char(line[i - 1]) if i else ""
         nxt = _plain_char(line[i + 1]) if i + 1 < len(line) else ""
         pieces.append(line[pos:i])
+        lead = line[start:i] if i - start <= 9 else "-"  # (a list item's number has 9 digits at most)
+        closing = i + 1 >= closing_from
         pieces.append(
-            _escape(FROM_SENTINEL[line[i]], i == start, prev, nxt, line[i + 1 :], heading, line[start:i])
+            _escape(FROM_SENTINEL[line[i]], i == start, prev, nxt, line[i + 1 : i + 41], closing, lead)
         )
         pos = i + 1
     pieces.append(line[pos:])
@@ -219,7 +224,10 @@ def _plain_char(ch: str) -> str:
     return FROM_SENTINEL.get(ch, ch)
 
 
-def _escape(ch: str, at_start: bool, prev: str, nxt: str, rest: str, heading: bool, lead: str = "") -> str:
+def _escape(ch: str, at_start: bool, prev: str, nxt: str, ahead: str, closing: bool, lead: str = "") -> str:
+    """``ch`` as Markdown, given what stands around it: ``ahead``, the characters after it (40 of them);
+    ``closing``, whether only a heading's closing sequence can follow it; ``lead``, what stands before it
+    on its line when that is short."""
     if ch in "*`[]":
         return "\\" + ch
     if ch == "_":
@@ -230,13 +238,13 @@ def _escape(ch: str, at_start: bool, prev: str, nxt: str, rest: str, heading: bo
     if ch in "#>":
         if at_start:
             return "\\" + ch
-        if ch == "#" and heading and _is_space(prev) and not rest.strip("#\ufdd6 \t"):
+        if ch == "#" and closing and _is_space(prev):
             return "\\#"  # would be read as a closing sequence of the heading
         return ch
     if ch == "\\":
         return "\\\\" if nxt == "" or nxt in ASCII_PUNCT else "\\"
     if ch == "&":  # (what follows may be protected too: the "#" of "&#65;")
-        return "\\&" if re.match(r"#?[A-Za-z0-9]+;", rest[:40].translate(UNPROTECT)) else "&"
+        return "\\&" if re.match(r"#?[A-Za-z0-9]+;", ahead.translate(UNPROTECT)) else "&"
     if ch == "~":
         return "\\~" if "~" in (prev, nxt) else "~"
     if ch in "-+":  # a text chunk's leading -/+ is a list marker only at the start of a line

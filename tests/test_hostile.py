@@ -373,6 +373,8 @@ def test_a_title_from_the_body_is_sanitised_too(tmp_path: Path) -> None:
         "{% asset_img " + " " * 20_000 + "x",  # (was cubic: 5,000 blanks took over a minute)
         "{% codeblock " + "a" * 300_000,  # (an unclosed opening scanned its line for every %})
         "<a" + " " * 40_000 + "=x>t</a>",  # (the attribute count tried every blank of a run)
+        "<p>" + "a*b " * 100_000 + "</p>",  # (each escaped character copied the rest of its line)
+        "<script> b\n\n" * 50_000,  # (the same, once the tags left open became one line of text)
     ],
 )
 def test_patterns_found_by_review_are_linear(body: str) -> None:
