@@ -70,18 +70,19 @@ def prepare(root: etree._Element, holds: Holds) -> None:
 
 
 _LI_BLOCKS = {"p", "div", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "dl", "figure"}
+_ITEM_BLOCKS = _LI_BLOCKS | {"ul", "ol"}
 
 
 def _wrap_loose_runs(container: etree._Element) -> None:
     """Text and inline elements that follow a block within a list item (``<li><p>…</p><a>link</a></li>``)
     made a paragraph of their own, in the blocks within it too: html2text writes such a run at the left
     margin, where it ends the list."""
-    for block in [el for el in container if el.tag in _LI_BLOCKS or el.tag in ("ul", "ol")]:
+    for block in [el for el in container if el.tag in _ITEM_BLOCKS]:
         if block.tag in _LI_BLOCKS:
             _wrap_loose_runs(block)
         run: list[etree._Element] = []
         follower = block.getnext()
-        while follower is not None and follower.tag not in _LI_BLOCKS and follower.tag not in ("ul", "ol"):
+        while follower is not None and follower.tag not in _ITEM_BLOCKS:
             run.append(follower)
             follower = follower.getnext()
         if not (block.tail or "").strip() and not run:

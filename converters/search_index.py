@@ -262,10 +262,7 @@ class SearchIndex:
         """After a first build, the files' :attr:`~converters.walk.Survey.rest` beside the posts it indexed
         (~0.3 s for 100k), if the files are still as its walk found them: the next sync after an edit then
         needs no walk. A sync learns it itself only while the posts stay the same ones."""
-        known = {
-            path: (path, mtime, size)
-            for path, mtime, size in self.db.execute("SELECT path, mtime_ns, size FROM docs")
-        }
+        known = self._known()
         found = survey(list(roots), known, expected=len(known))
         if found.whole != listing.fingerprint or not found.each_once or found.changed:
             return
@@ -283,8 +280,7 @@ class SearchIndex:
         unchanged, the listing with the files' :attr:`~converters.walk.Survey.rest`). After edits alone
         (the rest as the last sync left it), the posts whose stamps changed, found by a stat of each file
         without a walk: a re-index after an edit of one post of 100k takes 0.5-0.6 s instead of 0.8-1 s."""
-        stored = self.db.execute("SELECT path, mtime_ns, size FROM docs")
-        known = {path: (path, mtime, size) for path, mtime, size in stored}
+        known = self._known()
         if not known:  # (a first build: all is new, nothing to compare; it learns the rest at its end)
             return walk(list(roots), [], {}, check_txt=False), [], 0, listing
         found = survey(list(roots), known, expected=len(known))
@@ -301,6 +297,12 @@ class SearchIndex:
         changed = walk(list(roots), [], known, check_txt=False, unchanged=unchanged)
         seen = unchanged | {s.path for s in changed}
         return changed, [path for path in known if path not in seen], len(unchanged), listing
+
+    def _known(self) -> dict[str, tuple[str, int, int]]:
+        """The index's posts as :func:`~converters.walk.walk` and :func:`~converters.walk.survey` take
+        them: path → (path, mtime, size)."""
+        stored = self.db.execute("SELECT path, mtime_ns, size FROM docs")
+        return {path: (path, mtime, size) for path, mtime, size in stored}
 
     def _version(self) -> int:
         """A number that changes whenever another connection commits to the index."""

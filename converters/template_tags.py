@@ -131,9 +131,7 @@ def _resolve_text(text: str, post: _Post, first_line: int, assets: bool = False)
         held = _LIQUID.sub(lambda m: _inline(m, post, first_line), held)
     if "{{" in held:
         held = _SHORTCODE.sub(lambda m: _shortcode(m, post, first_line), held)
-    if (
-        "{%" in held and post.liquid
-    ) or "{{" in held:  # (a known tag left: over lines, a block round a fence)
+    if "{{" in held or ("{%" in held and post.liquid):  # (a known tag left: over lines, round a fence)
         _note_unknown(held, post, first_line, left=True)
     if "{{" in held:
         held = _unescape_shortcodes(held)

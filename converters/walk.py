@@ -456,14 +456,11 @@ def _part_survey(
             others.extend(column[i] for i in rest)
         in_folders = set(folders)
         other_inodes.extend(inode[i] for i in rest if i not in in_folders)
-    digest = hashlib.blake2b(repr(listed).encode("utf-8", "surrogateescape"), digest_size=16)
-    whole = digest.copy()
+    listing = hashlib.blake2b(repr(listed).encode("utf-8", "surrogateescape"), digest_size=16)
+    whole, less_known = listing.copy(), listing
     whole.update(stamps.tobytes())
-    if known:
-        digest.update(others.tobytes())
-    else:
-        digest = whole
-    return _Part(whole.digest(), digest.digest(), changed, inodes, other_inodes)
+    less_known.update(others.tobytes())
+    return _Part(whole.digest(), less_known.digest(), changed, inodes, other_inodes)
 
 
 @dataclass(frozen=True, slots=True)
