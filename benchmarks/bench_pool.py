@@ -24,13 +24,13 @@ from common import ROOT, byte_compile, synthetic_library
 
 sys.path.insert(0, str(ROOT))
 
-from converters import pipeline
+from converters import pipeline, steps
 from converters.workers import ordered_map
 
 
 def _tasks(files: list[str], fmt: str) -> list[pipeline._Task]:
     settings = pipeline.Settings(fmt, None, "link", False, True)
-    size = pipeline.GROUP_POSTS
+    size = steps.GROUP_POSTS
     return [
         (settings, [(f, os.path.basename(f), None, False) for f in files[i : i + size]])
         for i in range(0, len(files), size)

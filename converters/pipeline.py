@@ -11,10 +11,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 
@@ -27,7 +27,7 @@ from .options import ConvertOptions, ImageMode, OutputError, UsageError, zone_op
 from .outputs import output_depth
 from .post import Meta, Post, Problem, Resource
 from .reading import read_bytes, read_post
-from .steps import run_steps
+from .steps import GROUP_POSTS, groups, run_steps
 from .xhtml import document, fragment_markup
 from .yaml_out import dump_mapping
 
@@ -149,33 +149,8 @@ def convert_post(post: Post, relative: str, settings: Settings) -> Result:
 def convert_posts(posts: Iterable[tuple[Post, str]], settings: Settings) -> Iterator[Result]:
     """:func:`convert_post` for several posts (each with its relative path), each step of the pipeline
     taken for a group of them before the next (why: :mod:`converters.steps`). Never raises."""
-    for group in _groups(posts, lambda item: len(item[0].body)):
+    for group in groups(posts, lambda item: len(item[0].body)):
         yield from _convert_group(group, settings)
-
-
-GROUP_POSTS = 32
-GROUP_CHARS = 1_000_000
-"""Posts rendered together: at most :data:`GROUP_POSTS`, with at most this much body text between them
-unless one post alone has more. The trees of a group are held at once: 32 posts of 3 MB converted together
-took 0.9 GB, where one at a time took 0.1 GB."""
-
-T = TypeVar("T")
-
-
-def _groups(items: Iterable[T], chars: Callable[[T], int]) -> Iterator[list[T]]:
-    """``items`` in groups of consecutive ones (see :data:`GROUP_CHARS`), taken from ``items`` as they are
-    needed: a group is given out before the items after it are read."""
-    group: list[T] = []
-    size = 0
-    for item in items:
-        n = chars(item)
-        if group and (len(group) == GROUP_POSTS or size + n > GROUP_CHARS):
-            yield group
-            group, size = [], 0
-        group.append(item)
-        size += n
-    if group:
-        yield group
 
 
 def _convert_group(posts: Sequence[tuple[Post, str]], settings: Settings) -> list[Result]:
@@ -359,7 +334,7 @@ def _work(jobs: Iterable[Job]) -> Iterator[Result]:
     """Read and convert posts (which share one Settings), a group at a time. Runs in a pool process:
     never raises."""
     read = ((job, _read_job(job)) for job in jobs)
-    for group in _groups(read, lambda pair: len(pair[1].body) if isinstance(pair[1], Post) else 0):
+    for group in groups(read, lambda pair: len(pair[1].body) if isinstance(pair[1], Post) else 0):
         posts = [(item, job.relative) for job, item in group if isinstance(item, Post)]
         converted = iter(_convert_group(posts, group[0][0].settings) if posts else [])
         yield from (next(converted) if isinstance(item, Post) else item for _, item in group)

@@ -11,6 +11,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import zlib
 from datetime import timezone
 from pathlib import Path
 from typing import Any
@@ -1420,3 +1421,48 @@ def test_a_post_waiting_for_fts5_can_be_taken_out(tmp_path: Path) -> None:
         ix._write(iter([row, row]), [], SyncReport(), None)
         assert len(ix) == 1 and _found(ix, "风景") == {str(tmp_path / "a.md")}
         ix.db.execute("INSERT INTO words(words) VALUES ('integrity-check')")
+
+
+def test_posts_read_together_give_the_rows_read_one_by_one(library: Path, tmp_path: Path) -> None:
+    """A worker reads its posts a step at a time over a group (``_entries_of``): the rows are those of
+    each post read alone, for HTML and Markdown posts, a .txt note that is no post and a file gone."""
+    from converters.search_index import Unread, _entries_of, _entry
+
+    (tmp_path / "note.txt").write_text("no front matter\n", encoding="utf-8")
+    posts = sorted(library.glob("*.md"))[:40]
+    jobs = [(str(p), p.name, False, None) for p in posts]
+    jobs[5:5] = [(str(tmp_path / "note.txt"), "note.txt", True, None)]
+    jobs[9:9] = [(str(tmp_path / "gone.md"), "gone.md", False, None)]
+    together = _entries_of(jobs)
+    assert together == [_entry(job) for job in jobs]
+    assert together[5] == str(tmp_path / "note.txt") and isinstance(together[9], Unread)
+    assert sum(isinstance(row, tuple) and row[11] != zlib.compress(b"", 1) for row in together) == 40
+
+
+def test_a_post_that_trips_in_a_group_costs_only_itself(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cleaning that raises on one post of a group: the group is read again post by post, so that the
+    others keep their text and that one is indexed by its metadata alone."""
+    from converters import html as html_module
+    from converters.search_index import _entries_of, _entry
+
+    posts = sorted(library.glob("*.md"))[:12]
+    jobs = [(str(p), p.name, False, None) for p in posts]
+    alone = [_entry(job) for job in jobs]
+    victim = next(i for i, p in enumerate(posts) if "<p>" in p.read_text(encoding="utf-8"))
+    marker = zlib.decompress(alone[victim][11]).decode("utf-8")[:4]
+    real_clean = html_module.clean_tree
+
+    def tripping(root: Any, keep_proxies: bool = False) -> Any:
+        if marker in "".join(root.itertext()):
+            raise KeyError("a bug")
+        return real_clean(root, keep_proxies)
+
+    monkeypatch.setattr(html_module, "clean_tree", tripping)
+    together = _entries_of(jobs)
+    assert [row[:11] for row in together] == [row[:11] for row in alone]  # (every post, its metadata)
+    assert zlib.decompress(together[victim][11]) == b""
+    assert [row for i, row in enumerate(together) if i != victim] == [
+        row for i, row in enumerate(alone) if i != victim
+    ]

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from converters import html as html_module
-from converters import pipeline
+from converters import steps
 from converters.document import Rendered, plain_text
 from converters.epub import EpubWriter, reading_order
 from converters.html import clean, parse
@@ -407,12 +407,12 @@ def test_groups_are_bounded_in_posts_and_text_and_taken_as_needed() -> None:
             taken.append(i)
             yield n
 
-    groups = pipeline._groups(items(), lambda n: n)
+    groups = steps.groups(items(), lambda n: n)
     assert next(groups) == [10, 20, 600_000]  # the next one would pass the text bound
     assert len(taken) == 4  # read only as far as needed to know that
     assert next(groups) == [500_000]
     assert next(groups) == [3_000_000]  # larger than the bound alone: a group of its own
-    assert [len(g) for g in groups] == [pipeline.GROUP_POSTS, 40 - pipeline.GROUP_POSTS]
+    assert [len(g) for g in groups] == [steps.GROUP_POSTS, 40 - steps.GROUP_POSTS]
 
 
 @pytest.mark.parametrize("fmt", TOGETHER_FORMATS)
