@@ -165,7 +165,9 @@ def body_kind(body: str) -> BodyKind:
         return "markdown"
     # Counted line by line, not with one multi-line findall: scraped HTML comes as a few very long lines.
     md = sum(1 for line in sample.split("\n") if _MD_LINE.match(line))
-    signs = md + len(_MD_LINK.findall(sample)) + len(_MD_STRONG.findall(sample))
+    # (each looked for only where its literal part is: a regex is tried at every character)
+    links = len(_MD_LINK.findall(sample)) if "](" in sample else 0
+    signs = md + links + (len(_MD_STRONG.findall(sample)) if "**" in sample else 0)
     if signs >= 2 and (blank or signs >= 4):
         return "markdown"
     if sum(1 for block in blocks if block.strip() and not block.lstrip().startswith("<")) >= 2:
@@ -185,15 +187,19 @@ def _kind_sample(body: str) -> tuple[str, list[str], bool]:
     lines and ``#`` comments are no Markdown)."""
     if len(body) <= 2 * KIND_SAMPLE:
         return body, body.split("\n\n"), "\n\n" in body
-    head, tail = body[:KIND_SAMPLE], _PRE.sub("", body[-KIND_SAMPLE:])
+    head, tail = body[:KIND_SAMPLE], body[-KIND_SAMPLE:]
     lowered = tail.lower()
+    if "<pre" in lowered:
+        tail = _PRE.sub("", tail)
+        lowered = tail.lower()
     if "</pre" in lowered:  # (a listing that began before the cut: what follows it)
         tail = tail[lowered.rindex("</pre") :].partition(">")[2]
         lowered = tail.lower()
     if "<pre" in lowered:  # (one that runs to the end)
         tail = tail[: lowered.index("<pre")]
-    blank = "\n\n" in head or "\n\n" in tail
-    return head + "\n" + tail, head.split("\n\n")[:-1] + tail.split("\n\n")[1:], blank
+    head_blocks, tail_blocks = head.split("\n\n"), tail.split("\n\n")
+    blank = len(head_blocks) > 1 or len(tail_blocks) > 1
+    return head + "\n" + tail, head_blocks[:-1] + tail_blocks[1:], blank
 
 
 def title_from_body(body: str, kind: BodyKind) -> str | None:
