@@ -14,13 +14,13 @@ that is damaged or another program's is set aside and built anew, never fatal.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import hashlib
 import math
 import os
 import re
 import sqlite3
+import stat
 import threading
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -35,7 +35,7 @@ from .search_query import Query, Term, parse_query
 from .search_tokens import NAMES_APART, fold, is_char, is_word, query_tokens, tokens, words_of
 from .steps import groups as post_groups
 from .steps import run_steps
-from .walk import SourceFile, fingerprint, kind_of, placer, survey, walk
+from .walk import SourceFile, Survey, kind_of, placer, survey, walk
 
 SCHEMA = 8
 """The index's layout and its tokens' rules: an index made by another version is built anew."""
@@ -241,64 +241,65 @@ class SearchIndex:
         stamps: Mapping[str, tuple[int, int]] | None,
     ) -> SyncReport:
         listing = None
-        count = -1
         if stamps is None:
             # (before the walk: a change made during it changes a file's ctime, and shows next time)
             count = len(self)
-            listing = Listing(fingerprint(list(roots), expected=count), self._version())
-            if listing.fingerprint == self._fingerprint():
+            before = self._stored_survey()
+            found = survey(list(roots), before[1] if before else b"", expected=count)
+            listing = Listing(found.whole, self._version(), found.listing, found.stamps)
+            if found.whole == self._fingerprint():
                 return SyncReport(unchanged=count)
-            changed, gone, unchanged_count, listing = self._look(roots, listing)
-            report = SyncReport(unchanged=unchanged_count)
+            edited = self._edited(roots, found) if before and before[0] == found.listing and count else None
+            if edited is None:
+                changed, gone, unchanged_count = self._walked(roots)
+            else:
+                changed, gone, unchanged_count = edited, list[str](), count - len(edited)
         else:
             changed, gone, unchanged_count = self._compare(roots, stamps)
-            report = SyncReport(unchanged=unchanged_count)
+        report = SyncReport(unchanged=unchanged_count)
         self._write(self._entries(changed, progress, workers), gone, report, listing)
-        if listing is not None and count == 0 and report.indexed:
-            self._learn_rest(roots, listing)
         if progress is not None and changed:  # (all of them only once they are in: searches find them)
             progress(len(changed), len(changed))
         return report
 
-    def _learn_rest(self, roots: Sequence[str], listing: Listing) -> None:
-        """After a first build, the files' :attr:`~converters.walk.Survey.rest` beside the posts it indexed
-        (~0.3 s for 100k), if the files are still as its walk found them: the next sync after an edit then
-        needs no walk. A sync learns it itself only while the posts stay the same ones."""
-        known = self._known()
-        found = survey(list(roots), known, expected=len(known))
-        if found.whole != listing.fingerprint or not found.each_once or found.changed:
-            return
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            if self._fingerprint() == listing.fingerprint:  # (no other process wrote to the index since)
-                self.db.execute("INSERT OR REPLACE INTO info VALUES ('rest', ?)", (found.rest,))
-        finally:
-            self.db.execute("COMMIT")
-
-    def _look(
-        self, roots: Sequence[str], listing: Listing
-    ) -> tuple[list[SourceFile], list[str], int, Listing]:
-        """What changed since the last sync, by the files: (posts new or changed, paths gone, how many are
-        unchanged, the listing with the files' :attr:`~converters.walk.Survey.rest`). After edits alone
-        (the rest as the last sync left it), the posts whose stamps changed, found by a stat of each file
-        without a walk: a re-index after an edit of one post of 100k takes 0.5-0.6 s instead of 0.8-1 s."""
-        known = self._known()
-        if not known:  # (a first build: all is new, nothing to compare; it learns the rest at its end)
-            return walk(list(roots), [], {}, check_txt=False), [], 0, listing
-        found = survey(list(roots), known, expected=len(known))
-        listing = dataclasses.replace(listing, rest=found.rest if found.each_once else None)
-        if found.each_once and found.rest == self._stored("rest"):
-            place = placer(roots)
-            edited = []
-            for path, mtime, size in found.changed:
+    def _edited(self, roots: Sequence[str], found: Survey) -> list[SourceFile] | None:
+        """After edits alone, the posts that changed, by the survey's comparison of every file's stamps with
+        those of the last sync's (a re-index after an edit of one post of 100k then needs no walk, nor a
+        reading of the index's stamps): each file whose stamps differ must be a post of the index, a
+        regular file of one name that was one file of one name before (a walk keeps one of two names of
+        one file). Anything else (a note that may have become a post, a link) is None: the walk decides. (A file added, removed or renamed
+        changes the listing, and never comes here.)"""
+        if found.differing_shared:
+            return None
+        place = placer(roots)
+        edited = []
+        for path, mtime, size in found.differing:
+            row = self.db.execute("SELECT mtime_ns, size FROM docs WHERE path=?", (path,)).fetchone()
+            if row is None or not _one_name(path):
+                return None
+            if tuple(row) != (mtime, size):  # (else its ctime alone changed: a chmod, say)
                 # (as a walk gives it: a .txt file found in a folder is maybe no post now)
                 maybe = path not in roots and kind_of(os.path.basename(path)) is True
                 edited.append(SourceFile(path, *place(path), mtime, size, maybe))
-            return edited, [], len(known) - len(edited), listing
+        return edited
+
+    def _walked(self, roots: Sequence[str]) -> tuple[list[SourceFile], list[str], int]:
+        """What changed since the last sync, by a walk of the files: (posts new or changed, paths gone,
+        how many are unchanged)."""
+        known = self._known()
         unchanged: set[str] = set()
         changed = walk(list(roots), [], known, check_txt=False, unchanged=unchanged)
         seen = unchanged | {s.path for s in changed}
-        return changed, [path for path in known if path not in seen], len(unchanged), listing
+        return changed, [path for path in known if path not in seen], len(unchanged)
+
+    def _stored_survey(self) -> tuple[str, bytes] | None:
+        """The :attr:`~converters.walk.Survey.listing` and :attr:`~converters.walk.Survey.stamps` of the
+        survey that led to the index's :meth:`_fingerprint`, if it has one."""
+        stored = dict(self.db.execute("SELECT key, value FROM info WHERE key IN ('listing', 'stamps')"))
+        listing, stamps = stored.get("listing"), stored.get("stamps")
+        if not isinstance(listing, str) or not isinstance(stamps, bytes):
+            return None
+        return listing, stamps
 
     def _known(self) -> dict[str, tuple[str, int, int]]:
         """The index's posts as :func:`~converters.walk.walk` and :func:`~converters.walk.survey` take
@@ -407,16 +408,13 @@ class SearchIndex:
                 report.removed += 1
             pending: _Pending = {}
             written = 0  # (posts since the last commit)
-            same_posts = not gone  # (the index's posts the same ones, changed or not)
             for entry in entries:
                 if isinstance(entry, str):  # (a .txt file that is no post: out, if it was in)
-                    removed = self._remove(entry, pending)
-                    report.removed += removed
-                    same_posts = same_posts and not removed
+                    report.removed += self._remove(entry, pending)
                     whole = whole and not isinstance(entry, Unread)
                     continue
                 whole = whole and entry[2] != UNREAD
-                same_posts = self._remove(entry[0], pending) == 1 and same_posts
+                self._remove(entry[0], pending)
                 rowid = self._free_id(entry[5])
                 db.execute(
                     "INSERT INTO docs(id, path, relative, mtime_ns, size, title, date, date_text, categories,"
@@ -433,14 +431,16 @@ class SearchIndex:
                 report.indexed += 1
             self._insert_pending(pending)
             if whole and listing is not None:
-                db.execute("INSERT OR REPLACE INTO info VALUES ('fingerprint', ?)", (listing.fingerprint,))
-                # (the rest leaves out the posts the index held before: it is theirs to compare only then)
-                if listing.rest is not None and same_posts:
-                    db.execute("INSERT OR REPLACE INTO info VALUES ('rest', ?)", (listing.rest,))
-                else:
-                    db.execute("DELETE FROM info WHERE key='rest'")
+                db.executemany(
+                    "INSERT OR REPLACE INTO info VALUES (?, ?)",
+                    [
+                        ("fingerprint", listing.fingerprint),
+                        ("listing", listing.listing),
+                        ("stamps", listing.stamps),
+                    ],
+                )
             elif listing is not None or report.indexed or report.removed:
-                db.execute("DELETE FROM info WHERE key IN ('fingerprint', 'rest')")
+                self._forget_survey()
             db.execute("DELETE FROM info WHERE key='partial'")
             db.execute("COMMIT")
         except BaseException:
@@ -453,12 +453,16 @@ class SearchIndex:
         closed, a script killed), it keeps what it did, marked :meth:`partial` until a sync ends. The
         index's fingerprint goes first: until the end the index is not what the files are. Whether no
         other process wrote to the index in between."""
-        self.db.execute("DELETE FROM info WHERE key IN ('fingerprint', 'rest')")
+        self._forget_survey()
         self.db.execute("INSERT OR REPLACE INTO info VALUES ('partial', '1')")
         version = self._version()
         self.db.execute("COMMIT")
         self.db.execute("BEGIN IMMEDIATE")
         return self._version() == version
+
+    def _forget_survey(self) -> None:
+        """The index is no longer what the files' last survey found: the next sync walks."""
+        self.db.execute("DELETE FROM info WHERE key IN ('fingerprint', 'listing', 'stamps')")
 
     def _insert_pending(self, pending: _Pending) -> None:
         """The posts' texts and tokens into their tables, by rowid: FTS5 writes what it holds to disk each
@@ -577,6 +581,15 @@ class SearchIndex:
             marks = ",".join("?" * len(chunk))
             found.update(self.db.execute(f"SELECT id, text FROM texts WHERE id IN ({marks})", chunk))
         return found
+
+
+def _one_name(path: str) -> bool:
+    """A regular file by this name, and by no other (no link, hard or symbolic)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_nlink == 1
 
 
 def bring_up_to_date(
@@ -934,8 +947,10 @@ class Listing:
 
     fingerprint: str
     version: int
-    rest: str | None = None
-    """The files' :attr:`~converters.walk.Survey.rest`, beside the posts the index held."""
+    listing: str
+    """The survey's :attr:`~converters.walk.Survey.listing` and :attr:`~converters.walk.Survey.stamps`,
+    kept with the fingerprint for the next sync to compare the files with."""
+    stamps: bytes
 
 
 _Pending = dict[int, tuple[bytes, list[bytes], list[bytes]]]

@@ -469,39 +469,46 @@ def test_a_walks_fingerprint_changes_with_every_change_a_walk_would_see(
     assert fingerprint([str(shelf / "one.md")]) != fingerprint([str(shelf / "sub" / "two.markdown")])
 
 
-def test_a_survey_finds_the_known_posts_changed_by_one_stat_of_each_file(
+def test_a_survey_finds_the_files_changed_since_an_earlier_one_by_one_stat_of_each(
     shelf: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Its fingerprint is the walk's; the known posts whose stamps changed are found, and what else
-    changed (a file that is no post, a name) shows in its rest; the same in one process and in two."""
+    """Its fingerprint is the walk's; given an earlier survey's stamps, it finds the files whose stamps
+    changed (posts or not) while the listing stays, and says when one of them was one file with another
+    name; the same in one process and in two."""
     from converters import walk as walk_module
-    from converters.walk import fingerprint, survey, walk
+    from converters.walk import fingerprint, survey
 
-    def known() -> dict[str, tuple[str, int, int]]:
-        return {s.path: (s.path, s.mtime_ns, s.size) for s in walk([str(shelf)], [])}
-
-    def both(posts: dict[str, tuple[str, int, int]]) -> walk_module.Survey:
-        two = survey([str(shelf)], posts, expected=10**6)
+    def both(before: bytes = b"") -> walk_module.Survey:
+        two = survey([str(shelf)], before, expected=10**6)
         monkeypatch.setattr(walk_module, "_FORK_FROM", 10**9)
-        assert survey([str(shelf)], posts) == two  # (in one process)
+        assert survey([str(shelf)], before) == two  # (in one process)
         monkeypatch.undo()
         return two
 
-    posts = known()
-    first = both(posts)
-    assert first.whole == fingerprint([str(shelf)]) and first.changed == [] and first.each_once
+    def stamps(path: Path) -> tuple[str, int, int]:
+        return (str(path), path.stat().st_mtime_ns, path.stat().st_size)
+
+    first = both()
+    assert first.whole == fingerprint([str(shelf)]) and first.differing == []
+    assert both(first.stamps).differing == [] and both(first.stamps).whole == first.whole
     two = shelf / "sub" / "two.markdown"
     two.write_text(two.read_text(encoding="utf-8") + "more\n", encoding="utf-8")
-    edited = both(posts)
-    assert edited.changed == [(str(two), two.stat().st_mtime_ns, two.stat().st_size)]
-    assert edited.rest == first.rest and edited.whole != first.whole and edited.each_once
-    assert both(known()).changed == []
     (shelf / "image.png").write_bytes(b"\x89PNG and more")
-    assert both(posts).rest != first.rest
-    assert not both({**posts, str(shelf / "gone.md"): ("", 0, 0)}).each_once
+    edited = both(first.stamps)
+    assert sorted(edited.differing) == sorted([stamps(two), stamps(shelf / "image.png")])
+    assert edited.listing == first.listing and edited.whole != first.whole and not edited.differing_shared
+    (shelf / "sub" / "new.md").write_text("---\ntitle: new\n---\n")
+    assert both(first.stamps).listing != first.listing
+    (shelf / "sub" / "new.md").unlink()
+    assert both(first.stamps).listing == first.listing
     (shelf / "one.md").unlink()
     os.link(two, shelf / "one.md")  # (two names, one file: a walk keeps one of them)
-    assert not both(posts).each_once
+    linked = both(edited.stamps)
+    assert {path for path, _, _ in linked.differing} >= {str(shelf / "one.md")}
+    assert not linked.differing_shared and (shelf / "one.md").stat().st_nlink == 2
+    (shelf / "one.md").unlink()  # (one.md now a file of its own, two.markdown one name again)
+    (shelf / "one.md").write_text("---\ntitle: One again\n---\n")
+    assert both(linked.stamps).differing_shared  # (two.markdown may be a post of its own now)
 
 
 def test_the_half_a_forked_process_surveys_comes_back_whole_however_large() -> None:
