@@ -1468,3 +1468,61 @@ def test_a_post_that_trips_in_a_group_costs_only_itself(
     assert [row for i, row in enumerate(together) if i != victim] == [
         row for i, row in enumerate(alone) if i != victim
     ]
+
+
+def test_the_stamps_an_index_keeps_are_rewritten_only_where_they_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files' stamps are kept in rows of so many bytes: an edit rewrites the rows it changed and no
+    other, what is kept is always the last survey's stamps (in order, over many rows), and rows past the
+    end go when the files are fewer."""
+    from converters import search_index
+    from converters.walk import survey
+
+    monkeypatch.setattr(search_index, "_STAMPS_CHUNK", 96)  # (three files' stamps a row, 40 files)
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for i in range(40):
+        (posts / f"p{i:02d}.md").write_text(f"---\ntitle: p{i}\n---\n第{i}篇\n", encoding="utf-8")
+
+    def kept(ix: SearchIndex) -> dict[str, bytes]:
+        rows = ix.db.execute(f"SELECT key, value FROM info WHERE {search_index._STAMP_KEYS}")
+        return dict(rows)
+
+    with SearchIndex(tmp_path / "i.sqlite") as ix:
+        ix.sync([str(posts)])
+        first = kept(ix)
+        assert (
+            len(first) > 10 and b"".join(v for _, v in sorted(first.items())) == survey([str(posts)]).stamps
+        )
+        (posts / "p17.md").write_text("---\ntitle: p17\n---\n改过了\n", encoding="utf-8")
+        written: list[str] = []
+        real_db = ix.db
+
+        class Watched:  # (the rows of info written)
+            def __getattr__(self, name: str) -> Any:
+                return getattr(real_db, name)
+
+            def executemany(self, sql: str, rows: Any) -> Any:
+                rows = list(rows)
+                if "INTO info" in sql:
+                    written.extend(str(row[0]) for row in rows)
+                return real_db.executemany(sql, rows)
+
+        ix.db = Watched()  # type: ignore[assignment]
+        assert ix.sync([str(posts)]).indexed == 1
+        ix.db = real_db
+        second = kept(ix)
+        assert 1 <= len([key for key in written if key.startswith("stamps")]) <= 3
+        assert b"".join(v for _, v in sorted(second.items())) == survey([str(posts)]).stamps
+        assert 1 <= sum(first[key] != second[key] for key in first) <= 3 and second.keys() == first.keys()
+        (posts / "p03.md").write_text("---\ntitle: p3\n---\n也改了\n", encoding="utf-8")
+        assert ix.sync([str(posts)]).indexed == 1 and _found(ix, "也改") == {str(posts / "p03.md")}
+        for i in range(20, 40):
+            (posts / f"p{i:02d}.md").unlink()
+        assert ix.sync([str(posts)]).removed == 20
+        third = kept(ix)
+        assert (
+            len(third) < len(first)
+            and b"".join(v for _, v in sorted(third.items())) == survey([str(posts)]).stamps
+        )
