@@ -252,7 +252,8 @@ class SearchIndex:
             )
             if found.whole == self._fingerprint():
                 return SyncReport(unchanged=count)
-            edited = self._edited(roots, found) if before and before[0] == found.listing and count else None
+            alike = before and before[0] == found.listing and _same_layout(before[1], found.stamps)
+            edited = self._edited(roots, found) if alike and count else None
             if edited is None:
                 changed, gone, unchanged_count = self._walked(roots)
             else:
@@ -276,11 +277,11 @@ class SearchIndex:
             return None
         place = placer(roots)
         edited = []
-        for path, mtime, size in found.differing:
+        for path, mtime, size, same_file in found.differing:
             row = self.db.execute("SELECT mtime_ns, size FROM docs WHERE path=?", (path,)).fetchone()
             if row is None or not _one_name(path):
                 return None
-            if tuple(row) != (mtime, size):  # (else its ctime alone changed: a chmod, say)
+            if tuple(row) != (mtime, size) or not same_file:  # (else its ctime alone changed: a chmod)
                 # (as a walk gives it: a .txt file found in a folder is maybe no post now)
                 maybe = path not in roots and kind_of(os.path.basename(path)) is True
                 edited.append(SourceFile(path, *place(path), mtime, size, maybe))
@@ -481,8 +482,10 @@ class SearchIndex:
         )
 
     def _forget_survey(self) -> None:
-        """The index is no longer what the files' last survey found: the next sync walks."""
-        self.db.execute(f"DELETE FROM info WHERE key IN ('fingerprint', 'listing') OR {_STAMP_KEYS}")
+        """The index is no longer what the files' last survey found: the next sync walks. (The stamps
+        stay: without the listing they are never read, and a sync that goes on after a midway commit
+        writes only the rows that changed.)"""
+        self.db.execute("DELETE FROM info WHERE key IN ('fingerprint', 'listing')")
 
     def _insert_pending(self, pending: _Pending) -> None:
         """The posts' texts and tokens into their tables, by rowid: FTS5 writes what it holds to disk each
@@ -601,6 +604,12 @@ class SearchIndex:
             marks = ",".join("?" * len(chunk))
             found.update(self.db.execute(f"SELECT id, text FROM texts WHERE id IN ({marks})", chunk))
         return found
+
+
+def _same_layout(before: bytes, now: bytes) -> bool:
+    """Whether two surveys' stamps are laid out alike (as they are when their listings are the same):
+    anything else, as stamps kept by another version, is no ground to compare files by."""
+    return len(before) == len(now) and before[:8] == now[:8]
 
 
 def _one_name(path: str) -> bool:
@@ -976,7 +985,7 @@ class Listing:
 
 
 _STAMPS_CHUNK = 64 << 10
-_STAMP_KEYS = "key BETWEEN 'stamps ' AND 'stamps ~'"
+_STAMP_KEYS = "key BETWEEN 'stamps' AND 'stamps ~'"
 """The rows of ``info`` that hold the stamps: ``stamps 000000``, ``stamps 000001``, and so on."""
 
 

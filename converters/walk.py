@@ -321,9 +321,10 @@ class Survey:
     stamps: bytes
     """Every file's stamps (mtime, ctime, size, inode), in the order found, for a later survey to compare
     its own with: while the listing is the same, so is that order."""
-    differing: list[tuple[str, int, int]]
-    """The files whose stamps are not those of the ``before`` given: (path, mtime, size). Meaningful only
-    while the :attr:`listing` is that of ``before``'s survey."""
+    differing: list[tuple[str, int, int, bool]]
+    """The files whose stamps are not those of the ``before`` given: (path, mtime, size, whether it is
+    the same file, by its inode). Meaningful only while the :attr:`listing` and the length of the stamps
+    are those of ``before``'s survey."""
     differing_shared: bool
     """Whether one of them was one file with another name in ``before`` (a walk kept one of the two: the
     other may be a post of its own now, though none of its stamps changed)."""
@@ -380,8 +381,8 @@ def survey(paths: list[str], before: bytes = b"", expected: int = 0) -> Survey:
         whole=whole.hexdigest(),
         listing=listing.hexdigest(),
         stamps=len(mine.stamps).to_bytes(8, "little") + mine.stamps + theirs.stamps,
-        differing=[(path, mtime, size) for path, mtime, size, _ in differing],
-        differing_shared=_shared(before, [inode for *_, inode in differing]),
+        differing=[(path, mtime, size, same) for path, mtime, size, _, same in differing],
+        differing_shared=_shared(before, [inode for _, _, _, inode, _ in differing]),
     )
 
 
@@ -422,8 +423,8 @@ class _Part:
 
     listing: bytes
     stamps: bytes
-    differing: list[tuple[str, int, int, bytes]]
-    """(path, mtime, size, its inode in ``before``)."""
+    differing: list[tuple[str, int, int, bytes, bool]]
+    """(path, mtime, size, its inode in ``before``, whether that is its inode now)."""
 
 
 def _part_survey(paths: list[str], visited: set[tuple[int, int]], before: bytes) -> _Part:
@@ -431,7 +432,7 @@ def _part_survey(paths: list[str], visited: set[tuple[int, int]], before: bytes)
     stamps differ from ``before`` (this part's stamps of an earlier survey) where they stand in it."""
     listed: list[Any] = []
     stamps = bytearray()
-    differing: list[tuple[str, int, int, bytes]] = []
+    differing: list[tuple[str, int, int, bytes, bool]] = []
     visited = set(visited)
     stack = [paths]
     while stack:
@@ -458,7 +459,15 @@ def _part_survey(paths: list[str], visited: set[tuple[int, int]], before: bytes)
             n = len(batch)
             for i in sorted({item % n for item in _items_differing(now, was)}):
                 old_inode = was[8 * (3 * n + i) : 8 * (3 * n + i + 1)]
-                differing.append((batch[i], mtimes[i], sizes[i], old_inode))
+                differing.append(
+                    (
+                        batch[i],
+                        mtimes[i],
+                        sizes[i],
+                        old_inode,
+                        old_inode == now[8 * (3 * n + i) : 8 * (3 * n + i + 1)],
+                    )
+                )
         stamps += now
     listing = hashlib.blake2b(repr(listed).encode("utf-8", "surrogateescape"), digest_size=16)
     return _Part(listing.digest(), bytes(stamps), differing)

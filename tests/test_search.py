@@ -1526,3 +1526,78 @@ def test_the_stamps_an_index_keeps_are_rewritten_only_where_they_changed(
             len(third) < len(first)
             and b"".join(v for _, v in sorted(third.items())) == survey([str(posts)]).stamps
         )
+
+
+def test_a_sync_that_commits_midway_keeps_the_stamps_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many posts re-indexed in one sync (a commit every so many on the way): what the index keeps of the
+    files' stamps afterwards is still the whole of them, and a later edit is found."""
+    from converters import search_index
+    from converters.walk import survey
+
+    monkeypatch.setattr(search_index, "_COMMIT_EVERY", 4)
+    monkeypatch.setattr(search_index, "_FTS_BATCH", 2)
+    monkeypatch.setattr(search_index, "_STAMPS_CHUNK", 64)
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    clock = [1_700_000_000 * 10**9]
+
+    def write(i: int, text: str) -> None:
+        path = posts / f"p{i:02d}.md"
+        path.write_text(f"---\ntitle: p{i}\n---\n{text}\n", encoding="utf-8")
+        clock[0] += 10**7
+        os.utime(path, ns=(clock[0], clock[0]))
+
+    for i in range(20):
+        write(i, f"第{i}篇")
+    with SearchIndex(tmp_path / "i.sqlite") as ix:
+        ix.sync([str(posts)], workers=1)
+        for i in range(12, 18):  # (six edits: a midway commit after four)
+            write(i, f"再改第{i}篇")
+        assert ix.sync([str(posts)], workers=1).indexed == 6
+        assert ix._stored_survey() == (survey([str(posts)]).listing, survey([str(posts)]).stamps)
+        write(19, "最后一改")
+        assert ix.sync([str(posts)], workers=1).indexed == 1 and _found(ix, "最后一改") == {
+            str(posts / "p19.md")
+        }
+
+
+def test_two_posts_that_swap_names_are_read_again_though_their_stamps_are_alike(tmp_path: Path) -> None:
+    """Two posts of one mtime and size (unpacked from one archive) swap names: the same stamps, but not
+    the same files (by their inodes), so both are read again."""
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for name, text in (("a.md", "甲的文字"), ("b.md", "乙的文字"), ("c.md", "丙")):
+        (posts / name).write_text(f"---\ntitle: {name}\n---\n{text}\n", encoding="utf-8")
+        os.utime(posts / name, ns=(1_700_000_000 * 10**9, 1_700_000_000 * 10**9))
+    with SearchIndex(tmp_path / "i.sqlite") as ix:
+        ix.sync([str(posts)])
+        (posts / "a.md").rename(tmp_path / "t")
+        (posts / "b.md").rename(posts / "a.md")
+        (tmp_path / "t").rename(posts / "b.md")
+        assert ix.sync([str(posts)]).indexed == 2
+        assert _found(ix, "甲的") == {str(posts / "b.md")} and _found(ix, "乙的") == {str(posts / "a.md")}
+
+
+def test_stamps_kept_in_another_layout_are_no_ground_to_compare_by(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stamps the index kept that are not laid out as the files' are now (cut short, from another
+    version) are not compared with: the sync walks, and finds an edit wherever it is."""
+    from converters import search_index
+
+    monkeypatch.setattr(search_index, "_STAMPS_CHUNK", 64)
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for i in range(20):
+        (posts / f"p{i:02d}.md").write_text(f"---\ntitle: p{i}\n---\n第{i}篇\n", encoding="utf-8")
+    with SearchIndex(tmp_path / "i.sqlite") as ix:
+        ix.sync([str(posts)])
+        _, stamps = ix._stored_survey() or ("", b"")
+        # (laid out as if the first half held every file: the second half, p18's, would go uncompared)
+        claimed = (len(stamps) - 8).to_bytes(8, "little") + stamps[8:]
+        ix.db.execute(f"DELETE FROM info WHERE {search_index._STAMP_KEYS}")
+        ix.db.execute("INSERT INTO info VALUES ('stamps 000000', ?)", (claimed,))
+        (posts / "p18.md").write_text("---\ntitle: p18\n---\n改过的第十八篇\n", encoding="utf-8")
+        assert ix.sync([str(posts)]).indexed == 1 and _found(ix, "改过的") == {str(posts / "p18.md")}
