@@ -257,7 +257,7 @@ class SearchIndex:
             if edited is None:
                 changed, gone, unchanged_count = self._walked(roots)
             else:
-                changed, gone, unchanged_count = edited, list[str](), count - len(edited)
+                changed, gone, unchanged_count = edited, [], count - len(edited)
         else:
             changed, gone, unchanged_count = self._compare(roots, stamps)
         report = SyncReport(unchanged=unchanged_count)
@@ -271,8 +271,8 @@ class SearchIndex:
         those of the last sync's (a re-index after an edit of one post of 100k then needs no walk, nor a
         reading of the index's stamps): each file whose stamps differ must be a post of the index, a
         regular file of one name that was one file of one name before (a walk keeps one of two names of
-        one file). Anything else (a note that may have become a post, a link) is None: the walk decides. (A file added, removed or renamed
-        changes the listing, and never comes here.)"""
+        one file). Anything else (a note that may have become a post, a link) is None: the walk decides.
+        (A file added, removed or renamed changes the listing, and never comes here.)"""
         if found.differing_shared:
             return None
         place = placer(roots)

@@ -393,7 +393,7 @@ def _shared(before: bytes, inodes: list[bytes]) -> bool:
         return False
     items = array("Q", before[8 : len(before) // 8 * 8])
     values = [array("Q", inode)[0] if len(inode) == 8 else -1 for inode in inodes]
-    if len(values) <= 32:
+    if len(values) <= 32:  # (a count is a scan in C: for a few files, one each; for many, one pass)
         return any(items.count(value) > 1 for value in values)
     wanted = set(values)
     return max(Counter(item for item in items if item in wanted).values(), default=0) > 1
@@ -458,15 +458,9 @@ def _part_survey(paths: list[str], visited: set[tuple[int, int]], before: bytes)
             was = before[len(stamps) : len(stamps) + len(now)]
             n = len(batch)
             for i in sorted({item % n for item in _items_differing(now, was)}):
-                old_inode = was[8 * (3 * n + i) : 8 * (3 * n + i + 1)]
+                at = 8 * (3 * n + i)  # (its inode, in the fourth column)
                 differing.append(
-                    (
-                        batch[i],
-                        mtimes[i],
-                        sizes[i],
-                        old_inode,
-                        old_inode == now[8 * (3 * n + i) : 8 * (3 * n + i + 1)],
-                    )
+                    (batch[i], mtimes[i], sizes[i], was[at : at + 8], was[at : at + 8] == now[at : at + 8])
                 )
         stamps += now
     listing = hashlib.blake2b(repr(listed).encode("utf-8", "surrogateescape"), digest_size=16)
