@@ -44,6 +44,7 @@ class _Worker:
         ctx: Any,
         func: Callable[[Any], Any],
         others: list[_Worker],
+        niceness: int = 0,
     ) -> None:
         tasks_in, self.tasks = ctx.Pipe(duplex=False)
         self.results, results_out = ctx.Pipe(duplex=False)
@@ -55,7 +56,7 @@ class _Worker:
         inherited = parent_ends if ctx.get_start_method() == "fork" else []
         self.process = ctx.Process(
             target=_serve,
-            args=(tasks_in, results_out, func, inherited),
+            args=(tasks_in, results_out, func, inherited, niceness),
             daemon=True,
         )
         self.process.start()
@@ -79,6 +80,7 @@ def ordered_map(
     processes: int,
     start_method: str | None = None,
     stop: threading.Event | None = None,
+    niceness: int = 0,
 ) -> Iterator[R]:
     """``map(func, tasks)`` on ``processes`` worker processes, a task to a message (the caller makes each
     task worth one: a chunk of posts, say).
@@ -89,7 +91,8 @@ def ordered_map(
     does not grow with ``tasks``. Closing the iterator early (or an exception in the consumer) stops the
     workers, and so does ``stop`` once set (within 0.1 s, from another thread: :func:`read_ahead`'s, waiting
     here for a worker stuck on a post). A worker that dies, or a ``func`` that raises, ends the map with
-    :class:`WorkerLost`."""
+    :class:`WorkerLost`. The workers run ``niceness`` lower in priority than the caller: a caller whose own
+    work on the results is the map's serial part then never waits for a core."""
     ctx = multiprocessing.get_context(start_method or _start_method())
     window = AHEAD * processes + processes  # tasks between the oldest not given out and the newest sent
     workers: dict[Connection, _Worker] = {}
@@ -97,7 +100,7 @@ def ordered_map(
     finished: dict[int, R] = {}
     try:
         for _ in range(min(processes, len(tasks))):
-            worker = _Worker(ctx, func, list(workers.values()))
+            worker = _Worker(ctx, func, list(workers.values()), niceness)
             workers[worker.results] = worker
         while given < len(tasks):
             for worker in workers.values():  # keep every worker AHEAD tasks deep
@@ -295,6 +298,7 @@ def _serve(
     results: Connection,
     func: Callable[[Any], Any],
     inherited: Sequence[Connection] = (),
+    niceness: int = 0,
 ) -> None:
     """A worker: tasks in, ``(True, result)`` or ``(False, reason)`` out, until ``None`` comes. When the
     parent is gone its pipes close (no other process holds them), so a worker waiting to read or write
@@ -302,6 +306,9 @@ def _serve(
 
     for conn in inherited:
         conn.close()
+    if niceness:
+        with contextlib.suppress(OSError, AttributeError):  # (no os.nice on Windows)
+            os.nice(niceness)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     try:
         for task in iter(tasks.recv, None):

@@ -732,8 +732,15 @@ def test_many_posts_are_read_by_one_worker_more_than_the_cores_unless_told(
     monkeypatch.setattr(search_index, "PARALLEL_FROM", 5)
     monkeypatch.setattr(search_index.os, "cpu_count", lambda: 2)
     used: list[int] = []
+    niceness: list[int] = []
     real_map = workers.ordered_map
-    monkeypatch.setattr(workers, "ordered_map", lambda f, t, n, **k: used.append(n) or real_map(f, t, n, **k))
+
+    def ordered_map(f: Any, t: Any, n: int, **k: Any) -> Any:
+        used.append(n)
+        niceness.append(k.get("niceness", 0))
+        return real_map(f, t, n, **k)
+
+    monkeypatch.setattr(workers, "ordered_map", ordered_map)
     for told in (None, 2):
         with SearchIndex(tmp_path / f"{told}.sqlite", timezone.utc) as ix:
             ix.sync([str(library)], workers=told)
@@ -741,6 +748,7 @@ def test_many_posts_are_read_by_one_worker_more_than_the_cores_unless_told(
             assert ix.db.execute(rows).fetchall() == index.db.execute(rows).fetchall()
             assert _found(ix, "的") == _found(index, "的")
     assert used == [3, 2]
+    assert niceness == [search_index.WORKER_NICENESS] * 2 and search_index.WORKER_NICENESS > 0  # (see there)
 
 
 def test_a_program_with_threads_indexes_much_elsewhere_and_a_little_here(

@@ -53,6 +53,10 @@ def _fails_at_5(n: int) -> int:
     return n
 
 
+def _niceness(_: int) -> int:
+    return os.nice(0)
+
+
 def _logged(item: tuple[str, int]) -> int:
     folder, n = item
     Path(folder, str(n)).touch()
@@ -286,3 +290,12 @@ def test_read_ahead_closed_while_a_worker_is_stuck_stops_it_at_once() -> None:
 def _sleep_for(seconds: int) -> int:
     time.sleep(seconds)
     return seconds
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_workers_may_run_at_a_lower_priority_than_their_caller(method: str) -> None:
+    """A caller whose own work is the serial part (an index build's parent) puts its workers behind it."""
+    mine = os.nice(0)
+    assert list(ordered_map(_niceness, [1, 2, 3], 2, start_method=method)) == [mine] * 3
+    lower = min(mine + 3, 19)
+    assert list(ordered_map(_niceness, [1, 2, 3], 2, start_method=method, niceness=3)) == [lower] * 3
