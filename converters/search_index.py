@@ -305,17 +305,19 @@ class SearchIndex:
     def _stored_survey(self) -> tuple[str, bytes] | None:
         """The :attr:`~converters.walk.Survey.listing` and :attr:`~converters.walk.Survey.stamps` of the
         survey that led to the index's :meth:`_fingerprint`, if it has one."""
-        listing, chunks = None, []
+        listing, rows = None, {}
         for key, value in self.db.execute(
-            f"SELECT key, value FROM info WHERE key = 'listing' OR {_STAMP_KEYS} ORDER BY key"
+            f"SELECT key, value FROM info WHERE key = 'listing' OR {_STAMP_KEYS}"
         ):
             if key == "listing":
                 listing = value
             else:
-                chunks.append(value)
-        if not isinstance(listing, str) or not chunks or not all(isinstance(c, bytes) for c in chunks):
+                rows[key] = value
+        if not isinstance(listing, str) or not rows or not all(isinstance(v, bytes) for v in rows.values()):
             return None
-        return listing, b"".join(chunks)
+        stamps = b"".join(rows[key] for key in sorted(rows))
+        # (only rows as _stamp_rows makes them: _keep_survey then rewrites the ones that changed, and no other)
+        return (listing, stamps) if _stamp_rows(stamps) == rows else None
 
     def _known(self) -> dict[str, tuple[str, int, int]]:
         """The index's posts as :func:`~converters.walk.walk` and :func:`~converters.walk.survey` take

@@ -1609,3 +1609,27 @@ def test_stamps_kept_in_another_layout_are_no_ground_to_compare_by(
         ix.db.execute("INSERT INTO info VALUES ('stamps 000000', ?)", (claimed,))
         (posts / "p18.md").write_text("---\ntitle: p18\n---\n改过的第十八篇\n", encoding="utf-8")
         assert ix.sync([str(posts)]).indexed == 1 and _found(ix, "改过的") == {str(posts / "p18.md")}
+
+
+def test_a_stray_row_among_the_kept_stamps_costs_one_walk_not_every_sync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row of the stamps' keys that no survey made (one blob, as a development version kept them): the
+    stamps are not read with it, the next sync walks and keeps them anew, and the edits after need no
+    walk again."""
+    from converters import search_index
+
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for i in range(6):
+        (posts / f"p{i}.md").write_text(f"---\ntitle: p{i}\n---\n第{i}篇\n", encoding="utf-8")
+    walked: list[int] = []
+    real_walk = search_index.walk
+    monkeypatch.setattr(search_index, "walk", lambda *a, **k: walked.append(1) or real_walk(*a, **k))
+    with SearchIndex(tmp_path / "i.sqlite") as ix:
+        ix.sync([str(posts)])
+        ix.db.execute("INSERT INTO info VALUES ('stamps', ?)", (b"\0" * 64,))
+        for n, text in enumerate(("一改", "二改", "三改")):
+            (posts / "p3.md").write_text(f"---\ntitle: p3\n---\n{text}\n", encoding="utf-8")
+            assert ix.sync([str(posts)]).indexed == 1 and _found(ix, text) == {str(posts / "p3.md")}
+            assert len(walked) == 2, n  # (the first build's, and the one after the stray row)
