@@ -248,7 +248,7 @@ class SearchIndex:
     ) -> SyncReport:
         listing = None
         if stamps is None:
-            # (before the walk: a change made during it changes a file's ctime, and shows next time)
+            # (before the walk, if any: a change made during it changes a file's ctime, and shows next time)
             count = len(self)
             version = self._version()  # (first: what is read from here on is of this version or later)
             before = self._stored_survey()
@@ -274,8 +274,8 @@ class SearchIndex:
 
     def _edited(self, roots: Sequence[str], found: Survey) -> list[SourceFile] | None:
         """After edits alone, the posts that changed, by the survey's comparison of every file's stamps with
-        those of the last sync's (a re-index after an edit of one post of 100k then needs no walk, nor a
-        reading of the index's stamps): each file whose stamps differ must be a post of the index, a
+        those the last survey kept (a re-index after an edit of one post of 100k then needs no walk, nor
+        a query of the posts' stamps in ``docs``: only the kept stamps, compared as bytes): each file whose stamps differ must be a post of the index, a
         regular file of one name that was one file of one name before (a walk keeps one of two names of
         one file). Anything else (a note that may have become a post, a link) is None: the walk decides.
         (A file added, removed or renamed changes the listing, and never comes here.)"""
@@ -305,15 +305,20 @@ class SearchIndex:
     def _stored_survey(self) -> tuple[str, bytes] | None:
         """The :attr:`~converters.walk.Survey.listing` and :attr:`~converters.walk.Survey.stamps` of the
         survey that led to the index's :meth:`_fingerprint`, if it has one."""
-        listing, rows = None, {}
+        kept: dict[str, Any] = {}
+        rows: dict[str, Any] = {}
         for key, value in self.db.execute(
-            f"SELECT key, value FROM info WHERE key = 'listing' OR {_STAMP_KEYS}"
+            f"SELECT key, value FROM info WHERE key IN ('fingerprint', 'listing') OR {_STAMP_KEYS}"
         ):
-            if key == "listing":
-                listing = value
-            else:
-                rows[key] = value
-        if not isinstance(listing, str) or not rows or not all(isinstance(v, bytes) for v in rows.values()):
+            (kept if key in ("fingerprint", "listing") else rows)[key] = value
+        # The listing names the fingerprint it was kept with: a version of postshelf that knows nothing of
+        # the listing and the stamps (and leaves them as they are) changes or forgets the fingerprint.
+        fingerprint, _, listing = str(kept.get("listing")).partition(" ")
+        if (
+            fingerprint != kept.get("fingerprint")
+            or not rows
+            or not all(isinstance(v, bytes) for v in rows.values())
+        ):
             return None
         stamps = b"".join(rows[key] for key in sorted(rows))
         # (only rows as _stamp_rows makes them: _keep_survey then rewrites the ones that changed, and no other)
@@ -334,8 +339,9 @@ class SearchIndex:
         return self.db.execute("SELECT 1 FROM info WHERE key='partial'").fetchone() is not None
 
     def _fingerprint(self) -> str | None:
-        """The :func:`~converters.walk.fingerprint` of the files as the index holds them: the last walk's,
-        unless a sync by a scan's stamps changed the index since."""
+        """The :func:`~converters.walk.fingerprint` of the files as the index holds them: the last survey's
+        (kept with its listing and stamps), unless a sync by a scan's stamps or a midway commit forgot it
+        since."""
         return self._stored("fingerprint")
 
     def _stored(self, key: str) -> str | None:
@@ -414,11 +420,11 @@ class SearchIndex:
         report: SyncReport,
         listing: Listing | None,
     ) -> None:
-        """The changes into the index, with the walk's fingerprint that led to them: in one transaction,
-        or for many posts in one every :data:`_COMMIT_EVERY` (the fingerprint with the last). The index's
-        fingerprint is forgotten, and the next sync walks, when the changes came from a scan's stamps
-        (which may be older than the files), when another process wrote to the index since the walk
-        compared it with the files, or when a file could not be read (it is tried again)."""
+        """The changes into the index, with the survey that led to them (its fingerprint, listing and
+        stamps): in one transaction, or for many posts in one every :data:`_COMMIT_EVERY` (the survey with
+        the last). The survey is forgotten, and the next sync walks, when changes came from a scan's stamps
+        (which may be older than the files), when another process wrote to the index since the survey was
+        compared with it, or when a file could not be read (it is tried again)."""
         db = self.db
         db.execute("BEGIN IMMEDIATE")  # (one writer at a time: a second process waits, then sees ours)
         whole = listing is not None and self._version() == listing.version
@@ -487,7 +493,7 @@ class SearchIndex:
             self.db.executemany("DELETE FROM info WHERE key=?", [(key,) for key in kept if key not in rows])
         self.db.executemany(
             "INSERT OR REPLACE INTO info VALUES (?, ?)",
-            [("fingerprint", listing.fingerprint), ("listing", listing.listing)]
+            [("fingerprint", listing.fingerprint), ("listing", f"{listing.fingerprint} {listing.listing}")]
             + [(key, chunk) for key, chunk in rows.items() if kept.get(key) != chunk],
         )
 
@@ -981,15 +987,16 @@ next sync reads it again."""
 
 @dataclass(frozen=True)
 class Listing:
-    """A walk's :func:`~converters.walk.fingerprint` of the files, and the index's version it was compared
-    with (:meth:`SearchIndex._version`)."""
+    """A survey's :func:`~converters.walk.fingerprint` of the files, and the index's version it was
+    compared with (:meth:`SearchIndex._version`)."""
 
     fingerprint: str
     version: int
     listing: str
-    """The survey's :attr:`~converters.walk.Survey.listing` and :attr:`~converters.walk.Survey.stamps`,
-    kept with the fingerprint for the next sync to compare the files with."""
+    """The survey's :attr:`~converters.walk.Survey.listing`, kept with the fingerprint."""
     stamps: bytes
+    """The survey's :attr:`~converters.walk.Survey.stamps`, kept for the next sync to compare the files
+    with."""
     kept: bytes | None
     """The stamps the index kept when the survey was made, if any."""
 

@@ -319,8 +319,9 @@ class Survey:
     listing: str
     """A digest of what the walk lists, without the files' stamps: the sites, the names in every folder."""
     stamps: bytes
-    """Every file's stamps (mtime, ctime, size, inode), in the order found, for a later survey to compare
-    its own with: while the listing is the same, so is that order."""
+    """Every file's stamps (mtime, ctime, size, inode), for a later survey to compare its own with: the
+    length of the first half's, then each half's, a batch of files (a folder's) at a time, as four
+    columns. While the listing is the same, so is that layout."""
     differing: list[tuple[str, int, int, bool]]
     """The files whose stamps are not those of the ``before`` given: (path, mtime, size, whether it is
     the same file, by its inode). Meaningful only while the :attr:`listing` and the length of the stamps
@@ -333,7 +334,8 @@ class Survey:
 def survey(paths: list[str], before: bytes = b"", expected: int = 0) -> Survey:
     """The files under ``paths``, in one stat of every file: their :func:`fingerprint`, and the files
     whose stamps differ from an earlier survey's (its :attr:`Survey.stamps`, as ``before``): a re-index
-    after an edit then costs no walk, nor any reading of the index's 100k stamps."""
+    after an edit then costs no walk, nor any query of the posts' stamps in the index: ``before`` is the
+    bytes the last survey kept."""
     listed: list[Any] = []  # each argument, its site, its folders' own names
     entries: list[str] = []  # what is in those folders, and the files named
     visited: set[tuple[int, int]] = set()  # those folders (a link back up to one is not listed again)

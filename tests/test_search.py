@@ -1633,3 +1633,20 @@ def test_a_stray_row_among_the_kept_stamps_costs_one_walk_not_every_sync(
             (posts / "p3.md").write_text(f"---\ntitle: p3\n---\n{text}\n", encoding="utf-8")
             assert ix.sync([str(posts)]).indexed == 1 and _found(ix, text) == {str(posts / "p3.md")}
             assert len(walked) == 2, n  # (the first build's, and the one after the stray row)
+
+
+def test_stamps_left_behind_by_a_version_that_knows_nothing_of_them_are_not_trusted(tmp_path: Path) -> None:
+    """A version of postshelf from before the kept stamps, sharing the index, changes it and forgets the
+    fingerprint, but leaves the listing and stamps as they were: they no longer say what the index holds,
+    and the next sync walks (here a post that version took out, from its reader's older look, comes back)."""
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for name in ("a", "b", "c"):
+        (posts / f"{name}.md").write_text(f"---\ntitle: {name}\n---\n文字{name}\n", encoding="utf-8")
+    with SearchIndex(tmp_path / "i.sqlite") as ix:
+        ix.sync([str(posts)])
+        ix.db.execute("BEGIN IMMEDIATE")  # (what that version's sync by stamps that lack c.md did)
+        ix._remove(str(posts / "c.md"))
+        ix.db.execute("DELETE FROM info WHERE key IN ('fingerprint', 'rest')")
+        ix.db.execute("COMMIT")
+        assert ix.sync([str(posts)]).indexed == 1 and _found(ix, "文字c") == {str(posts / "c.md")}
