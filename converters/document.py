@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
@@ -14,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from .chars import CJK_LETTERS
-from .html import CleanDocument, clean
+from .html import CleanDocument, clean, clean_steps
 from .markdown import html_to_markdown
 from .post import Post, Problem
+from .steps import run_steps
 from .template_tags import resolve_tags, tags_in_html
 
 if TYPE_CHECKING:
@@ -61,6 +63,14 @@ def _block_parser() -> MarkdownIt:
     """:func:`_markdown_renderer` without inline parsing: the same blocks where they stand, at about half
     the cost, for a caller that looks only for HTML blocks."""
     return _new_parser().disable("inline")
+
+
+def clean_html_posts(posts: Iterable[Post], keep_proxies: bool = False) -> dict[int, CleanDocument]:
+    """The clean tree of each post whose body is HTML, by ``id(post)`` (each post once), its parsing and
+    its cleaning each run over them all (why: :mod:`converters.steps`), for :class:`Rendered` to be given."""
+    html = {id(post): post for post in posts if post.meta.body_kind == "html"}
+    cleaned = run_steps([post.body for post in html.values()], clean_steps(keep_proxies))
+    return dict(zip(html, cleaned, strict=True))
 
 
 class Rendered:

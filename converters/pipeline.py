@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import yaml
 
 from .dates import parse_date, rfc3339
-from .document import Rendered, RenderOptions
-from .html import clean_steps
+from .document import Rendered, RenderOptions, clean_html_posts
 from .jsonout import dumps, feed_item_text, record
 from .markdown import MARKDOWN_STEPS
 from .options import ConvertOptions, ImageMode, OutputError, UsageError, zone_option
@@ -195,11 +194,9 @@ def _render(
     """The posts' outputs in the chosen format, with their problems: the steps that clean their HTML, make
     their Markdown and write the format, each run over the whole group (:mod:`converters.steps`)."""
     options = RenderOptions(keep_proxies=settings.keep_proxies)
-    html = {id(post): post for post, _ in posts if post.meta.body_kind == "html"}  # (each post once)
-    cleaned = run_steps([p.body for p in html.values()], clean_steps(options.keep_proxies))
-    docs = dict(zip(html, cleaned, strict=True))
+    docs = clean_html_posts((post for post, _ in posts), options.keep_proxies)
     if settings.fmt == "markdown":  # nothing reads the trees after: they are converted in place
-        made = dict(zip(docs, run_steps([doc.root for doc in cleaned], MARKDOWN_STEPS), strict=True))
+        made = dict(zip(docs, run_steps([doc.root for doc in docs.values()], MARKDOWN_STEPS), strict=True))
         rendered = [Rendered(post, options, markdown=made.get(id(post))) for post, _ in posts]
         texts = [render_markdown(r, settings.front_matter) for r in rendered]
     else:

@@ -34,7 +34,6 @@ from .post import Meta, Post
 from .search_query import Query, Term, parse_query
 from .search_tokens import NAMES_APART, fold, is_char, is_word, query_tokens, tokens, words_of
 from .steps import groups as post_groups
-from .steps import run_steps
 from .walk import SourceFile, Survey, kind_of, placer, survey, walk
 
 SCHEMA = 8
@@ -275,9 +274,10 @@ class SearchIndex:
     def _edited(self, roots: Sequence[str], found: Survey) -> list[SourceFile] | None:
         """After edits alone, the posts that changed, by the survey's comparison of every file's stamps with
         those the last survey kept (a re-index after an edit of one post of 100k then needs no walk, nor
-        a query of the posts' stamps in ``docs``: only the kept stamps, compared as bytes): each file whose stamps differ must be a post of the index, a
-        regular file of one name that was one file of one name before (a walk keeps one of two names of
-        one file). Anything else (a note that may have become a post, a link) is None: the walk decides.
+        a query of the posts' stamps in ``docs``: only the kept stamps, compared as bytes). Each file whose
+        stamps differ must be a post of the index, a regular file of one name that was one file of one name
+        before (a walk keeps one of two names of one file). Anything else (a note that may have become a
+        post, a link) is None: the walk decides.
         (A file added, removed or renamed changes the listing, and never comes here.)"""
         if found.differing_shared:
             return None
@@ -342,10 +342,7 @@ class SearchIndex:
         """The :func:`~converters.walk.fingerprint` of the files as the index holds them: the last survey's
         (kept with its listing and stamps), unless a sync by a scan's stamps or a midway commit forgot it
         since."""
-        return self._stored("fingerprint")
-
-    def _stored(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM info WHERE key=?", (key,)).fetchone()
+        row = self.db.execute("SELECT value FROM info WHERE key='fingerprint'").fetchone()
         return None if row is None else str(row[0])
 
     def outdated(self, roots: Sequence[str], stamps: Mapping[str, tuple[int, int]]) -> int:
@@ -681,11 +678,10 @@ def _main(argv: list[str] | None = None) -> int:
     """``--zone-key KEY -- PATH...``: what :func:`bring_up_to_date` runs in a process of its own. Prints
     ``progress DONE TOTAL`` lines; exits 0 once the index is up to date."""
     from .dates import resolve_zone
-    from .workers import given_elsewhere, say_progress
+    from .workers import given_elsewhere, lower_priority, say_progress
 
     paths, zone_key = given_elsewhere("search_index", argv)
-    with contextlib.suppress(OSError, AttributeError):  # (no os.nice on Windows)
-        os.nice(BACKGROUND_NICENESS)  # (its workers, forked from it, too)
+    lower_priority(BACKGROUND_NICENESS)  # (its workers, forked from it, too)
     with SearchIndex(index_file(paths, zone_key), resolve_zone(zone_key)) as index:
         index.sync(paths, say_progress)
     return 0
@@ -946,16 +942,10 @@ def _text(post: Post) -> str:
 
 def _texts_together(posts: list[Post]) -> list[str]:
     """:func:`_text` of each post, the HTML ones cleaned a step at a time; raises what cleaning raises."""
-    from .document import Rendered
-    from .html import clean_steps
+    from .document import Rendered, clean_html_posts
 
-    html = [post.body for post in posts if post.readable and post.meta.body_kind == "html"]
-    cleaned = iter(run_steps(html, clean_steps()))
-    rendered = [
-        Rendered(post, clean=next(cleaned) if post.readable and post.meta.body_kind == "html" else None)
-        for post in posts
-    ]
-    return [r.text if r.post.readable else "" for r in rendered]
+    docs = clean_html_posts(post for post in posts if post.readable)
+    return [Rendered(post, clean=docs.get(id(post))).text if post.readable else "" for post in posts]
 
 
 def _columns(

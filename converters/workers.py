@@ -293,6 +293,13 @@ def follow(
             child.wait()
 
 
+def lower_priority(by: int) -> None:
+    """This process's priority ``by`` lower (where the system has priorities to lower)."""
+    if by:
+        with contextlib.suppress(OSError, AttributeError):  # (no os.nice on Windows)
+            os.nice(by)
+
+
 def _serve(
     tasks: Connection,
     results: Connection,
@@ -306,9 +313,7 @@ def _serve(
 
     for conn in inherited:
         conn.close()
-    if niceness:
-        with contextlib.suppress(OSError, AttributeError):  # (no os.nice on Windows)
-            os.nice(niceness)
+    lower_priority(niceness)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     try:
         for task in iter(tasks.recv, None):
